@@ -1,0 +1,445 @@
+// Package analyzer turns a Go execution trace into a Report: goroutine
+// lifetimes, processor utilization, goroutine switches, scheduler latency,
+// blocking, syscalls, GC, suspected goroutine leaks and user annotations.
+//
+// The trace is read once, with golang.org/x/exp/trace. A Go 1.22+ trace is a
+// sequence of generations that parse independently; each generation is
+// analyzed on its own by one state tracker (possibly on several cores at
+// once) and the partial results are merged in trace order, with the state of
+// every goroutine stitched across generation boundaries. The result does not
+// depend on how many generations were analyzed at once. Memory is bounded by
+// the generations in flight plus the live goroutines and distinct stacks; it
+// does not grow with the number of events.
+package analyzer
+
+import (
+	"bufio"
+	"cmp"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/exp/trace"
+
+	"github.com/gotrace/gotrace/analyzer/internal/gensplit"
+)
+
+// Options control an analysis. The zero value is usable.
+type Options struct {
+	// Name names the input in the report and in errors ("-" for stdin).
+	Name string
+	// Top is the length of top-N lists (groups, stacks); 0 means 10, a
+	// negative value means no limit.
+	Top int
+	// Buckets is the number of timeline buckets; 0 means 50.
+	Buckets int
+	// LeakThreshold is how long a goroutine must have been blocked at the end
+	// to count as a suspected leak; 0 means min(1s, half the trace).
+	LeakThreshold time.Duration
+	// Workers is how many generations are decoded at once; 0 means
+	// runtime.GOMAXPROCS(0), 1 means sequential. Results do not depend on it.
+	Workers int
+	// MaxEvents bounds the events of one generation; 0 means
+	// DefaultMaxEvents. A crafted trace cannot make the analysis run away.
+	MaxEvents int64
+	// MaxGenerationBytes bounds the size of one generation; 0 means
+	// DefaultMaxGenerationBytes.
+	MaxGenerationBytes int64
+	// Progress, if set, is called after each generation with the bytes
+	// analyzed so far and the input size (-1 when unknown).
+	Progress func(done, total int64)
+}
+
+// Defaults for the limits in Options.
+const (
+	DefaultMaxEvents          = 500_000_000
+	DefaultMaxGenerationBytes = 1 << 30
+	DefaultTop                = 10
+	DefaultBuckets            = 50
+)
+
+func (o *Options) fill() {
+	if o.Top == 0 {
+		o.Top = DefaultTop
+	}
+	if o.Buckets <= 0 {
+		o.Buckets = DefaultBuckets
+	}
+	if o.Workers <= 0 {
+		o.Workers = runtime.GOMAXPROCS(0)
+	}
+	if o.MaxEvents <= 0 {
+		o.MaxEvents = DefaultMaxEvents
+	}
+	if o.MaxGenerationBytes <= 0 {
+		o.MaxGenerationBytes = DefaultMaxGenerationBytes
+	}
+}
+
+// AnalyzeFile analyzes the trace in the named file ("-" reads standard
+// input). gzip-compressed traces are decompressed transparently.
+func AnalyzeFile(path string, opts Options) (*Report, error) {
+	opts.fill()
+	if path == "-" {
+		if opts.Name == "" {
+			opts.Name = "-"
+		}
+		return Analyze(stdin, opts)
+	}
+	if opts.Name == "" {
+		opts.Name = path
+	}
+	in, err := openFile(path, opts.MaxGenerationBytes)
+	if err != nil {
+		return nil, err
+	}
+	defer in.close()
+	in.name = opts.Name
+	return analyze(in, opts)
+}
+
+// stdin is the standard input; a variable for tests.
+var stdin io.Reader = os.Stdin
+
+// Analyze analyzes a trace read from r, which is read to its end (or to the
+// first broken generation) but not closed.
+func Analyze(r io.Reader, opts Options) (*Report, error) {
+	opts.fill()
+	if opts.Name == "" {
+		opts.Name = "-"
+	}
+	in, err := openStream(r, opts.Name, opts.MaxGenerationBytes)
+	if err != nil {
+		return nil, err
+	}
+	return analyze(in, opts)
+}
+
+// pieceResult is the outcome of analyzing one generation.
+type pieceResult struct {
+	piece gensplit.Piece
+	p     *partial
+	err   error
+	done  chan struct{}
+}
+
+// failure describes where analysis stopped early.
+type failure struct {
+	piece gensplit.Piece
+	err   error
+	last  bool // no complete piece follows
+}
+
+func analyze(in *input, opts Options) (rep *Report, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			rep, err = nil, inputErr(in.name, ErrCorrupt, nil, "internal error while analyzing (please report it with the trace): %v", r)
+		}
+	}()
+	g := newGlobal()
+	var fail *failure
+	workers := opts.Workers
+	if !in.hdr.Generational() {
+		workers = 1
+	}
+	if workers <= 1 {
+		fail = runSequential(in, g, opts)
+	} else {
+		fail = runParallel(in, g, opts, workers)
+	}
+	var analyzedBytes int64 = gensplit.HeaderSize
+	if g.gens > 0 {
+		analyzedBytes = g.lastPieceEnd
+	}
+	if fail != nil && g.gens == 0 {
+		return nil, firstPieceError(in, fail)
+	}
+	if g.gens == 0 || g.events == 0 {
+		return nil, inputErr(in.name, ErrIncomplete, nil, "trace holds no events; nothing to analyze")
+	}
+	rep = g.report(in, opts)
+	rep.Trace.Parallel = workers
+	if fail != nil {
+		total := in.size
+		if total < 0 && in.count != nil {
+			total = fail.piece.Offset + fail.piece.Size
+			if fail.piece.Data == nil {
+				total = max(total, analyzedBytes)
+			}
+		}
+		lost := max(total-analyzedBytes, 0)
+		rep.Trace.Truncated = true
+		rep.Trace.LostBytes = lost
+		share := ""
+		if total > 0 {
+			share = fmt.Sprintf(" (%.1f%% of %d bytes)", 100*float64(lost)/float64(total), total)
+		}
+		what := "trace is truncated"
+		if !fail.last {
+			what = "trace is corrupt"
+		}
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%s: generation %d is incomplete (%s); analyzed the %d complete generation(s) before it, %d bytes lost%s",
+			what, fail.piece.Index+1, oneLine(fail.err), g.gens, lost, share))
+	}
+	return rep, nil
+}
+
+// firstPieceError explains why not even the first generation could be analyzed.
+func firstPieceError(in *input, f *failure) error {
+	msg := oneLine(f.err)
+	if errors.Is(f.err, ErrTooManyEvents) || errors.Is(f.err, gensplit.ErrPieceTooLarge) {
+		return inputErr(in.name, ErrLimit, f.err, "%s; raise the limit if the trace is genuine", msg)
+	}
+	if f.last && looksTruncated(f) {
+		return inputErr(in.name, ErrIncomplete, f.err, "trace is truncated before its first generation is complete (%s); nothing to analyze", msg)
+	}
+	return inputErr(in.name, ErrCorrupt, f.err, "corrupt trace (%s); the file may be damaged", msg)
+}
+
+// looksTruncated guesses whether a parse failure of the last piece is a
+// truncation rather than damage.
+func looksTruncated(f *failure) bool {
+	if !f.piece.Complete {
+		return true
+	}
+	s := f.err.Error()
+	for _, k := range []string{"EOF", "truncated", "failed to read full batch", "incomplete", "no frequency event", "no clock snapshot"} {
+		if strings.Contains(s, k) {
+			return true
+		}
+	}
+	return false
+}
+
+func oneLine(err error) string {
+	s := err.Error()
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = strings.TrimSpace(s[:i])
+	}
+	const max = 200
+	if len(s) > max {
+		s = s[:max] + "..."
+	}
+	return s
+}
+
+// parsePiece analyzes one generation into p. A panic of the parser on
+// malformed input becomes an error.
+func parsePiece(in *input, piece gensplit.Piece, p *partial, opts *Options) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("the trace parser failed on malformed data: %v", r)
+		}
+	}()
+	if piece.Err != nil {
+		return piece.Err
+	}
+	p.reset(piece.Index)
+	p.maxEvents = opts.MaxEvents
+	br := bufio.NewReaderSize(in.sp.Reader(piece), 1<<16)
+	tr, err := trace.NewReader(br)
+	if err != nil {
+		return err
+	}
+	return p.run(tr)
+}
+
+// runSequential analyzes generations one at a time.
+func runSequential(in *input, g *global, opts Options) *failure {
+	p := newPartial()
+	for {
+		piece, err := in.sp.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return &failure{piece: piece, err: err, last: true}
+		}
+		if err := parsePiece(in, piece, p, &opts); err != nil {
+			next, nerr := in.sp.Next()
+			return &failure{piece: piece, err: err, last: nerr != nil || !next.Complete}
+		}
+		g.merge(p)
+		g.lastPieceEnd = piece.Offset + piece.Size
+		progress(in, g, opts)
+	}
+}
+
+func progress(in *input, g *global, opts Options) {
+	if opts.Progress == nil {
+		return
+	}
+	done := g.lastPieceEnd
+	if in.count != nil {
+		done = in.count.n
+	}
+	opts.Progress(done, in.size)
+}
+
+// runParallel decodes up to workers generations at once and merges them in
+// order. At most workers+1 generations are held in memory.
+func runParallel(in *input, g *global, opts Options, workers int) *failure {
+	pool := make(chan *partial, workers+2)
+	getPartial := func() *partial {
+		select {
+		case p := <-pool:
+			return p
+		default:
+			return newPartial()
+		}
+	}
+	jobs := make(chan *pieceResult)
+	order := make(chan *pieceResult, workers)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				j.p = getPartial()
+				j.err = parsePiece(in, j.piece, j.p, &opts)
+				close(j.done)
+			}
+		}()
+	}
+	// The producer splits the input; it stops at the first incomplete piece.
+	go func() {
+		defer close(order)
+		defer close(jobs)
+		for {
+			piece, err := in.sp.Next()
+			if err == io.EOF {
+				return
+			}
+			j := &pieceResult{piece: piece, done: make(chan struct{})}
+			if err != nil {
+				j.err = err
+				close(j.done)
+			}
+			select {
+			case order <- j:
+			case <-stop:
+				return
+			}
+			if err == nil {
+				select {
+				case jobs <- j:
+				case <-stop:
+					close(j.done)
+					return
+				}
+			}
+			if err != nil || !piece.Complete {
+				return
+			}
+		}
+	}()
+	var fail *failure
+	for j := range order {
+		<-j.done
+		if fail != nil {
+			// Drain; a later complete piece means the failure was not at the end.
+			if j.err == nil && j.piece.Complete {
+				fail.last = false
+			}
+			if j.p != nil {
+				pool <- j.p
+			}
+			continue
+		}
+		if j.err != nil {
+			fail = &failure{piece: j.piece, err: j.err, last: true}
+			close(stop)
+			if j.p != nil {
+				pool <- j.p
+			}
+			continue
+		}
+		g.merge(j.p)
+		g.lastPieceEnd = j.piece.Offset + j.piece.Size
+		select {
+		case pool <- j.p:
+		default:
+		}
+		progress(in, g, opts)
+	}
+	wg.Wait()
+	return fail
+}
+
+// report builds the Report from the merged state.
+func (g *global) report(in *input, opts Options) *Report {
+	g.foldLive()
+	slices.SortStableFunc(g.procsSamples, func(a, b procsSample) int { return cmp.Compare(a.t, b.t) })
+	if len(g.procsSamples) == 0 {
+		// No GOMAXPROCS event: assume the Ps that ran goroutines.
+		g.procsSamples = []procsSample{{t: g.start, v: max(len(g.aggs.procs.busy), 1)}}
+	}
+	top := opts.Top
+	r := &Report{
+		Schema: SchemaVersion,
+		Source: Source{
+			Name: in.name, Bytes: g.lastPieceEnd, Gzip: in.gzip,
+			Format:    fmt.Sprintf("go 1.%d trace", in.hdr.Version),
+			GoVersion: versionRange(in.hdr.Version),
+		},
+		Trace: TraceInfo{
+			StartNS: g.start, EndNS: g.end, DurationNS: g.end - g.start,
+			Events: g.events, Generations: g.gens,
+		},
+	}
+	if in.size >= 0 {
+		r.Source.Bytes = in.size
+	}
+	r.Goroutines = g.goroutineStats(top)
+	r.Procs = g.procStats()
+	r.Switches = g.switchStats()
+	r.Latency = g.latencyStats(top)
+	r.Blocking = g.blockingStats(top)
+	r.Syscalls = g.syscallStats(top)
+	r.GC = g.gcStats()
+	r.Leaks = g.leakStats(int64(opts.LeakThreshold))
+	r.Annotations = g.annotationStats()
+	r.Timeline = buildTimeline(&g.aggs.timeline, g.procsSamples, g.start, g.end, opts.Buckets, g.preExisting)
+	r.Profiles = g.profiles()
+	r.Metrics = Metrics(r)
+	return r
+}
+
+// profiles lists time by stack for the pprof export.
+func (g *global) profiles() *Profiles {
+	p := &Profiles{
+		Sched:   topStacks(g.aggs.latency.byStack, -1, func(k stackID) stackID { return k }, &g.stacks),
+		Syscall: topStacks(g.aggs.syscalls.byStack, -1, func(k stackID) stackID { return k }, &g.stacks),
+	}
+	syncM := map[stackID]*stackAcc{}
+	netM := map[stackID]*stackAcc{}
+	for k, a := range g.aggs.blocking.byStack {
+		var dst map[stackID]*stackAcc
+		switch c := g.cats[k.reason]; {
+		case isSyncCat(c):
+			dst = syncM
+		case c == catNet:
+			dst = netM
+		default:
+			continue
+		}
+		d := dst[k.stack]
+		if d == nil {
+			d = new(stackAcc)
+			dst[k.stack] = d
+		}
+		d.count += a.count
+		d.total += a.total
+	}
+	p.Sync = topStacks(syncM, -1, func(k stackID) stackID { return k }, &g.stacks)
+	p.Net = topStacks(netM, -1, func(k stackID) stackID { return k }, &g.stacks)
+	return p
+}

@@ -1,0 +1,142 @@
+package analyzer
+
+import (
+	"cmp"
+	"slices"
+
+	"github.com/gotrace/gotrace/analyzer/sketch"
+	"golang.org/x/exp/trace"
+)
+
+// MaxLogs is the number of log events kept in a report, in time order.
+const MaxLogs = 1000
+
+// kindAcc accumulates completed tasks or regions of one type.
+type kindAcc struct {
+	count int64
+	hist  sketch.Hist
+}
+
+// openTask is a task begun and not yet ended.
+type openTask struct {
+	start int64
+	typ   strID
+}
+
+// taskEnd is the end of a task whose begin lies in an earlier generation.
+type taskEnd struct {
+	id  trace.TaskID
+	t   int64
+	typ strID
+}
+
+// openRegion is a region begun on a goroutine and not yet ended.
+type openRegion struct {
+	typ   strID
+	start int64
+}
+
+// regionEnd is the end of a region whose begin lies in an earlier generation.
+type regionEnd struct {
+	g   trace.GoID
+	typ strID
+	t   int64
+}
+
+// annAgg accumulates user annotations.
+type annAgg struct {
+	tasks    map[strID]*kindAcc
+	regions  map[strID]*kindAcc
+	logCount int64
+	logs     []LogLine // AtNS is absolute until the report is built
+}
+
+func (a *annAgg) init() {
+	a.tasks = map[strID]*kindAcc{}
+	a.regions = map[strID]*kindAcc{}
+}
+
+func (a *annAgg) reset() {
+	clear(a.tasks)
+	clear(a.regions)
+	a.logCount = 0
+	a.logs = a.logs[:0]
+}
+
+func addKind(m map[strID]*kindAcc, typ strID, d int64) {
+	k := m[typ]
+	if k == nil {
+		k = new(kindAcc)
+		m[typ] = k
+	}
+	k.count++
+	k.hist.Add(uint64(max(d, 0)))
+}
+
+func mergeKinds(dst, src map[strID]*kindAcc, m *remap) {
+	for typ, k := range src {
+		typ = m.s(typ)
+		d := dst[typ]
+		if d == nil {
+			d = new(kindAcc)
+			dst[typ] = d
+		}
+		d.count += k.count
+		d.hist.Merge(&k.hist)
+	}
+}
+
+func (a *annAgg) merge(o *annAgg, m *remap) {
+	mergeKinds(a.tasks, o.tasks, m)
+	mergeKinds(a.regions, o.regions, m)
+	a.logCount += o.logCount
+	for _, l := range o.logs {
+		if len(a.logs) >= MaxLogs {
+			break
+		}
+		a.logs = append(a.logs, l)
+	}
+}
+
+func (g *global) annotationStats() AnnotationStats {
+	a := &g.aggs.ann
+	s := AnnotationStats{LogCount: a.logCount}
+	unfinishedTasks := map[strID]int64{}
+	for _, t := range g.openTasks {
+		unfinishedTasks[t.typ]++
+	}
+	unfinishedRegions := map[strID]int64{}
+	for _, r := range g.gs {
+		for _, o := range r.regions {
+			unfinishedRegions[o.typ]++
+		}
+	}
+	s.Tasks = g.kinds(a.tasks, unfinishedTasks)
+	s.Regions = g.kinds(a.regions, unfinishedRegions)
+	for _, l := range a.logs {
+		l.AtNS = max(l.AtNS-g.start, 0)
+		s.Logs = append(s.Logs, l)
+	}
+	return s
+}
+
+func (g *global) kinds(done map[strID]*kindAcc, unfinished map[strID]int64) []AnnotationKind {
+	var out []AnnotationKind
+	seen := map[strID]bool{}
+	for typ, k := range done {
+		seen[typ] = true
+		out = append(out, AnnotationKind{Type: g.strs.str(typ), Count: k.count, Unfinished: unfinished[typ], Duration: dist(&k.hist)})
+	}
+	for typ, n := range unfinished {
+		if !seen[typ] {
+			out = append(out, AnnotationKind{Type: g.strs.str(typ), Unfinished: n})
+		}
+	}
+	slices.SortFunc(out, func(x, y AnnotationKind) int {
+		if c := cmp.Compare(y.Count+y.Unfinished, x.Count+x.Unfinished); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.Type, y.Type)
+	})
+	return out
+}

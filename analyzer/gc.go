@@ -1,0 +1,163 @@
+package analyzer
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+
+	"github.com/gotrace/gotrace/analyzer/sketch"
+	"golang.org/x/exp/trace"
+)
+
+// rangeKind is the kind of a runtime range event gotrace measures.
+type rangeKind uint8
+
+const (
+	rkNone   rangeKind = iota
+	rkMark             // "GC concurrent mark phase", global
+	rkSTW              // "stop-the-world (reason)", per goroutine
+	rkAssist           // "GC mark assist", per goroutine
+	rkSweep            // "GC incremental sweep", per P
+)
+
+// rangeKey identifies an open range: its kind and the goroutine or P it is
+// scoped to.
+type rangeKey struct {
+	kind rangeKind
+	id   int64
+}
+
+// openRange is a range begun and not yet ended.
+type openRange struct {
+	start  int64
+	reason strID
+	known  bool // false: active since an earlier generation, start unknown here
+}
+
+// rangeEnd is the end of a range whose begin lies in an earlier generation.
+type rangeEnd struct {
+	key    rangeKey
+	t      int64
+	reason strID
+}
+
+// rangeOpen is a range still open at the end of a generation.
+type rangeOpen struct {
+	key    rangeKey
+	start  int64
+	reason strID
+}
+
+// classifyRange maps a range event to what gotrace tracks. The STW reason
+// is returned for stop-the-world ranges.
+func classifyRange(r trace.Range) (rangeKey, string) {
+	switch {
+	case r.Name == "GC concurrent mark phase":
+		return rangeKey{kind: rkMark}, ""
+	case r.Name == "GC mark assist":
+		return rangeKey{kind: rkAssist, id: int64(r.Scope.Goroutine())}, ""
+	case r.Name == "GC incremental sweep":
+		return rangeKey{kind: rkSweep, id: int64(r.Scope.Proc())}, ""
+	case strings.HasPrefix(r.Name, "stop-the-world"):
+		reason := strings.TrimSuffix(strings.TrimPrefix(r.Name, "stop-the-world ("), ")")
+		return rangeKey{kind: rkSTW, id: int64(r.Scope.Goroutine())}, reason
+	}
+	return rangeKey{}, ""
+}
+
+// gcAgg accumulates garbage collection activity.
+type gcAgg struct {
+	cycles      int64 // mark phases begun
+	markNS      int64
+	stw         sketch.Hist
+	stwByReason map[strID]*reasonAcc
+	assistCount int64
+	assistNS    int64
+	sweepNS     int64
+
+	heapMax, heapLast uint64
+	goalMax, goalLast uint64
+	heapLastT         int64
+	goalLastT         int64
+}
+
+func (a *gcAgg) init() { a.stwByReason = map[strID]*reasonAcc{} }
+
+func (a *gcAgg) reset() {
+	m, h := a.stwByReason, a.stw
+	clear(m)
+	h.Reset()
+	*a = gcAgg{stwByReason: m, stw: h, heapLastT: -1, goalLastT: -1}
+}
+
+// complete records a finished range of duration d.
+func (a *gcAgg) complete(kind rangeKind, reason strID, d int64) {
+	d = max(d, 0)
+	switch kind {
+	case rkMark:
+		a.markNS += d
+	case rkSTW:
+		a.stw.Add(uint64(d))
+		r := a.stwByReason[reason]
+		if r == nil {
+			r = new(reasonAcc)
+			a.stwByReason[reason] = r
+		}
+		r.add(d)
+	case rkAssist:
+		a.assistCount++
+		a.assistNS += d
+	case rkSweep:
+		a.sweepNS += d
+	}
+}
+
+func (a *gcAgg) metric(name string, t int64, v uint64) {
+	switch name {
+	case "/memory/classes/heap/objects:bytes":
+		a.heapMax = max(a.heapMax, v)
+		a.heapLast, a.heapLastT = v, t
+	case "/gc/heap/goal:bytes":
+		a.goalMax = max(a.goalMax, v)
+		a.goalLast, a.goalLastT = v, t
+	}
+}
+
+// merge adds o, the aggregate of a later generation.
+func (a *gcAgg) merge(o *gcAgg, m *remap) {
+	a.cycles += o.cycles
+	a.markNS += o.markNS
+	a.stw.Merge(&o.stw)
+	mergeReasons(a.stwByReason, o.stwByReason, m.s)
+	a.assistCount += o.assistCount
+	a.assistNS += o.assistNS
+	a.sweepNS += o.sweepNS
+	a.heapMax = max(a.heapMax, o.heapMax)
+	a.goalMax = max(a.goalMax, o.goalMax)
+	if o.heapLastT >= 0 && o.heapLastT >= a.heapLastT {
+		a.heapLast, a.heapLastT = o.heapLast, o.heapLastT
+	}
+	if o.goalLastT >= 0 && o.goalLastT >= a.goalLastT {
+		a.goalLast, a.goalLastT = o.goalLast, o.goalLastT
+	}
+}
+
+func (g *global) gcStats() GCStats {
+	a := &g.aggs.gc
+	s := GCStats{
+		Cycles: a.cycles, MarkNS: a.markNS, STW: dist(&a.stw),
+		AssistCount: a.assistCount, AssistNS: a.assistNS, SweepNS: a.sweepNS,
+		HeapMaxBytes: a.heapMax, HeapLastBytes: a.heapLast,
+		GoalMaxBytes: a.goalMax, GoalLastBytes: a.goalLast,
+	}
+	for id, r := range a.stwByReason {
+		s.STWByReason = append(s.STWByReason, STWReason{Reason: g.strs.str(id), Count: r.count, TotalNS: r.total, MaxNS: r.max})
+	}
+	slices.SortFunc(s.STWByReason, func(x, y STWReason) int {
+		if c := cmp.Compare(y.TotalNS, x.TotalNS); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.Reason, y.Reason)
+	})
+	return s
+}

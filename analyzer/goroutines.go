@@ -1,0 +1,138 @@
+package analyzer
+
+import (
+	"cmp"
+	"slices"
+
+	"github.com/gotrace/gotrace/analyzer/sketch"
+)
+
+// gAcc is time a goroutine spent in each category (ns), and its longest
+// single scheduler wait. It is kept per goroutine while the goroutine lives
+// and folded into its group when it ends.
+type gAcc struct {
+	t        [numCats]int64
+	maxSched int64
+}
+
+func (a *gAcc) merge(o *gAcc) {
+	for i, v := range o.t {
+		a.t[i] += v
+	}
+	a.maxSched = max(a.maxSched, o.maxSched)
+}
+
+// goroutineAgg counts goroutine creation and ends.
+type goroutineAgg struct {
+	created, ended         int64 // all goroutines
+	userCreated, userEnded int64
+	lifetime               sketch.Hist // user goroutines created and ended in the trace
+
+	// net is created-ended since the aggregate began; maxNet its highest
+	// value (never below 0) and maxNetAt when that was first reached.
+	net, maxNet, maxNetAt int64
+}
+
+func (a *goroutineAgg) reset() {
+	h := a.lifetime
+	h.Reset()
+	*a = goroutineAgg{lifetime: h, maxNetAt: -1}
+}
+
+func (a *goroutineAgg) addNet(t, d int64) {
+	a.net += d
+	if a.net > a.maxNet {
+		a.maxNet = a.net
+		a.maxNetAt = t
+	}
+}
+
+// merge adds o, the aggregate of a later generation.
+func (a *goroutineAgg) merge(o *goroutineAgg) {
+	a.created += o.created
+	a.ended += o.ended
+	a.userCreated += o.userCreated
+	a.userEnded += o.userEnded
+	a.lifetime.Merge(&o.lifetime)
+	if a.net+o.maxNet > a.maxNet {
+		a.maxNet = a.net + o.maxNet
+		a.maxNetAt = o.maxNetAt
+	}
+	a.net += o.net
+}
+
+// groupAcc accumulates the goroutines of one start function.
+type groupAcc struct {
+	count, created, ended, alive int64
+	acc                          gAcc
+}
+
+// goroutineStats builds the goroutine section from the global state.
+func (g *global) goroutineStats(top int) GoroutineStats {
+	a := &g.aggs.goroutines
+	s := GoroutineStats{
+		Created:     a.created,
+		Ended:       a.ended,
+		PreExisting: g.preExisting,
+		AliveAtEnd:  g.preExisting + a.net,
+		Peak:        g.preExisting + a.maxNet,
+		UserCreated: a.userCreated,
+		UserEnded:   a.userEnded,
+		Lifetime:    dist(&a.lifetime),
+	}
+	if a.maxNetAt >= 0 {
+		s.PeakAtNS = max(a.maxNetAt-g.start, 0)
+	}
+	if dur := g.end - g.start; dur > 0 {
+		s.CreationRate = float64(a.userCreated) / (float64(dur) / 1e9)
+	}
+	for _, r := range g.gs {
+		if !isSystemFunc(g.strs.str(r.name)) {
+			s.UserAliveAtEnd++
+		}
+	}
+	for name, gr := range g.groups {
+		fn := g.strs.str(name)
+		sys := isSystemFunc(fn)
+		if sys {
+			s.System += gr.count
+		}
+		if fn == "" {
+			fn = "(unknown)"
+		}
+		grp := GoroutineGroup{
+			Name: fn, System: sys, Count: gr.count, Created: gr.created, Ended: gr.ended,
+			AliveAtEnd: gr.alive, Time: stateTimes(&gr.acc), MaxSchedWaitNS: gr.acc.maxSched,
+		}
+		s.Groups = append(s.Groups, grp)
+	}
+	slices.SortFunc(s.Groups, func(x, y GoroutineGroup) int {
+		if c := cmp.Compare(totalTime(&y.Time), totalTime(&x.Time)); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(y.Count, x.Count); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.Name, y.Name)
+	})
+	if top >= 0 && len(s.Groups) > top {
+		s.Groups = s.Groups[:top]
+	}
+	return s
+}
+
+func totalTime(t *StateTimes) int64 { return t.Exec + t.SchedWait + t.Syscall + t.Blocked }
+
+func stateTimes(a *gAcc) StateTimes {
+	st := StateTimes{Exec: a.t[catExec], SchedWait: a.t[catSched], Syscall: a.t[catSyscall]}
+	for c := catSync; c < numCats; c++ {
+		if v := a.t[c]; v != 0 {
+			if st.BlockedBy == nil {
+				st.BlockedBy = map[string]int64{}
+			}
+			st.BlockedBy[catNames[c]] = v
+			st.Blocked += v
+		}
+	}
+	return st
+}

@@ -1,0 +1,79 @@
+package analyzer
+
+import (
+	"cmp"
+	"slices"
+
+	"github.com/gotrace/gotrace/analyzer/sketch"
+)
+
+// latencyAgg accumulates Runnable intervals: scheduler latency.
+type latencyAgg struct {
+	completed     int64 // all completed Runnable intervals
+	afterFirstRun int64 // those that began after the goroutine first ran
+	hist          sketch.Hist
+	byStack       map[stackID]*stackAcc // by the stack that made the goroutine runnable
+}
+
+func (a *latencyAgg) init() { a.byStack = map[stackID]*stackAcc{} }
+
+func (a *latencyAgg) reset() {
+	a.completed, a.afterFirstRun = 0, 0
+	a.hist.Reset()
+	clear(a.byStack)
+}
+
+func (a *latencyAgg) add(s *span, d int64) {
+	a.completed += d
+	if s.hasRun {
+		a.afterFirstRun += d
+	}
+	if s.to == goRunning {
+		a.hist.Add(uint64(d))
+	}
+	addStack(a.byStack, s.stack, d)
+}
+
+func (a *latencyAgg) merge(o *latencyAgg, m *remap) {
+	a.completed += o.completed
+	a.afterFirstRun += o.afterFirstRun
+	a.hist.Merge(&o.hist)
+	mergeStacks(a.byStack, o.byStack, m.k)
+}
+
+func (g *global) latencyStats(top int) LatencyStats {
+	a := &g.aggs.latency
+	s := LatencyStats{
+		Dist:            dist(&a.hist),
+		CompletedNS:     a.completed,
+		AfterFirstRunNS: a.afterFirstRun,
+	}
+	for _, r := range g.gs {
+		if r.state == goRunnable {
+			s.OpenNS += max(g.end-r.since, 0)
+		}
+	}
+	for name, gr := range g.groups {
+		if gr.acc.t[catSched] == 0 {
+			continue
+		}
+		fn := g.strs.str(name)
+		if fn == "" {
+			fn = "(unknown)"
+		}
+		s.WorstGroups = append(s.WorstGroups, GroupLatency{Name: fn, Count: gr.count, TotalNS: gr.acc.t[catSched], MaxNS: gr.acc.maxSched})
+	}
+	slices.SortFunc(s.WorstGroups, func(x, y GroupLatency) int {
+		if c := cmp.Compare(y.MaxNS, x.MaxNS); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(y.TotalNS, x.TotalNS); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.Name, y.Name)
+	})
+	if top >= 0 && len(s.WorstGroups) > top {
+		s.WorstGroups = s.WorstGroups[:top]
+	}
+	return s
+}

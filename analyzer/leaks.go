@@ -1,0 +1,132 @@
+package analyzer
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+)
+
+// DefaultLeakThreshold is the longest a goroutine must have been blocked at
+// the end of a trace to be a suspected leak, when the trace is at least twice
+// as long; shorter traces use half their duration.
+const DefaultLeakThreshold = int64(1e9)
+
+// leakKey groups blocked goroutines.
+type leakKey struct {
+	reason strID
+	stack  stackID
+	name   strID
+}
+
+// leakStats lists user goroutines blocked at the end. threshold <= 0 means
+// the default.
+func (g *global) leakStats(threshold int64) LeakStats {
+	dur := g.end - g.start
+	if threshold <= 0 {
+		threshold = min(DefaultLeakThreshold, dur/2)
+	}
+	s := LeakStats{ThresholdNS: threshold}
+	type acc struct {
+		count, suspected int64
+		minB, maxB       int64
+	}
+	groups := map[leakKey]*acc{}
+	for _, r := range g.gs {
+		if r.state != goWaiting || r.cat == catSystem {
+			continue
+		}
+		if isSystemFunc(g.strs.str(r.name)) {
+			continue
+		}
+		blocked := max(g.end-r.since, 0)
+		s.Blocked++
+		k := leakKey{reason: r.reason, stack: r.stack, name: r.name}
+		a := groups[k]
+		if a == nil {
+			a = &acc{minB: blocked, maxB: blocked}
+			groups[k] = a
+		}
+		a.count++
+		a.minB = min(a.minB, blocked)
+		a.maxB = max(a.maxB, blocked)
+		if blocked >= threshold {
+			a.suspected++
+			s.Suspected++
+		}
+	}
+	for k, a := range groups {
+		reason := g.strs.str(k.reason)
+		if reason == "" {
+			reason = unknownReason
+		}
+		start := g.strs.str(k.name)
+		if start == "" {
+			start = "(unknown)"
+		}
+		frames := g.stacks.stacks[k.stack].frames
+		lg := LeakGroup{
+			Reason: reason, Start: start, Count: a.count, Suspected: a.suspected > 0,
+			MinBlockedNS: a.minB, MaxBlockedNS: a.maxB, Stack: frames,
+		}
+		lg.Diagnosis = diagnose(reason, start, frames)
+		s.Groups = append(s.Groups, lg)
+	}
+	slices.SortFunc(s.Groups, func(x, y LeakGroup) int {
+		if x.Suspected != y.Suspected {
+			if x.Suspected {
+				return -1
+			}
+			return 1
+		}
+		if c := cmp.Compare(y.Count, x.Count); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(y.MaxBlockedNS, x.MaxBlockedNS); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(x.Reason, y.Reason); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(x.Start, y.Start); c != 0 {
+			return c
+		}
+		return compareFrames(x.Stack, y.Stack)
+	})
+	return s
+}
+
+// diagnose names the pattern of a blocked goroutine group, from its wait
+// reason and blocking stack.
+func diagnose(reason, start string, frames []Frame) string {
+	has := func(fn string) bool {
+		for _, f := range frames {
+			if f.Func == fn {
+				return true
+			}
+		}
+		return false
+	}
+	who := "goroutines"
+	if start == "runtime.main" {
+		who = "the main goroutine"
+	}
+	switch {
+	case has("sync.(*WaitGroup).Wait"):
+		return who + " blocked in sync.(*WaitGroup).Wait that never returned: Add was called more times than Done (a WaitGroup deadlock)"
+	case has("sync.(*Mutex).Lock"), has("sync.(*RWMutex).Lock"), has("sync.(*RWMutex).RLock"):
+		return who + " waiting for a mutex that is never unlocked"
+	case has("sync.(*Cond).Wait"):
+		return who + " waiting on a sync.Cond that is never signalled"
+	case reason == "chan receive" || reason == "chan receive (nil chan)":
+		return who + " receiving from a channel that nobody sends to or closes"
+	case reason == "chan send" || reason == "chan send (nil chan)":
+		return who + " sending on a channel that nobody receives from"
+	case strings.HasPrefix(reason, "select"):
+		return who + " blocked in a select whose cases never become ready"
+	case reason == "network":
+		return who + " waiting on network I/O (an idle connection or listener)"
+	case reason == "sleep":
+		return who + " sleeping"
+	}
+	return ""
+}

@@ -1,0 +1,112 @@
+package analyzer
+
+// Metrics returns the flat map of headline numbers of a report, under the
+// stable dotted names CI checks refer to. Units are in the names: _ns
+// (nanoseconds), _bytes, _per_sec; ratios are 0..1; bare names are counts.
+func Metrics(r *Report) map[string]float64 {
+	m := map[string]float64{}
+	set := func(k string, v float64) { m[k] = v }
+	i := func(k string, v int64) { m[k] = float64(v) }
+	u := func(k string, v uint64) { m[k] = float64(v) }
+	distM := func(prefix string, d *Dist) {
+		u(prefix+".count", d.Count)
+		set(prefix+".mean_ns", d.Mean)
+		u(prefix+".p50_ns", d.P50)
+		u(prefix+".p90_ns", d.P90)
+		u(prefix+".p99_ns", d.P99)
+		u(prefix+".p999_ns", d.P999)
+		u(prefix+".max_ns", d.Max)
+	}
+
+	i("trace.duration_ns", r.Trace.DurationNS)
+	i("trace.events", r.Trace.Events)
+	set("trace.generations", float64(r.Trace.Generations))
+
+	g := &r.Goroutines
+	i("goroutines.created", g.Created)
+	i("goroutines.ended", g.Ended)
+	i("goroutines.pre_existing", g.PreExisting)
+	i("goroutines.peak", g.Peak)
+	i("goroutines.alive_at_end", g.AliveAtEnd)
+	i("goroutines.user_created", g.UserCreated)
+	i("goroutines.user_ended", g.UserEnded)
+	i("goroutines.user_alive_at_end", g.UserAliveAtEnd)
+	i("goroutines.system", g.System)
+	set("goroutines.creation_per_sec", g.CreationRate)
+	distM("goroutines.lifetime", &g.Lifetime)
+	i("goroutines.leaked", r.Leaks.Suspected)
+	i("goroutines.blocked_at_end", r.Leaks.Blocked)
+
+	p := &r.Procs
+	set("procs.gomaxprocs", float64(p.GOMAXPROCS))
+	set("procs.utilization", p.Utilization)
+	set("procs.gc_utilization", p.GCUtilization)
+	i("procs.busy_ns", p.BusyNS)
+	i("procs.idle_ns", p.IdleNS)
+
+	s := &r.Switches
+	i("switches.total", s.Total)
+	set("switches.per_sec", s.PerSec)
+	set("switches.per_sec_per_p", s.PerSecPerP)
+	i("switches.blocked", s.Out.Blocked)
+	i("switches.preempted", s.Out.Preempted)
+	i("switches.yielded", s.Out.Yielded)
+	i("switches.syscall", s.Out.Syscall)
+	i("switches.exited", s.Out.Exited)
+	i("switches.migrations", s.Migrations)
+	distM("switches.run_slice", &s.RunSlice)
+
+	l := &r.Latency
+	distM("sched.latency", &l.Dist)
+	i("sched.wait.completed_ns", l.CompletedNS)
+	i("sched.wait.after_first_run_ns", l.AfterFirstRunNS)
+	i("sched.wait.open_ns", l.OpenNS)
+
+	b := &r.Blocking
+	var blocked, blockedN int64
+	for _, br := range b.ByReason {
+		blocked += br.TotalNS
+		blockedN += br.Count
+	}
+	i("block.completed_ns", blocked)
+	i("block.count", blockedN)
+	i("block.sync.completed_ns", b.SyncCompletedNS)
+	i("block.net.completed_ns", b.NetCompletedNS)
+	i("block.open_ns", b.OpenNS)
+
+	sc := &r.Syscalls
+	i("syscalls.count", sc.Count)
+	i("syscalls.completed_ns", sc.CompletedNS)
+	i("syscalls.open_ns", sc.OpenNS)
+	u("syscalls.p99_ns", sc.Dist.P99)
+	u("syscalls.max_ns", sc.Dist.Max)
+	i("syscalls.kept_p", sc.KeptP)
+	i("syscalls.lost_p", sc.LostP)
+	i("syscalls.threads", sc.Threads)
+	i("syscalls.max_concurrent", sc.MaxConcurrent)
+
+	gc := &r.GC
+	i("gc.cycles", gc.Cycles)
+	i("gc.mark_ns", gc.MarkNS)
+	u("gc.stw.count", gc.STW.Count)
+	u("gc.stw.total_ns", gc.STW.Sum)
+	u("gc.stw.max_ns", gc.STW.Max)
+	u("gc.stw.p99_ns", gc.STW.P99)
+	i("gc.assist.count", gc.AssistCount)
+	i("gc.assist_ns", gc.AssistNS)
+	u("gc.heap.max_bytes", gc.HeapMaxBytes)
+	u("gc.heap_goal.max_bytes", gc.GoalMaxBytes)
+
+	a := &r.Annotations
+	var tasks, regions int64
+	for _, t := range a.Tasks {
+		tasks += t.Count
+	}
+	for _, t := range a.Regions {
+		regions += t.Count
+	}
+	i("annotations.tasks", tasks)
+	i("annotations.regions", regions)
+	i("annotations.logs", a.LogCount)
+	return m
+}

@@ -1,0 +1,367 @@
+package analyzer
+
+// SchemaVersion is the version of the JSON form of Report. It changes when a
+// field is removed or changes meaning; adding fields keeps it.
+const SchemaVersion = 1
+
+// Report is the result of analyzing one trace. Every duration is in
+// nanoseconds of the trace's clock; every ratio is in 0..1. A Report is plain
+// data: renderers and the check command read it and never recompute.
+type Report struct {
+	Schema   int       `json:"schema"`
+	Source   Source    `json:"source"`
+	Trace    TraceInfo `json:"trace"`
+	Warnings []string  `json:"warnings,omitempty"`
+
+	Goroutines  GoroutineStats  `json:"goroutines"`
+	Procs       ProcStats       `json:"procs"`
+	Switches    SwitchStats     `json:"switches"`
+	Latency     LatencyStats    `json:"sched_latency"`
+	Blocking    BlockingStats   `json:"blocking"`
+	Syscalls    SyscallStats    `json:"syscalls"`
+	GC          GCStats         `json:"gc"`
+	Leaks       LeakStats       `json:"leaks"`
+	Annotations AnnotationStats `json:"annotations"`
+
+	// Timeline is the window cut into equal buckets.
+	Timeline Timeline `json:"timeline"`
+
+	// Metrics holds every headline number under a stable dotted name, the
+	// unit in the name (_ns, _bytes, _per_sec; ratios 0..1; counts bare).
+	Metrics map[string]float64 `json:"metrics"`
+
+	// Profiles holds time by stack for scheduler wait, synchronization
+	// blocking, syscalls and network blocking: the data of the pprof export.
+	// It is left out of the JSON form.
+	Profiles *Profiles `json:"-"`
+}
+
+// Source describes where the trace came from.
+type Source struct {
+	Name   string `json:"name"`             // file name as given, or "-" for stdin
+	Bytes  int64  `json:"bytes"`            // trace bytes read (after decompression)
+	Gzip   bool   `json:"gzip,omitempty"`   // the input was gzip-compressed
+	Format string `json:"format"`           // "go 1.NN trace" header
+	GoVersion string `json:"go_version"`    // Go release range that writes this format, e.g. "1.23-1.24"
+}
+
+// TraceInfo describes the trace as a whole.
+type TraceInfo struct {
+	StartNS     int64 `json:"start_ns"`    // first event, trace clock
+	EndNS       int64 `json:"end_ns"`      // last event, trace clock
+	DurationNS  int64 `json:"duration_ns"` // EndNS - StartNS
+	Events      int64 `json:"events"`      // events read, excluding per-generation sync markers
+	Generations int   `json:"generations"` // generations analyzed
+	// Truncated is set when the trace ended (or broke) inside a generation;
+	// the report covers the complete generations before it.
+	Truncated bool `json:"truncated,omitempty"`
+	// LostBytes is how many bytes at the end of the input were not analyzed.
+	LostBytes int64 `json:"lost_bytes,omitempty"`
+	// Parallel is how many generations were decoded at once (1 = sequential).
+	// It does not change any number in the report.
+	Parallel int `json:"-"`
+}
+
+// Dist summarizes a distribution of durations (ns) or sizes. Quantiles are
+// within RelativeError of exact (see package sketch).
+type Dist struct {
+	Count uint64  `json:"count"`
+	Sum   uint64  `json:"sum"`
+	Mean  float64 `json:"mean"`
+	Min   uint64  `json:"min"`
+	P50   uint64  `json:"p50"`
+	P90   uint64  `json:"p90"`
+	P99   uint64  `json:"p99"`
+	P999  uint64  `json:"p999"`
+	Max   uint64  `json:"max"`
+	// Histogram is the distribution in power-of-two buckets, for charts.
+	Histogram []HistBucket `json:"histogram,omitempty"`
+}
+
+// HistBucket counts values in [Lo, Hi).
+type HistBucket struct {
+	Lo    uint64 `json:"lo"`
+	Hi    uint64 `json:"hi"`
+	Count uint64 `json:"count"`
+}
+
+// StateTimes is time spent in each goroutine state (ns).
+type StateTimes struct {
+	Exec      int64 `json:"exec_ns"`       // Running
+	SchedWait int64 `json:"sched_wait_ns"` // Runnable
+	Syscall   int64 `json:"syscall_ns"`    // in a syscall
+	Blocked   int64 `json:"blocked_ns"`    // Waiting, any reason
+	// BlockedBy splits Blocked by reason class: "sync", "chan", "select",
+	// "network", "sleep", "gc", "system", "other", "unknown".
+	BlockedBy map[string]int64 `json:"blocked_by,omitempty"`
+}
+
+// GoroutineStats covers goroutine creation, lifetime and grouping.
+type GoroutineStats struct {
+	Created     int64 `json:"created"`      // transitions out of NotExist in the trace (all goroutines)
+	Ended       int64 `json:"ended"`        // transitions into NotExist (all goroutines)
+	PreExisting int64 `json:"pre_existing"` // first seen already existing
+	AliveAtEnd  int64 `json:"alive_at_end"` // not ended by the last event (all goroutines)
+	Peak        int64 `json:"peak"`         // most goroutines alive at once (all goroutines)
+	PeakAtNS    int64 `json:"peak_at_ns"`   // when the peak was first reached, from trace start
+
+	UserCreated    int64 `json:"user_created"`
+	UserEnded      int64 `json:"user_ended"`
+	UserAliveAtEnd int64 `json:"user_alive_at_end"`
+	System         int64 `json:"system"` // goroutines of the runtime seen
+
+	// Lifetime is end - creation for user goroutines created and ended in the trace.
+	Lifetime Dist `json:"lifetime_ns"`
+	// CreationRate is user goroutines created per second of trace.
+	CreationRate float64 `json:"creation_per_sec"`
+
+	// Groups are goroutines grouped by start function, most total time first.
+	Groups []GoroutineGroup `json:"groups"`
+}
+
+// GoroutineGroup is the goroutines that share a start function.
+type GoroutineGroup struct {
+	Name        string     `json:"name"` // start function ("(unknown)" when never seen)
+	System      bool       `json:"system,omitempty"`
+	Count       int64      `json:"count"`
+	Created     int64      `json:"created"`
+	Ended       int64      `json:"ended"`
+	AliveAtEnd  int64      `json:"alive_at_end"`
+	Time        StateTimes `json:"time"`
+	MaxSchedWaitNS int64   `json:"max_sched_wait_ns"` // longest single Runnable interval
+}
+
+// ProcStats covers processor (P) utilization.
+type ProcStats struct {
+	GOMAXPROCS int `json:"gomaxprocs"` // value at the end of the trace
+	// GOMAXPROCSChanges lists every value set during the trace (with the first).
+	GOMAXPROCSChanges []ProcsChange `json:"gomaxprocs_changes,omitempty"`
+	// Utilization is Σ busy / Σ P-existence over all Ps.
+	Utilization float64 `json:"utilization"`
+	// GCUtilization is the share of P time running GC mark workers.
+	GCUtilization float64 `json:"gc_utilization"`
+	BusyNS        int64   `json:"busy_ns"`  // Σ time some goroutine ran on a P
+	GCNS          int64   `json:"gc_ns"`    // part of BusyNS in GC mark workers
+	ExistNS       int64   `json:"exist_ns"` // Σ time each P existed (GOMAXPROCS × window)
+	IdleNS        int64   `json:"idle_ns"`  // ExistNS - BusyNS
+	PerP          []ProcUse `json:"per_p"`
+}
+
+// ProcsChange is a GOMAXPROCS value taking effect.
+type ProcsChange struct {
+	AtNS  int64 `json:"at_ns"` // from trace start
+	Value int   `json:"value"`
+}
+
+// ProcUse is the utilization of one P.
+type ProcUse struct {
+	P           int     `json:"p"`
+	BusyNS      int64   `json:"busy_ns"`
+	GCNS        int64   `json:"gc_ns"`
+	ExistNS     int64   `json:"exist_ns"`
+	Utilization float64 `json:"utilization"`
+	Switches    int64   `json:"switches"`
+}
+
+// SwitchStats covers goroutine switches: a P starting to run a goroutine.
+type SwitchStats struct {
+	Total     int64   `json:"total"`       // Runnable -> Running transitions
+	PerSec    float64 `json:"per_sec"`     // Total / trace duration
+	PerSecPerP float64 `json:"per_sec_per_p"` // PerSec / mean GOMAXPROCS
+	// Out counts transitions out of Running by cause.
+	Out SwitchOuts `json:"out"`
+	// RunSlice is the length of Running intervals.
+	RunSlice   Dist  `json:"run_slice_ns"`
+	Migrations int64 `json:"migrations"` // a goroutine resumed on another P than it last ran on
+}
+
+// SwitchOuts counts why goroutines stopped running.
+type SwitchOuts struct {
+	Blocked   int64            `json:"blocked"`   // Running -> Waiting
+	Preempted int64            `json:"preempted"` // Running -> Runnable, reason "preempted"
+	Yielded   int64            `json:"yielded"`   // Running -> Runnable, runtime.Gosched and other reasons
+	Syscall   int64            `json:"syscall"`   // Running -> Syscall
+	Exited    int64            `json:"exited"`    // Running -> NotExist
+	BlockedBy map[string]int64 `json:"blocked_by,omitempty"` // Blocked split by wait reason
+}
+
+// LatencyStats covers scheduler latency: Runnable intervals that end in Running.
+type LatencyStats struct {
+	Dist Dist `json:"dist_ns"`
+	// CompletedNS is the total Runnable time of completed intervals, including
+	// each goroutine's wait from creation to its first run.
+	CompletedNS int64 `json:"completed_ns"`
+	// AfterFirstRunNS counts only intervals that begin after the goroutine
+	// first ran, which is what `go tool trace -pprof=sched` sums.
+	AfterFirstRunNS int64 `json:"after_first_run_ns"`
+	// OpenNS is Runnable time still open at the end of the trace.
+	OpenNS int64 `json:"open_ns"`
+	// WorstGroups are goroutine groups by longest single wait.
+	WorstGroups []GroupLatency `json:"worst_groups"`
+}
+
+// GroupLatency is scheduler wait of one goroutine group.
+type GroupLatency struct {
+	Name    string `json:"name"`
+	Count   int64  `json:"goroutines"`
+	TotalNS int64  `json:"total_ns"`
+	MaxNS   int64  `json:"max_ns"`
+}
+
+// BlockingStats covers time goroutines spent Waiting.
+type BlockingStats struct {
+	// ByReason is completed Waiting intervals by wait reason, most time first.
+	ByReason []BlockReason `json:"by_reason"`
+	// SyncCompletedNS is Waiting with a reason containing "chan", "sync" or
+	// "select" (what `go tool trace -pprof=sync` sums).
+	SyncCompletedNS int64 `json:"sync_completed_ns"`
+	// NetCompletedNS is Waiting on the network (`go tool trace -pprof=net`).
+	NetCompletedNS int64 `json:"net_completed_ns"`
+	// OpenNS is Waiting time still open at the end of the trace.
+	OpenNS int64 `json:"open_ns"`
+}
+
+// BlockReason is completed blocking for one wait reason.
+type BlockReason struct {
+	Reason  string      `json:"reason"`
+	Count   int64       `json:"count"`
+	TotalNS int64       `json:"total_ns"`
+	MaxNS   int64       `json:"max_ns"`
+	Top     []StackTime `json:"top_stacks,omitempty"`
+}
+
+// StackTime is time attributed to one stack.
+type StackTime struct {
+	Stack   []Frame `json:"stack"`
+	Count   int64   `json:"count"`
+	TotalNS int64   `json:"total_ns"`
+}
+
+// Frame is one stack frame.
+type Frame struct {
+	Func string `json:"func"`
+	File string `json:"file"`
+	Line int    `json:"line"`
+}
+
+// SyscallStats covers system calls.
+type SyscallStats struct {
+	Count       int64 `json:"count"`        // completed syscalls
+	CompletedNS int64 `json:"completed_ns"` // their total time (`go tool trace -pprof=syscall`)
+	OpenNS      int64 `json:"open_ns"`      // syscall time still open at the end
+	Dist        Dist  `json:"dist_ns"`
+	// KeptP counts syscalls whose goroutine resumed on its P (Syscall ->
+	// Running); LostP those whose P was handed off while blocked (Syscall ->
+	// Runnable).
+	KeptP int64 `json:"kept_p"`
+	LostP int64 `json:"lost_p"`
+	// Threads is the number of distinct OS threads (Ms) seen in the trace.
+	Threads int64 `json:"threads"`
+	// MaxConcurrent is the most goroutines in a syscall at once.
+	MaxConcurrent int64 `json:"max_concurrent"`
+	Top []StackTime `json:"top_stacks,omitempty"`
+}
+
+// GCStats covers garbage collection.
+type GCStats struct {
+	Cycles       int64 `json:"cycles"`         // mark phases begun in the trace
+	MarkNS       int64 `json:"mark_ns"`        // total duration of completed mark phases
+	STW          Dist  `json:"stw_ns"`         // stop-the-world pauses
+	STWByReason  []STWReason `json:"stw_by_reason,omitempty"`
+	AssistCount  int64 `json:"assist_count"`   // mark assists completed
+	AssistNS     int64 `json:"assist_ns"`      // time goroutines spent in mark assist
+	SweepNS      int64 `json:"sweep_ns"`       // time Ps spent in incremental sweep
+	HeapMaxBytes uint64 `json:"heap_max_bytes"` // peak of /memory/classes/heap/objects:bytes
+	HeapLastBytes uint64 `json:"heap_last_bytes"`
+	GoalMaxBytes uint64 `json:"heap_goal_max_bytes"` // peak of /gc/heap/goal:bytes
+	GoalLastBytes uint64 `json:"heap_goal_last_bytes"`
+}
+
+// STWReason is stop-the-world pauses of one kind.
+type STWReason struct {
+	Reason  string `json:"reason"`
+	Count   int64  `json:"count"`
+	TotalNS int64  `json:"total_ns"`
+	MaxNS   int64  `json:"max_ns"`
+}
+
+// LeakStats covers user goroutines still blocked at the end of the trace.
+type LeakStats struct {
+	// ThresholdNS is how long a goroutine must have been blocked at the end to
+	// be a suspected leak.
+	ThresholdNS int64 `json:"threshold_ns"`
+	// Suspected counts goroutines blocked at least ThresholdNS.
+	Suspected int64 `json:"suspected"`
+	// Blocked counts all user goroutines blocked at the end.
+	Blocked int64 `json:"blocked"`
+	// Groups are blocked goroutines grouped by reason and blocking stack,
+	// suspected first, then most goroutines.
+	Groups []LeakGroup `json:"groups"`
+}
+
+// LeakGroup is user goroutines blocked at the end on the same reason and stack.
+type LeakGroup struct {
+	Reason    string  `json:"reason"`
+	Start     string  `json:"start"` // start function
+	Count     int64   `json:"count"`
+	Suspected bool    `json:"suspected"`
+	// MinBlockedNS and MaxBlockedNS bound how long they had been blocked at
+	// the end (at least: a goroutine blocked before the trace began counts
+	// from the trace start).
+	MinBlockedNS int64 `json:"min_blocked_ns"`
+	MaxBlockedNS int64 `json:"max_blocked_ns"`
+	// Diagnosis names a known pattern, e.g. a sync.WaitGroup deadlock.
+	Diagnosis string  `json:"diagnosis,omitempty"`
+	Stack     []Frame `json:"stack,omitempty"`
+}
+
+// AnnotationStats covers user annotations (runtime/trace tasks, regions, logs).
+type AnnotationStats struct {
+	Tasks   []AnnotationKind `json:"tasks,omitempty"`   // by task type
+	Regions []AnnotationKind `json:"regions,omitempty"` // by region type
+	// LogCount is the number of log events; Logs holds the first of them
+	// (at most MaxLogs) in time order.
+	LogCount int64     `json:"log_count"`
+	Logs     []LogLine `json:"logs,omitempty"`
+}
+
+// AnnotationKind is completed tasks or regions of one type.
+type AnnotationKind struct {
+	Type       string `json:"type"`
+	Count      int64  `json:"count"`      // completed
+	Unfinished int64  `json:"unfinished"` // begun but not ended in the trace
+	Duration   Dist   `json:"duration_ns"`
+}
+
+// LogLine is one runtime/trace.Log event.
+type LogLine struct {
+	AtNS     int64  `json:"at_ns"` // from trace start
+	Goroutine int64 `json:"g"`
+	Task     uint64 `json:"task,omitempty"`
+	Category string `json:"category"`
+	Message  string `json:"message"`
+}
+
+// Timeline is the trace window cut into equal buckets.
+type Timeline struct {
+	BucketNS int64 `json:"bucket_ns"`
+	// Utilization of all Ps, GC share, per bucket (0..1).
+	Utilization   []float64 `json:"utilization"`
+	GCUtilization []float64 `json:"gc_utilization"`
+	// PerP[p][i] is utilization of P p in bucket i, GCPerP the GC share.
+	PerP   [][]float64 `json:"per_p"`
+	GCPerP [][]float64 `json:"gc_per_p"`
+	// Switches per bucket.
+	Switches []int64 `json:"switches"`
+	// Goroutines alive at the end of each bucket, and the most alive within it.
+	Alive    []int64 `json:"alive"`
+	AliveMax []int64 `json:"alive_max"`
+}
+
+// Profiles is time by stack for the four pprof-style profiles.
+type Profiles struct {
+	Sched   []StackTime // Runnable intervals by the stack that made the goroutine runnable
+	Sync    []StackTime // Waiting on chan/sync/select by blocking stack
+	Syscall []StackTime // syscalls by entry stack
+	Net     []StackTime // Waiting on the network by blocking stack
+}

@@ -1,0 +1,62 @@
+package analyzer
+
+import "github.com/gotrace/gotrace/analyzer/sketch"
+
+// switchAgg counts goroutine switches and why goroutines stop running.
+type switchAgg struct {
+	total      int64 // Runnable -> Running
+	migrations int64
+	blocked, preempted, yielded, syscall, exited int64
+	blockedBy map[strID]int64
+	runSlice  sketch.Hist
+}
+
+func (a *switchAgg) init() { a.blockedBy = map[strID]int64{} }
+
+func (a *switchAgg) reset() {
+	m, h := a.blockedBy, a.runSlice
+	clear(m)
+	h.Reset()
+	*a = switchAgg{blockedBy: m, runSlice: h}
+}
+
+func (a *switchAgg) merge(o *switchAgg, m *remap) {
+	a.total += o.total
+	a.migrations += o.migrations
+	a.blocked += o.blocked
+	a.preempted += o.preempted
+	a.yielded += o.yielded
+	a.syscall += o.syscall
+	a.exited += o.exited
+	for k, v := range o.blockedBy {
+		a.blockedBy[m.s(k)] += v
+	}
+	a.runSlice.Merge(&o.runSlice)
+}
+
+func (g *global) switchStats() SwitchStats {
+	a := &g.aggs.switches
+	s := SwitchStats{
+		Total:      a.total,
+		Migrations: a.migrations,
+		RunSlice:   dist(&a.runSlice),
+		Out: SwitchOuts{
+			Blocked: a.blocked, Preempted: a.preempted, Yielded: a.yielded,
+			Syscall: a.syscall, Exited: a.exited,
+		},
+	}
+	for k, v := range a.blockedBy {
+		if s.Out.BlockedBy == nil {
+			s.Out.BlockedBy = map[string]int64{}
+		}
+		s.Out.BlockedBy[g.strs.str(k)] += v
+	}
+	if dur := g.end - g.start; dur > 0 {
+		s.PerSec = float64(a.total) / (float64(dur) / 1e9)
+		if pt := procsExist(g.procsSamples, g.start, g.end, -1); pt > 0 {
+			meanP := float64(pt) / float64(dur)
+			s.PerSecPerP = s.PerSec / meanP
+		}
+	}
+	return s
+}

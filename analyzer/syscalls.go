@@ -1,0 +1,81 @@
+package analyzer
+
+import (
+	"github.com/gotrace/gotrace/analyzer/sketch"
+	"golang.org/x/exp/trace"
+)
+
+// syscallAgg accumulates completed syscalls and the threads seen.
+type syscallAgg struct {
+	count, total int64
+	hist         sketch.Hist
+	keptP, lostP int64
+	byStack      map[stackID]*stackAcc
+	threads      map[trace.ThreadID]struct{}
+	// cur and maxConc track goroutines in a syscall at once, within a generation.
+	cur, maxConc int64
+}
+
+func (a *syscallAgg) init() {
+	a.byStack = map[stackID]*stackAcc{}
+	a.threads = map[trace.ThreadID]struct{}{}
+}
+
+func (a *syscallAgg) reset() {
+	a.count, a.total, a.keptP, a.lostP, a.cur, a.maxConc = 0, 0, 0, 0, 0, 0
+	a.hist.Reset()
+	clear(a.byStack)
+	clear(a.threads)
+}
+
+func (a *syscallAgg) add(s *span, d int64) {
+	a.count++
+	a.total += d
+	a.hist.Add(uint64(d))
+	switch s.to {
+	case goRunning:
+		a.keptP++
+	case goRunnable:
+		a.lostP++
+	}
+	addStack(a.byStack, s.stack, d)
+}
+
+func (a *syscallAgg) enter() {
+	a.cur++
+	a.maxConc = max(a.maxConc, a.cur)
+}
+
+func (a *syscallAgg) leave() {
+	if a.cur > 0 {
+		a.cur--
+	}
+}
+
+func (a *syscallAgg) merge(o *syscallAgg, m *remap) {
+	a.count += o.count
+	a.total += o.total
+	a.hist.Merge(&o.hist)
+	a.keptP += o.keptP
+	a.lostP += o.lostP
+	mergeStacks(a.byStack, o.byStack, m.k)
+	for t := range o.threads {
+		a.threads[t] = struct{}{}
+	}
+	a.maxConc = max(a.maxConc, o.maxConc)
+}
+
+func (g *global) syscallStats(top int) SyscallStats {
+	a := &g.aggs.syscalls
+	s := SyscallStats{
+		Count: a.count, CompletedNS: a.total, Dist: dist(&a.hist),
+		KeptP: a.keptP, LostP: a.lostP, Threads: int64(len(a.threads)), MaxConcurrent: a.maxConc,
+	}
+	s.Top = topStacks(a.byStack, top, func(k stackID) stackID { return k }, &g.stacks)
+	for _, r := range g.gs {
+		if r.state == goSyscall {
+			s.OpenNS += max(g.end-r.since, 0)
+		}
+	}
+	return s
+}

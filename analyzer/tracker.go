@@ -1,0 +1,566 @@
+package analyzer
+
+import (
+	"errors"
+	"io"
+	"strings"
+
+	"golang.org/x/exp/trace"
+)
+
+// Short names for the goroutine states.
+const (
+	goUndetermined = trace.GoUndetermined
+	goNotExist     = trace.GoNotExist
+	goRunnable     = trace.GoRunnable
+	goRunning      = trace.GoRunning
+	goWaiting      = trace.GoWaiting
+	goSyscall      = trace.GoSyscall
+)
+
+// span is a closed interval of one goroutine in one state, the unit every
+// time-based analysis consumes.
+type span struct {
+	state      trace.GoState
+	start, end int64
+	reason     strID   // Waiting: wait reason; Runnable: why it became runnable
+	cat        uint8   // category of reason (Waiting)
+	stack      stackID // stack of the event that began the interval
+	p          int32   // Running: the P
+	gc         bool    // Running: a GC mark worker
+	to         trace.GoState
+	hasRun     bool // the goroutine had run before start
+}
+
+// aggs bundles the aggregates of every analysis. A generation fills one
+// keyed by its local table ids; the global state holds one keyed by global
+// ids, into which generations are merged in order.
+type aggs struct {
+	goroutines goroutineAgg
+	latency    latencyAgg
+	switches   switchAgg
+	procs      procAgg
+	blocking   blockAgg
+	syscalls   syscallAgg
+	gc         gcAgg
+	ann        annAgg
+	timeline   series
+}
+
+func (a *aggs) init() {
+	a.latency.init()
+	a.switches.init()
+	a.blocking.init()
+	a.syscalls.init()
+	a.gc.init()
+	a.ann.init()
+	a.reset()
+}
+
+func (a *aggs) reset() {
+	a.goroutines.reset()
+	a.latency.reset()
+	a.switches.reset()
+	a.procs.reset()
+	a.blocking.reset()
+	a.syscalls.reset()
+	a.gc.reset()
+	a.ann.reset()
+	a.timeline.reset()
+}
+
+// merge adds o, the aggregates of the next generation, translating its ids.
+func (a *aggs) merge(o *aggs, m *remap) {
+	a.goroutines.merge(&o.goroutines)
+	a.latency.merge(&o.latency, m)
+	a.switches.merge(&o.switches, m)
+	a.procs.merge(&o.procs)
+	a.blocking.merge(&o.blocking, m)
+	a.syscalls.merge(&o.syscalls, m)
+	a.gc.merge(&o.gc, m)
+	a.ann.merge(&o.ann, m)
+	a.timeline.merge(&o.timeline)
+}
+
+// closeSpan feeds a completed interval to every analysis, and to the
+// per-goroutine accumulator acc.
+func (a *aggs) closeSpan(acc *gAcc, s *span) {
+	d := max(s.end-s.start, 0)
+	switch s.state {
+	case goRunning:
+		acc.t[catExec] += d
+		a.switches.runSlice.Add(uint64(d))
+		a.procs.addBusy(int(s.p), d, s.gc)
+		a.timeline.addBusy(int(s.p), s.start, s.end, s.gc)
+	case goRunnable:
+		acc.t[catSched] += d
+		acc.maxSched = max(acc.maxSched, d)
+		a.latency.add(s, d)
+	case goWaiting:
+		acc.t[s.cat] += d
+		a.blocking.add(s, d)
+	case goSyscall:
+		acc.t[catSyscall] += d
+		a.syscalls.add(s, d)
+	}
+}
+
+// gLocal is what one generation knows of a goroutine.
+type gLocal struct {
+	id trace.GoID
+
+	// How the goroutine entered the generation: created in it, or
+	// announced by a status event (then annState since an unknown time).
+	created   bool
+	createdAt int64
+	annState  trace.GoState
+	annAt     int64
+	annStack  stackID
+	name      strID // start function, 0 if not seen in this generation
+	system    bool  // name is a runtime function
+
+	// The prefix is the announced state, begun in an earlier generation.
+	inPrefix bool
+	preDone  bool
+	preEnd   int64
+	preTo    trace.GoState
+	preGC    bool
+	preP     int32
+
+	// The open interval.
+	state  trace.GoState
+	since  int64
+	reason strID
+	cat    uint8
+	stack  stackID
+	p      int32
+	gc     bool
+
+	ranLocal        bool  // ran in this generation
+	pendingRunnable int64 // Runnable ns completed before the first run here, for an announced goroutine
+	firstRunP       int32 // P of the first run start when no P was known before; -1
+	lastP           int32 // -1 when unknown
+	ended           bool
+	endAt           int64
+	acc             gAcc
+	regions         []openRegion
+}
+
+// partial is the analysis of one generation: the single state tracker and
+// event loop of gotrace. It sees only its generation; what it cannot know
+// (how long a state announced at its start had lasted, which group an old
+// goroutine belongs to) it leaves for the ordered merge to stitch.
+type partial struct {
+	index int
+
+	strs   strTable
+	stacks localStacks
+	cats   []uint8 // reasonCat of each local string
+
+	gidx map[trace.GoID]int32
+	gs   []gLocal
+
+	a aggs
+
+	first, last int64 // absolute times of the first and last event
+	events      int64
+	lastThread  trace.ThreadID
+
+	procs      []procsSample
+	openRanges map[rangeKey]openRange
+	rangeEnds  []rangeEnd
+	rangesOpen []rangeOpen
+	openTasks  map[trace.TaskID]openTask
+	taskEnds   []taskEnd
+	regionEnds []regionEnd
+
+	maxEvents int64 // 0: no limit
+}
+
+// maxProcsSamples bounds GOMAXPROCS samples kept per generation.
+const maxProcsSamples = 4096
+
+func newPartial() *partial {
+	p := &partial{}
+	p.a.init()
+	p.gidx = map[trace.GoID]int32{}
+	p.openRanges = map[rangeKey]openRange{}
+	p.openTasks = map[trace.TaskID]openTask{}
+	p.reset(0)
+	return p
+}
+
+// reset prepares p for another generation, keeping allocations.
+func (p *partial) reset(index int) {
+	p.index = index
+	p.strs = newStrTable()
+	p.cats = append(p.cats[:0], catUnknown)
+	p.stacks = newLocalStacks()
+	clear(p.gidx)
+	for i := range p.gs {
+		p.gs[i] = gLocal{}
+	}
+	p.gs = p.gs[:0]
+	p.a.reset()
+	p.first, p.last, p.events = 0, 0, 0
+	p.lastThread = trace.NoThread
+	p.procs = p.procs[:0]
+	clear(p.openRanges)
+	p.rangeEnds = p.rangeEnds[:0]
+	p.rangesOpen = p.rangesOpen[:0]
+	clear(p.openTasks)
+	p.taskEnds = p.taskEnds[:0]
+	p.regionEnds = p.regionEnds[:0]
+}
+
+// ErrTooManyEvents is returned when a trace has more events than
+// Options.MaxEvents allows.
+var ErrTooManyEvents = errors.New("trace has more events than the limit")
+
+func (p *partial) str(s string) strID {
+	id := p.strs.intern(s)
+	if int(id) >= len(p.cats) {
+		p.cats = append(p.cats, reasonCat(s))
+	}
+	return id
+}
+
+// run reads every event of the generation.
+func (p *partial) run(r *trace.Reader) error {
+	for {
+		ev, err := r.ReadEvent()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		if err := p.event(&ev); err != nil {
+			return err
+		}
+	}
+	p.finish()
+	return nil
+}
+
+// event handles one event.
+func (p *partial) event(ev *trace.Event) error {
+	k := ev.Kind()
+	if k == trace.EventSync {
+		return nil
+	}
+	t := int64(ev.Time())
+	if p.events == 0 {
+		p.first = t
+	}
+	p.last = t
+	p.events++
+	if p.maxEvents > 0 && p.events > p.maxEvents {
+		return ErrTooManyEvents
+	}
+	if th := ev.Thread(); th != p.lastThread && th != trace.NoThread {
+		p.lastThread = th
+		p.a.syscalls.threads[th] = struct{}{}
+	}
+	switch k {
+	case trace.EventStateTransition:
+		st := ev.StateTransition()
+		if st.Resource.Kind == trace.ResourceGoroutine {
+			p.goTransition(ev, &st, t)
+		}
+	case trace.EventRangeBegin, trace.EventRangeActive, trace.EventRangeEnd:
+		p.rangeEvent(ev, k, t)
+	case trace.EventMetric:
+		m := ev.Metric()
+		if m.Value.Kind() != trace.ValueUint64 {
+			break
+		}
+		v := m.Value.Uint64()
+		if m.Name == "/sched/gomaxprocs:threads" {
+			if len(p.procs) < maxProcsSamples && v <= 1<<20 {
+				p.procs = append(p.procs, procsSample{t: t, v: int(v)})
+			}
+		} else {
+			p.a.gc.metric(m.Name, t, v)
+		}
+	case trace.EventLabel:
+		if l := ev.Label(); strings.HasPrefix(l.Label, "GC ") {
+			if g := p.lookup(ev.Goroutine()); g != nil && g.state == goRunning {
+				g.gc = true
+			}
+		}
+	case trace.EventTaskBegin:
+		tk := ev.Task()
+		p.openTasks[tk.ID] = openTask{start: t, typ: p.str(tk.Type)}
+	case trace.EventTaskEnd:
+		tk := ev.Task()
+		if o, ok := p.openTasks[tk.ID]; ok {
+			addKind(p.a.ann.tasks, o.typ, t-o.start)
+			delete(p.openTasks, tk.ID)
+		} else {
+			p.taskEnds = append(p.taskEnds, taskEnd{id: tk.ID, t: t, typ: p.str(tk.Type)})
+		}
+	case trace.EventRegionBegin:
+		if g := p.lookup(ev.Goroutine()); g != nil {
+			g.regions = append(g.regions, openRegion{typ: p.str(ev.Region().Type), start: t})
+		}
+	case trace.EventRegionEnd:
+		id := ev.Goroutine()
+		typ := p.str(ev.Region().Type)
+		g := p.lookup(id)
+		if g != nil && len(g.regions) > 0 {
+			top := g.regions[len(g.regions)-1]
+			g.regions = g.regions[:len(g.regions)-1]
+			addKind(p.a.ann.regions, top.typ, t-top.start)
+		} else {
+			p.regionEnds = append(p.regionEnds, regionEnd{g: id, typ: typ, t: t})
+		}
+	case trace.EventLog:
+		l := ev.Log()
+		p.a.ann.logCount++
+		if len(p.a.ann.logs) < MaxLogs {
+			p.a.ann.logs = append(p.a.ann.logs, LogLine{
+				AtNS: t, Goroutine: int64(ev.Goroutine()), Task: uint64(l.Task),
+				Category: l.Category, Message: l.Message,
+			})
+		}
+	}
+	return nil
+}
+
+// lookup returns the goroutine's record in this generation, or nil.
+func (p *partial) lookup(id trace.GoID) *gLocal {
+	if i, ok := p.gidx[id]; ok {
+		return &p.gs[i]
+	}
+	return nil
+}
+
+func (p *partial) add(id trace.GoID) *gLocal {
+	p.gidx[id] = int32(len(p.gs))
+	p.gs = append(p.gs, gLocal{id: id, firstRunP: -1, lastP: -1, p: -1, preP: -1})
+	return &p.gs[len(p.gs)-1]
+}
+
+// setName records the start function of g from one of its own stacks.
+func (p *partial) setName(g *gLocal, stk stackID) {
+	if g.name != 0 || stk == 0 {
+		return
+	}
+	fn := p.stacks.stacks[stk].root()
+	g.name = p.str(fn)
+	g.system = isSystemFunc(fn)
+}
+
+// goTransition handles a goroutine state transition.
+func (p *partial) goTransition(ev *trace.Event, st *trace.StateTransition, t int64) {
+	id := st.Resource.Goroutine()
+	from, to := st.Goroutine()
+	if from == goUndetermined || from == to {
+		p.announce(ev, st, id, to, t)
+		return
+	}
+	if from == goNotExist {
+		p.create(ev, st, id, to, t)
+		return
+	}
+	g := p.lookup(id)
+	if g == nil {
+		// A transition of a goroutine this generation never announced; the
+		// trace broke a rule of the format. Take it as announced just now.
+		g = p.announce(ev, st, id, from, t)
+	}
+	p.leave(g, ev, st, to, t)
+	p.enter(g, ev, st, from, to, t)
+}
+
+// announce handles a status event: the goroutine is in state s since a time
+// this generation does not know.
+func (p *partial) announce(ev *trace.Event, st *trace.StateTransition, id trace.GoID, s trace.GoState, t int64) *gLocal {
+	if g := p.lookup(id); g != nil {
+		return g // re-stated within the generation: nothing new
+	}
+	g := p.add(id)
+	g.annState, g.annAt = s, t
+	g.inPrefix = true
+	g.state, g.since = s, t
+	if stk := st.Stack; stk != trace.NoStack {
+		g.annStack = p.stacks.intern(stk)
+		g.stack = g.annStack
+		p.setName(g, g.annStack)
+	}
+	switch s {
+	case goRunning:
+		g.p = int32(ev.Proc())
+		g.lastP = g.p
+		g.preP = g.p
+		g.ranLocal = true
+	case goSyscall:
+		p.a.syscalls.enter()
+	}
+	return g
+}
+
+// create handles a goroutine coming into existence.
+func (p *partial) create(ev *trace.Event, st *trace.StateTransition, id trace.GoID, to trace.GoState, t int64) {
+	g := p.lookup(id)
+	if g == nil {
+		g = p.add(id)
+	} else {
+		// An id reused within one generation: the trace is inconsistent.
+		// Start over with this goroutine.
+		*g = gLocal{id: id, firstRunP: -1, lastP: -1, p: -1, preP: -1}
+	}
+	g.created, g.createdAt = true, t
+	g.state, g.since = to, t
+	if stk := st.Stack; stk != trace.NoStack {
+		sid := p.stacks.intern(stk)
+		p.setName(g, sid)
+	}
+	g.stack = p.stacks.intern(ev.Stack()) // the creator's stack made it runnable
+	ga := &p.a.goroutines
+	ga.created++
+	if !g.system {
+		ga.userCreated++
+	}
+	ga.addNet(t, 1)
+	p.a.timeline.addAlive(t, 1)
+	if to == goSyscall {
+		p.a.syscalls.enter()
+	}
+}
+
+// leave closes g's open interval at t, on a transition to state to.
+func (p *partial) leave(g *gLocal, ev *trace.Event, st *trace.StateTransition, to trace.GoState, t int64) {
+	from := g.state
+	if from == goRunning {
+		sw := &p.a.switches
+		switch to {
+		case goWaiting:
+			sw.blocked++
+			sw.blockedBy[p.str(st.Reason)]++
+		case goRunnable:
+			if st.Reason == "preempted" {
+				sw.preempted++
+			} else {
+				sw.yielded++
+			}
+		case goSyscall:
+			sw.syscall++
+		case goNotExist:
+			sw.exited++
+		}
+		// The goroutine's own stack names it.
+		if g.name == 0 && st.Stack != trace.NoStack {
+			p.setName(g, p.stacks.intern(st.Stack))
+		}
+	}
+	if from == goSyscall {
+		p.a.syscalls.leave()
+	}
+	if g.inPrefix {
+		g.inPrefix = false
+		g.preDone = true
+		g.preEnd = t
+		g.preTo = to
+		g.preGC = g.gc
+		return
+	}
+	s := span{
+		state: from, start: g.since, end: t, reason: g.reason, cat: g.cat,
+		stack: g.stack, p: g.p, gc: g.gc, to: to, hasRun: g.ranLocal,
+	}
+	if from == goRunnable && !g.ranLocal && !g.created {
+		// Whether the goroutine ran before this generation is known only
+		// to the merge.
+		g.pendingRunnable += max(t-g.since, 0)
+	}
+	p.a.closeSpan(&g.acc, &s)
+}
+
+// enter opens g's interval in state to at t.
+func (p *partial) enter(g *gLocal, ev *trace.Event, st *trace.StateTransition, from, to trace.GoState, t int64) {
+	g.state, g.since = to, t
+	g.reason, g.cat, g.stack, g.gc = 0, catUnknown, 0, false
+	switch to {
+	case goRunning:
+		pid := int32(ev.Proc())
+		g.p = pid
+		if from == goRunnable {
+			sw := &p.a.switches
+			sw.total++
+			p.a.procs.addSwitch(int(pid))
+			p.a.timeline.addSwitch(t)
+			if g.lastP >= 0 && g.lastP != pid {
+				sw.migrations++
+			} else if g.lastP < 0 && !g.created && g.firstRunP < 0 {
+				g.firstRunP = pid
+			}
+		}
+		g.lastP = pid
+		g.ranLocal = true
+	case goRunnable:
+		g.reason = p.str(st.Reason)
+		g.stack = p.stacks.intern(ev.Stack())
+	case goWaiting:
+		g.reason = p.str(st.Reason)
+		g.cat = p.cats[g.reason]
+		g.stack = p.stacks.intern(st.Stack)
+	case goSyscall:
+		g.stack = p.stacks.intern(st.Stack)
+		p.a.syscalls.enter()
+	case goNotExist:
+		g.ended, g.endAt = true, t
+		ga := &p.a.goroutines
+		ga.ended++
+		ga.addNet(t, -1)
+		p.a.timeline.addAlive(t, -1)
+		if g.created && !g.system {
+			ga.userEnded++
+			ga.lifetime.Add(uint64(max(t-g.createdAt, 0)))
+		}
+	}
+}
+
+// rangeEvent handles GC, STW, mark assist and sweep ranges.
+func (p *partial) rangeEvent(ev *trace.Event, k trace.EventKind, t int64) {
+	key, reason := classifyRange(ev.Range())
+	if key.kind == rkNone {
+		return
+	}
+	var rid strID
+	if reason != "" {
+		rid = p.str(reason)
+	}
+	switch k {
+	case trace.EventRangeBegin:
+		if key.kind == rkMark {
+			p.a.gc.cycles++
+		}
+		p.openRanges[key] = openRange{start: t, reason: rid, known: true}
+	case trace.EventRangeActive:
+		p.openRanges[key] = openRange{reason: rid}
+	case trace.EventRangeEnd:
+		o, ok := p.openRanges[key]
+		delete(p.openRanges, key)
+		if ok && o.known {
+			p.a.gc.complete(key.kind, o.reason, t-o.start)
+		} else {
+			if ok && o.reason != 0 {
+				rid = o.reason
+			}
+			p.rangeEnds = append(p.rangeEnds, rangeEnd{key: key, t: t, reason: rid})
+		}
+	}
+}
+
+// finish records what stays open at the end of the generation.
+func (p *partial) finish() {
+	for k, o := range p.openRanges {
+		if o.known {
+			p.rangesOpen = append(p.rangesOpen, rangeOpen{key: k, start: o.start, reason: o.reason})
+		}
+	}
+	// Map order must not leak into results.
+	sortRangesOpen(p.rangesOpen)
+}
