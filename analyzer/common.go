@@ -39,8 +39,8 @@ type remap struct {
 	stack []stackID
 }
 
-func (m *remap) s(id strID) strID       { return m.str[id] }
-func (m *remap) k(id stackID) stackID   { return m.stack[id] }
+func (m *remap) s(id strID) strID     { return m.str[id] }
+func (m *remap) k(id stackID) stackID { return m.stack[id] }
 
 // addStack adds d to the accumulator of key k, creating it on first use.
 func addStack[K comparable](m map[K]*stackAcc, k K, d int64) {

@@ -37,7 +37,7 @@ type global struct {
 	cats   []uint8
 
 	aggs aggs
-	gs map[trace.GoID]*gRec
+	gs   map[trace.GoID]*gRec
 
 	groups      map[strID]*groupAcc
 	preExisting int64

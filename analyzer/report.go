@@ -38,11 +38,11 @@ type Report struct {
 
 // Source describes where the trace came from.
 type Source struct {
-	Name   string `json:"name"`             // file name as given, or "-" for stdin
-	Bytes  int64  `json:"bytes"`            // trace bytes read (after decompression)
-	Gzip   bool   `json:"gzip,omitempty"`   // the input was gzip-compressed
-	Format string `json:"format"`           // "go 1.NN trace" header
-	GoVersion string `json:"go_version"`    // Go release range that writes this format, e.g. "1.23-1.24"
+	Name      string `json:"name"`           // file name as given, or "-" for stdin
+	Bytes     int64  `json:"bytes"`          // trace bytes read (after decompression)
+	Gzip      bool   `json:"gzip,omitempty"` // the input was gzip-compressed
+	Format    string `json:"format"`         // "go 1.NN trace" header
+	GoVersion string `json:"go_version"`     // Go release range that writes this format, e.g. "1.23-1.24"
 }
 
 // TraceInfo describes the trace as a whole.
@@ -121,14 +121,14 @@ type GoroutineStats struct {
 
 // GoroutineGroup is the goroutines that share a start function.
 type GoroutineGroup struct {
-	Name        string     `json:"name"` // start function ("(unknown)" when never seen)
-	System      bool       `json:"system,omitempty"`
-	Count       int64      `json:"count"`
-	Created     int64      `json:"created"`
-	Ended       int64      `json:"ended"`
-	AliveAtEnd  int64      `json:"alive_at_end"`
-	Time        StateTimes `json:"time"`
-	MaxSchedWaitNS int64   `json:"max_sched_wait_ns"` // longest single Runnable interval
+	Name           string     `json:"name"` // start function ("(unknown)" when never seen)
+	System         bool       `json:"system,omitempty"`
+	Count          int64      `json:"count"`
+	Created        int64      `json:"created"`
+	Ended          int64      `json:"ended"`
+	AliveAtEnd     int64      `json:"alive_at_end"`
+	Time           StateTimes `json:"time"`
+	MaxSchedWaitNS int64      `json:"max_sched_wait_ns"` // longest single Runnable interval
 }
 
 // ProcStats covers processor (P) utilization.
@@ -139,11 +139,11 @@ type ProcStats struct {
 	// Utilization is Σ busy / Σ P-existence over all Ps.
 	Utilization float64 `json:"utilization"`
 	// GCUtilization is the share of P time running GC mark workers.
-	GCUtilization float64 `json:"gc_utilization"`
-	BusyNS        int64   `json:"busy_ns"`  // Σ time some goroutine ran on a P
-	GCNS          int64   `json:"gc_ns"`    // part of BusyNS in GC mark workers
-	ExistNS       int64   `json:"exist_ns"` // Σ time each P existed (GOMAXPROCS × window)
-	IdleNS        int64   `json:"idle_ns"`  // ExistNS - BusyNS
+	GCUtilization float64   `json:"gc_utilization"`
+	BusyNS        int64     `json:"busy_ns"`  // Σ time some goroutine ran on a P
+	GCNS          int64     `json:"gc_ns"`    // part of BusyNS in GC mark workers
+	ExistNS       int64     `json:"exist_ns"` // Σ time each P existed (GOMAXPROCS × window)
+	IdleNS        int64     `json:"idle_ns"`  // ExistNS - BusyNS
 	PerP          []ProcUse `json:"per_p"`
 }
 
@@ -165,8 +165,8 @@ type ProcUse struct {
 
 // SwitchStats covers goroutine switches: a P starting to run a goroutine.
 type SwitchStats struct {
-	Total     int64   `json:"total"`       // Runnable -> Running transitions
-	PerSec    float64 `json:"per_sec"`     // Total / trace duration
+	Total      int64   `json:"total"`         // Runnable -> Running transitions
+	PerSec     float64 `json:"per_sec"`       // Total / trace duration
 	PerSecPerP float64 `json:"per_sec_per_p"` // PerSec / mean GOMAXPROCS
 	// Out counts transitions out of Running by cause.
 	Out SwitchOuts `json:"out"`
@@ -177,11 +177,11 @@ type SwitchStats struct {
 
 // SwitchOuts counts why goroutines stopped running.
 type SwitchOuts struct {
-	Blocked   int64            `json:"blocked"`   // Running -> Waiting
-	Preempted int64            `json:"preempted"` // Running -> Runnable, reason "preempted"
-	Yielded   int64            `json:"yielded"`   // Running -> Runnable, runtime.Gosched and other reasons
-	Syscall   int64            `json:"syscall"`   // Running -> Syscall
-	Exited    int64            `json:"exited"`    // Running -> NotExist
+	Blocked   int64            `json:"blocked"`              // Running -> Waiting
+	Preempted int64            `json:"preempted"`            // Running -> Runnable, reason "preempted"
+	Yielded   int64            `json:"yielded"`              // Running -> Runnable, runtime.Gosched and other reasons
+	Syscall   int64            `json:"syscall"`              // Running -> Syscall
+	Exited    int64            `json:"exited"`               // Running -> NotExist
 	BlockedBy map[string]int64 `json:"blocked_by,omitempty"` // Blocked split by wait reason
 }
 
@@ -258,23 +258,23 @@ type SyscallStats struct {
 	// Threads is the number of distinct OS threads (Ms) seen in the trace.
 	Threads int64 `json:"threads"`
 	// MaxConcurrent is the most goroutines in a syscall at once.
-	MaxConcurrent int64 `json:"max_concurrent"`
-	Top []StackTime `json:"top_stacks,omitempty"`
+	MaxConcurrent int64       `json:"max_concurrent"`
+	Top           []StackTime `json:"top_stacks,omitempty"`
 }
 
 // GCStats covers garbage collection.
 type GCStats struct {
-	Cycles       int64 `json:"cycles"`         // mark phases begun in the trace
-	MarkNS       int64 `json:"mark_ns"`        // total duration of completed mark phases
-	STW          Dist  `json:"stw_ns"`         // stop-the-world pauses
-	STWByReason  []STWReason `json:"stw_by_reason,omitempty"`
-	AssistCount  int64 `json:"assist_count"`   // mark assists completed
-	AssistNS     int64 `json:"assist_ns"`      // time goroutines spent in mark assist
-	SweepNS      int64 `json:"sweep_ns"`       // time Ps spent in incremental sweep
-	HeapMaxBytes uint64 `json:"heap_max_bytes"` // peak of /memory/classes/heap/objects:bytes
-	HeapLastBytes uint64 `json:"heap_last_bytes"`
-	GoalMaxBytes uint64 `json:"heap_goal_max_bytes"` // peak of /gc/heap/goal:bytes
-	GoalLastBytes uint64 `json:"heap_goal_last_bytes"`
+	Cycles        int64       `json:"cycles"`  // mark phases begun in the trace
+	MarkNS        int64       `json:"mark_ns"` // total duration of completed mark phases
+	STW           Dist        `json:"stw_ns"`  // stop-the-world pauses
+	STWByReason   []STWReason `json:"stw_by_reason,omitempty"`
+	AssistCount   int64       `json:"assist_count"`   // mark assists completed
+	AssistNS      int64       `json:"assist_ns"`      // time goroutines spent in mark assist
+	SweepNS       int64       `json:"sweep_ns"`       // time Ps spent in incremental sweep
+	HeapMaxBytes  uint64      `json:"heap_max_bytes"` // peak of /memory/classes/heap/objects:bytes
+	HeapLastBytes uint64      `json:"heap_last_bytes"`
+	GoalMaxBytes  uint64      `json:"heap_goal_max_bytes"` // peak of /gc/heap/goal:bytes
+	GoalLastBytes uint64      `json:"heap_goal_last_bytes"`
 }
 
 // STWReason is stop-the-world pauses of one kind.
@@ -301,10 +301,10 @@ type LeakStats struct {
 
 // LeakGroup is user goroutines blocked at the end on the same reason and stack.
 type LeakGroup struct {
-	Reason    string  `json:"reason"`
-	Start     string  `json:"start"` // start function
-	Count     int64   `json:"count"`
-	Suspected bool    `json:"suspected"`
+	Reason    string `json:"reason"`
+	Start     string `json:"start"` // start function
+	Count     int64  `json:"count"`
+	Suspected bool   `json:"suspected"`
 	// MinBlockedNS and MaxBlockedNS bound how long they had been blocked at
 	// the end (at least: a goroutine blocked before the trace began counts
 	// from the trace start).
@@ -335,11 +335,11 @@ type AnnotationKind struct {
 
 // LogLine is one runtime/trace.Log event.
 type LogLine struct {
-	AtNS     int64  `json:"at_ns"` // from trace start
-	Goroutine int64 `json:"g"`
-	Task     uint64 `json:"task,omitempty"`
-	Category string `json:"category"`
-	Message  string `json:"message"`
+	AtNS      int64  `json:"at_ns"` // from trace start
+	Goroutine int64  `json:"g"`
+	Task      uint64 `json:"task,omitempty"`
+	Category  string `json:"category"`
+	Message   string `json:"message"`
 }
 
 // Timeline is the trace window cut into equal buckets.

@@ -4,11 +4,11 @@ import "github.com/gotrace/gotrace/analyzer/sketch"
 
 // switchAgg counts goroutine switches and why goroutines stop running.
 type switchAgg struct {
-	total      int64 // Runnable -> Running
-	migrations int64
+	total                                        int64 // Runnable -> Running
+	migrations                                   int64
 	blocked, preempted, yielded, syscall, exited int64
-	blockedBy map[strID]int64
-	runSlice  sketch.Hist
+	blockedBy                                    map[strID]int64
+	runSlice                                     sketch.Hist
 }
 
 func (a *switchAgg) init() { a.blockedBy = map[strID]int64{} }

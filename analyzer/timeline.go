@@ -19,9 +19,9 @@ type series struct {
 }
 
 const (
-	maxBins       = 4096
-	maxTimelineP  = 256
-	initialShift  = 10 // 1.024 µs bins to start with
+	maxBins      = 4096
+	maxTimelineP = 256
+	initialShift = 10 // 1.024 µs bins to start with
 )
 
 func (s *series) reset() {

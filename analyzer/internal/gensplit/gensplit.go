@@ -100,10 +100,10 @@ func ParseHeader(b []byte) (Header, error) {
 // Piece is one independently parseable part of a trace: one generation of a
 // Go 1.22+ trace, or the whole body of an older trace.
 type Piece struct {
-	Index  int   // 0-based position in the trace
-	Offset int64 // offset of the first body byte in the input (after the header)
-	Size   int64 // body bytes
-	Batches int  // batches in the piece
+	Index   int   // 0-based position in the trace
+	Offset  int64 // offset of the first body byte in the input (after the header)
+	Size    int64 // body bytes
+	Batches int   // batches in the piece
 	// Complete is false when the input ended inside the piece (a truncated
 	// trace) or the piece could not be delimited (a corrupt batch header).
 	Complete bool
@@ -184,12 +184,12 @@ type Splitter struct {
 	size int64 // input size for ra
 	br   *bufio.Reader
 
-	off     int64 // offset of the next unread byte (body-relative offsets are absolute input offsets)
-	index   int
-	done    bool
-	pending *pendingBatch // a batch of the next generation read while closing the previous one
+	off      int64 // offset of the next unread byte (body-relative offsets are absolute input offsets)
+	index    int
+	done     bool
+	pending  *pendingBatch // a batch of the next generation read while closing the previous one
 	maxPiece int64
-	hbuf    [maxHeaderLen]byte
+	hbuf     [maxHeaderLen]byte
 }
 
 type pendingBatch struct {
