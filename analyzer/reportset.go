@@ -1,0 +1,47 @@
+package analyzer
+
+import (
+	"runtime"
+)
+
+// ReportSetKind identifies the JSON form of a ReportSet.
+const ReportSetKind = "gotrace.reportset"
+
+// ReportSet is several reports of the same kind of run, one per trace: the
+// samples a regression check compares. Its JSON form is what
+// `gotrace analyze A B ... --format json` and `gotrace run --count N
+// --format json` write, and what `gotrace check --baseline` reads.
+type ReportSet struct {
+	Schema  int       `json:"schema"`
+	Kind    string    `json:"kind"`
+	Env     Env       `json:"env"`
+	Reports []*Report `json:"reports"`
+}
+
+// Env fingerprints the environment the samples came from; a check warns when
+// the baseline's and the current samples' differ.
+type Env struct {
+	GoVersion  string `json:"go_version"`  // Go of the traced program (release or trace format range)
+	GOMAXPROCS int    `json:"gomaxprocs"`  // from the trace
+	NumCPU     int    `json:"num_cpu"`     // CPUs of the machine that made the set
+	GOOS       string `json:"goos"`
+	GOARCH     string `json:"goarch"`
+	// Workload and Params name the built-in workload the traces came from,
+	// for sets made by `gotrace run`.
+	Workload string            `json:"workload,omitempty"`
+	Params   map[string]string `json:"params,omitempty"`
+}
+
+// NewReportSet wraps reports with the fingerprint of this machine. goVersion
+// names the Go release that produced the traces; empty means the trace
+// format's range of the first report.
+func NewReportSet(reports []*Report, goVersion string) *ReportSet {
+	env := Env{GoVersion: goVersion, NumCPU: runtime.NumCPU(), GOOS: runtime.GOOS, GOARCH: runtime.GOARCH}
+	if len(reports) > 0 {
+		if env.GoVersion == "" {
+			env.GoVersion = "go" + reports[0].Source.GoVersion
+		}
+		env.GOMAXPROCS = reports[0].Procs.GOMAXPROCS
+	}
+	return &ReportSet{Schema: SchemaVersion, Kind: ReportSetKind, Env: env, Reports: reports}
+}

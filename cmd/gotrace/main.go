@@ -1,0 +1,120 @@
+// Command gotrace analyzes Go execution traces: it runs built-in scheduler
+// workloads under runtime/trace, summarizes any trace (goroutines, processor
+// utilization, switches, scheduler latency, blocking, syscalls, GC, leaks),
+// and gates CI on trace metrics.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gotrace/gotrace/analyzer"
+)
+
+// Exit codes.
+const (
+	exitOK        = 0
+	exitCheckFail = 1 // a regression or a broken budget
+	exitUsage     = 2 // usage error or unreadable input
+	exitNotEnough = 3 // not enough data to decide
+)
+
+// exitError carries an exit code. An empty message prints nothing.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return ""
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+// usageErr is a usage error (exit 2).
+func usageErr(format string, args ...any) error {
+	return &exitError{code: exitUsage, err: fmt.Errorf(format, args...)}
+}
+
+// exitCode maps an error to the process exit code.
+func exitCode(err error) int {
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	if errors.Is(err, analyzer.ErrIncomplete) {
+		return exitNotEnough
+	}
+	return exitUsage
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// run executes the command line and returns the exit code.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	root := newRoot(stdin, stdout, stderr)
+	root.SetArgs(args)
+	err := root.Execute()
+	if err == nil {
+		return exitOK
+	}
+	if msg := err.Error(); msg != "" {
+		fmt.Fprintf(stderr, "gotrace: %s\n", msg)
+	}
+	return exitCode(err)
+}
+
+// app holds the streams the commands write to.
+type app struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+}
+
+func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr}
+	root := &cobra.Command{
+		Use:   "gotrace",
+		Short: "Analyze Go execution traces: goroutines, Ps, switches, latency, blocking, GC, leaks",
+		Long: `gotrace turns Go execution traces into numbers a person can read and a CI job can gate on.
+
+  gotrace run fanout               run a built-in workload under runtime/trace and report
+  gotrace analyze trace.out        report on your own trace (go test -trace, runtime/trace, ...)
+  gotrace check --baseline b.json  fail CI when trace metrics regress
+  gotrace workloads                list the built-in workloads and their parameters
+
+Exit codes: 0 ok, 1 check failed, 2 usage or input error, 3 not enough data.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageErr("%v (see gotrace %s --help)", err, c.Name())
+	})
+	root.AddCommand(a.analyzeCmd(), a.versionCmd())
+	for _, c := range extraCommands(a) {
+		root.AddCommand(c)
+	}
+	return root
+}
+
+// extraCommands lets other files register subcommands.
+var extraCommandFuncs []func(*app) *cobra.Command
+
+func extraCommands(a *app) []*cobra.Command {
+	var out []*cobra.Command
+	for _, f := range extraCommandFuncs {
+		out = append(out, f(a))
+	}
+	return out
+}
