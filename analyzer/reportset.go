@@ -21,9 +21,9 @@ type ReportSet struct {
 // Env fingerprints the environment the samples came from; a check warns when
 // the baseline's and the current samples' differ.
 type Env struct {
-	GoVersion  string `json:"go_version"`  // Go of the traced program (release or trace format range)
-	GOMAXPROCS int    `json:"gomaxprocs"`  // from the trace
-	NumCPU     int    `json:"num_cpu"`     // CPUs of the machine that made the set
+	GoVersion  string `json:"go_version"` // Go of the traced program (release or trace format range)
+	GOMAXPROCS int    `json:"gomaxprocs"` // from the trace
+	NumCPU     int    `json:"num_cpu"`    // CPUs of the machine that made the set
 	GOOS       string `json:"goos"`
 	GOARCH     string `json:"goarch"`
 	// Workload and Params name the built-in workload the traces came from,
