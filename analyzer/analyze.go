@@ -242,6 +242,7 @@ func parsePiece(in *input, piece gensplit.Piece, p *partial, opts *Options) (err
 	}
 	p.reset(piece.Index)
 	p.maxEvents = opts.MaxEvents
+	p.v1 = !in.hdr.Generational()
 	br := bufio.NewReaderSize(in.sp.Reader(piece), 1<<16)
 	tr, err := trace.NewReader(br)
 	if err != nil {

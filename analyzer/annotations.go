@@ -117,6 +117,19 @@ func (g *global) annotationStats() AnnotationStats {
 		l.AtNS = max(l.AtNS-g.start, 0)
 		s.Logs = append(s.Logs, l)
 	}
+	// Simultaneous logs may come in any order from old-format traces.
+	slices.SortStableFunc(s.Logs, func(x, y LogLine) int {
+		if c := cmp.Compare(x.AtNS, y.AtNS); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(x.Goroutine, y.Goroutine); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(x.Category, y.Category); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.Message, y.Message)
+	})
 	return s
 }
 

@@ -139,3 +139,25 @@ func compareFrames(a, b []Frame) int {
 	}
 	return cmp.Compare(len(a), len(b))
 }
+
+// peak tracks the running sum of +1/-1 steps and its highest value, where
+// steps at the same timestamp count as one: the order of simultaneous events
+// cannot change the peak.
+type peak struct {
+	cur, max int64
+	t, pend  int64
+}
+
+func (p *peak) add(t, d int64) {
+	if t != p.t {
+		p.commit()
+		p.t = t
+	}
+	p.pend += d
+}
+
+func (p *peak) commit() {
+	p.cur += p.pend
+	p.pend = 0
+	p.max = max(p.max, p.cur)
+}

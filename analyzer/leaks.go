@@ -49,7 +49,10 @@ func (g *global) leakStats(threshold int64) LeakStats {
 		a.count++
 		a.minB = min(a.minB, blocked)
 		a.maxB = max(a.maxB, blocked)
-		if blocked >= threshold {
+		// A goroutine blocked since before the trace whose start function
+		// never showed (old trace formats record no stack for it) is most
+		// likely the runtime's; it is listed but not suspected.
+		if blocked >= threshold && r.name != 0 {
 			a.suspected++
 			s.Suspected++
 		}
@@ -69,6 +72,9 @@ func (g *global) leakStats(threshold int64) LeakStats {
 			MinBlockedNS: a.minB, MaxBlockedNS: a.maxB, Stack: frames,
 		}
 		lg.Diagnosis = diagnose(reason, start, frames)
+		if k.name == 0 {
+			lg.Diagnosis = "identity unknown: blocked since before the trace began and the trace records no stack for it; not counted as a leak"
+		}
 		s.Groups = append(s.Groups, lg)
 	}
 	slices.SortFunc(s.Groups, func(x, y LeakGroup) int {

@@ -12,8 +12,9 @@ type syscallAgg struct {
 	keptP, lostP int64
 	byStack      map[stackID]*stackAcc
 	threads      map[trace.ThreadID]struct{}
-	// cur and maxConc track goroutines in a syscall at once, within a generation.
-	cur, maxConc int64
+	// conc tracks goroutines in a syscall at once, within a generation.
+	conc    peak
+	maxConc int64
 }
 
 func (a *syscallAgg) init() {
@@ -22,7 +23,8 @@ func (a *syscallAgg) init() {
 }
 
 func (a *syscallAgg) reset() {
-	a.count, a.total, a.keptP, a.lostP, a.cur, a.maxConc = 0, 0, 0, 0, 0, 0
+	a.count, a.total, a.keptP, a.lostP, a.maxConc = 0, 0, 0, 0, 0
+	a.conc = peak{}
 	a.hist.Reset()
 	clear(a.byStack)
 	clear(a.threads)
@@ -41,14 +43,11 @@ func (a *syscallAgg) add(s *span, d int64) {
 	addStack(a.byStack, s.stack, d)
 }
 
-func (a *syscallAgg) enter() {
-	a.cur++
-	a.maxConc = max(a.maxConc, a.cur)
-}
+func (a *syscallAgg) enter(t int64) { a.conc.add(t, 1) }
 
-func (a *syscallAgg) leave() {
-	if a.cur > 0 {
-		a.cur--
+func (a *syscallAgg) leave(t int64) {
+	if a.conc.cur+a.conc.pend > 0 {
+		a.conc.add(t, -1)
 	}
 }
 
@@ -62,7 +61,7 @@ func (a *syscallAgg) merge(o *syscallAgg, m *remap) {
 	for t := range o.threads {
 		a.threads[t] = struct{}{}
 	}
-	a.maxConc = max(a.maxConc, o.maxConc)
+	a.maxConc = max(a.maxConc, o.maxConc, o.conc.max)
 }
 
 func (g *global) syscallStats(top int) SyscallStats {

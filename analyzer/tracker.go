@@ -166,6 +166,19 @@ type partial struct {
 	events      int64
 	lastThread  trace.ThreadID
 
+	// Old-format traces (Go 1.11-1.21) are converted by x/exp/trace with
+	// simultaneous events in an order that changes from run to run, and
+	// with timestamps bumped by 1ns to keep them increasing. Collapsing
+	// such bumps back to the shared timestamp (real steps in those formats
+	// are at least one tick, ~15ns) makes results independent of that order.
+	v1      bool
+	rawLast int64
+
+	// Goroutine creations and ends at the current timestamp, applied to the
+	// peak trackers once per timestamp so that the order of simultaneous
+	// events does not matter.
+	aliveT, aliveD int64
+
 	procs      []procsSample
 	openRanges map[rangeKey]openRange
 	rangeEnds  []rangeEnd
@@ -203,6 +216,7 @@ func (p *partial) reset(index int) {
 	p.gs = p.gs[:0]
 	p.a.reset()
 	p.first, p.last, p.events = 0, 0, 0
+	p.rawLast, p.aliveT, p.aliveD = 0, 0, 0
 	p.lastThread = trace.NoThread
 	p.procs = p.procs[:0]
 	clear(p.openRanges)
@@ -250,6 +264,13 @@ func (p *partial) event(ev *trace.Event) error {
 		return nil
 	}
 	t := int64(ev.Time())
+	if p.v1 {
+		raw := t
+		if p.events > 0 && raw-p.rawLast <= v1TieBump {
+			t = p.last
+		}
+		p.rawLast = raw
+	}
 	if p.events == 0 {
 		p.first = t
 	}
@@ -328,6 +349,27 @@ func (p *partial) event(ev *trace.Event) error {
 	return nil
 }
 
+// v1TieBump is the largest step between old-format events taken as a tie
+// bumped apart by the parser rather than a real time step.
+const v1TieBump = 8
+
+// alive counts a goroutine created (d=1) or ended (d=-1) at t.
+func (p *partial) alive(t, d int64) {
+	if t != p.aliveT {
+		p.flushAlive()
+		p.aliveT = t
+	}
+	p.aliveD += d
+}
+
+func (p *partial) flushAlive() {
+	if p.aliveD != 0 {
+		p.a.goroutines.addNet(p.aliveT, p.aliveD)
+		p.a.timeline.addAlive(p.aliveT, p.aliveD)
+		p.aliveD = 0
+	}
+}
+
 // lookup returns the goroutine's record in this generation, or nil.
 func (p *partial) lookup(id trace.GoID) *gLocal {
 	if i, ok := p.gidx[id]; ok {
@@ -396,7 +438,7 @@ func (p *partial) announce(ev *trace.Event, st *trace.StateTransition, id trace.
 		g.preP = g.p
 		g.ranLocal = true
 	case goSyscall:
-		p.a.syscalls.enter()
+		p.a.syscalls.enter(t)
 	}
 	return g
 }
@@ -423,10 +465,9 @@ func (p *partial) create(ev *trace.Event, st *trace.StateTransition, id trace.Go
 	if !g.system {
 		ga.userCreated++
 	}
-	ga.addNet(t, 1)
-	p.a.timeline.addAlive(t, 1)
+	p.alive(t, 1)
 	if to == goSyscall {
-		p.a.syscalls.enter()
+		p.a.syscalls.enter(t)
 	}
 }
 
@@ -456,7 +497,7 @@ func (p *partial) leave(g *gLocal, ev *trace.Event, st *trace.StateTransition, t
 		}
 	}
 	if from == goSyscall {
-		p.a.syscalls.leave()
+		p.a.syscalls.leave(t)
 	}
 	if g.inPrefix {
 		g.inPrefix = false
@@ -508,13 +549,12 @@ func (p *partial) enter(g *gLocal, ev *trace.Event, st *trace.StateTransition, f
 		g.stack = p.stacks.intern(st.Stack)
 	case goSyscall:
 		g.stack = p.stacks.intern(st.Stack)
-		p.a.syscalls.enter()
+		p.a.syscalls.enter(t)
 	case goNotExist:
 		g.ended, g.endAt = true, t
 		ga := &p.a.goroutines
 		ga.ended++
-		ga.addNet(t, -1)
-		p.a.timeline.addAlive(t, -1)
+		p.alive(t, -1)
 		if g.created && !g.system {
 			ga.userEnded++
 			ga.lifetime.Add(uint64(max(t-g.createdAt, 0)))
@@ -556,6 +596,8 @@ func (p *partial) rangeEvent(ev *trace.Event, k trace.EventKind, t int64) {
 
 // finish records what stays open at the end of the generation.
 func (p *partial) finish() {
+	p.flushAlive()
+	p.a.syscalls.conc.commit()
 	for k, o := range p.openRanges {
 		if o.known {
 			p.rangesOpen = append(p.rangesOpen, rangeOpen{key: k, start: o.start, reason: o.reason})

@@ -1,0 +1,455 @@
+package analyzer_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/trace"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gotrace/gotrace/analyzer"
+)
+
+// record runs f under runtime/trace and returns the trace.
+func record(t *testing.T, f func()) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := trace.Start(&buf); err != nil {
+		t.Skipf("cannot start tracing (is the test itself traced?): %v", err)
+	}
+	f()
+	trace.Stop()
+	return buf.Bytes()
+}
+
+// analyze analyzes a trace held in memory.
+func analyze(t *testing.T, data []byte, opts analyzer.Options) *analyzer.Report {
+	t.Helper()
+	r, err := analyzer.Analyze(bytes.NewReader(data), opts)
+	if err != nil {
+		t.Fatalf("Analyze: %v", err)
+	}
+	return r
+}
+
+// withProcs runs the test body with GOMAXPROCS set to n.
+func withProcs(t *testing.T, n int) {
+	t.Helper()
+	if runtime.NumCPU() < n {
+		t.Skipf("needs %d CPUs, have %d", n, runtime.NumCPU())
+	}
+	old := runtime.GOMAXPROCS(n)
+	t.Cleanup(func() { runtime.GOMAXPROCS(old) })
+}
+
+func TestSleepingGoroutinesLifetime(t *testing.T) {
+	const n = 500
+	const sleep = 20 * time.Millisecond
+	data := record(t, func() {
+		var wg sync.WaitGroup
+		for range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				time.Sleep(sleep)
+			}()
+		}
+		wg.Wait()
+	})
+	r := analyze(t, data, analyzer.Options{})
+	m := r.Metrics
+	if got := m["goroutines.created"]; got < n {
+		t.Errorf("goroutines.created = %v, want >= %d", got, n)
+	}
+	if got := m["goroutines.ended"]; got < n {
+		t.Errorf("goroutines.ended = %v, want >= %d", got, n)
+	}
+	if got := m["goroutines.peak"]; got < n {
+		t.Errorf("goroutines.peak = %v, want >= %d (all %d sleep at once)", got, n, n)
+	}
+	p50 := time.Duration(m["goroutines.lifetime.p50_ns"])
+	if p50 < sleep || p50 > 2*sleep {
+		t.Errorf("lifetime p50 = %v, want in [%v, %v]", p50, sleep, 2*sleep)
+	}
+	if got := time.Duration(m["goroutines.lifetime.max_ns"]); got < p50 {
+		t.Errorf("lifetime max %v < p50 %v", got, p50)
+	}
+	// Every sleeper is a user goroutine whose group is the test's closure.
+	var g *analyzer.GoroutineGroup
+	for i := range r.Goroutines.Groups {
+		if strings.Contains(r.Goroutines.Groups[i].Name, "TestSleepingGoroutinesLifetime") {
+			g = &r.Goroutines.Groups[i]
+		}
+	}
+	if g == nil {
+		t.Fatalf("no goroutine group for the sleepers; groups: %+v", r.Goroutines.Groups)
+	}
+	if g.Count != n || g.Ended != n {
+		t.Errorf("sleeper group count=%d ended=%d, want %d", g.Count, g.Ended, n)
+	}
+	if sl := g.Time.BlockedBy["sleep"]; time.Duration(sl) < n*sleep {
+		t.Errorf("sleeper group blocked on sleep %v, want >= %v", time.Duration(sl), n*sleep)
+	}
+	if m["goroutines.leaked"] != 0 {
+		t.Errorf("goroutines.leaked = %v, want 0", m["goroutines.leaked"])
+	}
+}
+
+// spin burns CPU until the deadline.
+func spinUntil(until time.Time) int {
+	x := 0
+	for time.Now().Before(until) {
+		for i := 0; i < 1000; i++ {
+			x += i
+		}
+	}
+	return x
+}
+
+func TestUtilization(t *testing.T) {
+	withProcs(t, 2)
+	cases := []struct {
+		name     string
+		spinners int
+		lo, hi   float64
+	}{
+		{"every P busy", 2, 0.85, 1.0},
+		{"one of two Ps busy", 1, 0.40, 0.62},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			data := record(t, func() {
+				until := time.Now().Add(400 * time.Millisecond)
+				var wg sync.WaitGroup
+				for range c.spinners {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						spinUntil(until)
+					}()
+				}
+				wg.Wait()
+			})
+			r := analyze(t, data, analyzer.Options{})
+			u := r.Metrics["procs.utilization"]
+			if u < c.lo || u > c.hi {
+				t.Errorf("procs.utilization = %.3f, want in [%.2f, %.2f]", u, c.lo, c.hi)
+			}
+			if got := r.Procs.GOMAXPROCS; got != 2 {
+				t.Errorf("GOMAXPROCS = %d, want 2", got)
+			}
+			if len(r.Procs.PerP) != 2 {
+				t.Fatalf("per-P rows = %d, want 2", len(r.Procs.PerP))
+			}
+			var busy int64
+			for _, p := range r.Procs.PerP {
+				busy += p.BusyNS
+			}
+			if busy != r.Procs.BusyNS {
+				t.Errorf("per-P busy sums to %d, total says %d", busy, r.Procs.BusyNS)
+			}
+			// The timeline agrees with the total: its mean over buckets is
+			// close to the overall utilization.
+			var sum float64
+			for _, v := range r.Timeline.Utilization {
+				sum += v
+			}
+			if mean := sum / float64(len(r.Timeline.Utilization)); mean < u-0.05 || mean > u+0.05 {
+				t.Errorf("timeline mean utilization %.3f, overall %.3f", mean, u)
+			}
+		})
+	}
+}
+
+func TestLeaks(t *testing.T) {
+	const leaked = 7
+	block := make(chan int)
+	data := record(t, func() {
+		var wg sync.WaitGroup
+		for range leaked {
+			go func() { <-block }() // nobody ever sends
+		}
+		for range 20 { // these end
+			wg.Add(1)
+			go func() { defer wg.Done(); time.Sleep(time.Millisecond) }()
+		}
+		wg.Wait()
+		time.Sleep(300 * time.Millisecond)
+	})
+	defer close(block)
+	r := analyze(t, data, analyzer.Options{LeakThreshold: 200 * time.Millisecond})
+	if got := r.Metrics["goroutines.leaked"]; got != leaked {
+		t.Errorf("goroutines.leaked = %v, want %d", got, leaked)
+	}
+	var found bool
+	for _, g := range r.Leaks.Groups {
+		if g.Suspected && g.Reason == "chan receive" && strings.Contains(g.Start, "TestLeaks") {
+			found = true
+			if g.Count != leaked {
+				t.Errorf("leak group count = %d, want %d", g.Count, leaked)
+			}
+			if g.MinBlockedNS < int64(250*time.Millisecond) {
+				t.Errorf("leaked goroutines blocked for %v, want >= 250ms", time.Duration(g.MinBlockedNS))
+			}
+			if !strings.Contains(g.Diagnosis, "channel") {
+				t.Errorf("diagnosis %q does not mention the channel", g.Diagnosis)
+			}
+		}
+		if strings.HasPrefix(g.Start, "runtime.") && g.Start != "runtime.main" {
+			t.Errorf("runtime goroutine reported as blocked user goroutine: %+v", g)
+		}
+	}
+	if !found {
+		t.Errorf("no suspected leak group for the blocked goroutines: %+v", r.Leaks.Groups)
+	}
+	// With a threshold longer than the trace, nothing is suspected.
+	r = analyze(t, data, analyzer.Options{LeakThreshold: time.Hour})
+	if got := r.Metrics["goroutines.leaked"]; got != 0 {
+		t.Errorf("with a 1h threshold goroutines.leaked = %v, want 0", got)
+	}
+	if r.Leaks.Blocked < leaked {
+		t.Errorf("blocked at end = %d, want >= %d", r.Leaks.Blocked, leaked)
+	}
+}
+
+func TestWaitGroupDeadlockNamed(t *testing.T) {
+	data := record(t, func() {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			var wg sync.WaitGroup
+			wg.Add(3) // the notes' mistake: three Adds, two Dones
+			for range 2 {
+				go func() { defer wg.Done() }()
+			}
+			ch := make(chan struct{})
+			go func() { wg.Wait(); close(ch) }()
+			select {
+			case <-ch:
+			case <-time.After(300 * time.Millisecond):
+			}
+		}()
+		<-done
+	})
+	r := analyze(t, data, analyzer.Options{LeakThreshold: 200 * time.Millisecond})
+	for _, g := range r.Leaks.Groups {
+		if !g.Suspected {
+			continue
+		}
+		for _, f := range g.Stack {
+			if f.Func == "sync.(*WaitGroup).Wait" {
+				if !strings.Contains(g.Diagnosis, "WaitGroup") {
+					t.Errorf("diagnosis %q does not name the WaitGroup deadlock", g.Diagnosis)
+				}
+				return
+			}
+		}
+	}
+	t.Errorf("no suspected leak blocked in sync.(*WaitGroup).Wait: %+v", r.Leaks.Groups)
+}
+
+func TestSchedulerLatencyAndSwitches(t *testing.T) {
+	withProcs(t, 2)
+	// Four spinners on two Ps must wait for each other: scheduler latency
+	// and preemptions appear.
+	data := record(t, func() {
+		until := time.Now().Add(300 * time.Millisecond)
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Add(1)
+			go func() { defer wg.Done(); spinUntil(until) }()
+		}
+		wg.Wait()
+	})
+	r := analyze(t, data, analyzer.Options{})
+	m := r.Metrics
+	if m["switches.preempted"] < 10 {
+		t.Errorf("switches.preempted = %v, want >= 10 (4 spinners on 2 Ps for 300ms)", m["switches.preempted"])
+	}
+	if p99 := time.Duration(m["sched.latency.p99_ns"]); p99 < time.Millisecond {
+		t.Errorf("sched.latency.p99 = %v, want >= 1ms (spinners wait for a time slice)", p99)
+	}
+	if m["switches.total"] != m["sched.latency.count"] {
+		t.Errorf("switches.total %v != sched.latency.count %v: every switch ends one wait", m["switches.total"], m["sched.latency.count"])
+	}
+	if m["sched.wait.completed_ns"] < m["sched.wait.after_first_run_ns"] {
+		t.Errorf("completed wait %v < after-first-run wait %v", m["sched.wait.completed_ns"], m["sched.wait.after_first_run_ns"])
+	}
+	out := r.Switches.Out
+	if sum := out.Blocked + out.Preempted + out.Yielded + out.Syscall + out.Exited; sum > r.Switches.Total+int64(r.Goroutines.PreExisting)+10 {
+		t.Errorf("switch-outs %d exceed switch-ins %d", sum, r.Switches.Total)
+	}
+}
+
+// multiGen records a trace of more than one generation (the runtime starts a
+// new one about every second).
+func multiGen(t *testing.T) []byte {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("records a 1.3s trace; skipped with -short")
+	}
+	return record(t, func() {
+		until := time.Now().Add(1300 * time.Millisecond)
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		ch := make(chan int)
+		for i := 0; time.Now().Before(until); i++ {
+			wg.Add(2)
+			go func() {
+				defer wg.Done()
+				mu.Lock()
+				spinUntil(time.Now().Add(50 * time.Microsecond))
+				mu.Unlock()
+				ch <- 1
+			}()
+			go func() { defer wg.Done(); <-ch }()
+			if i%50 == 0 {
+				time.Sleep(5 * time.Millisecond)
+			}
+		}
+		wg.Wait()
+	})
+}
+
+func TestParallelEqualsSequential(t *testing.T) {
+	traces := map[string][]byte{"multigen": multiGen(t)}
+	for _, f := range sharedTraceFiles(t) {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		traces[filepath.Base(f)] = b
+	}
+	for name, data := range traces {
+		t.Run(name, func(t *testing.T) {
+			seq := analyze(t, data, analyzer.Options{Workers: 1})
+			if name == "multigen" && seq.Trace.Generations < 2 {
+				t.Fatalf("trace has %d generation(s), want >= 2", seq.Trace.Generations)
+			}
+			a := mustJSON(t, seq)
+			for _, w := range []int{2, 3, 8} {
+				par := analyze(t, data, analyzer.Options{Workers: w})
+				if b := mustJSON(t, par); !bytes.Equal(a, b) {
+					t.Errorf("workers=%d JSON differs from sequential:\n%s", w, firstDiff(a, b))
+				}
+			}
+			// And a second sequential run: deterministic.
+			if b := mustJSON(t, analyze(t, data, analyzer.Options{Workers: 1})); !bytes.Equal(a, b) {
+				t.Errorf("two sequential runs differ:\n%s", firstDiff(a, b))
+			}
+		})
+	}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.MarshalIndent(v, "", " ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// firstDiff shows the first differing line of two texts.
+func firstDiff(a, b []byte) string {
+	la, lb := strings.Split(string(a), "\n"), strings.Split(string(b), "\n")
+	for i := 0; i < len(la) && i < len(lb); i++ {
+		if la[i] != lb[i] {
+			return "line " + itoa(i+1) + ":\n- " + la[i] + "\n+ " + lb[i]
+		}
+	}
+	return "lengths differ: " + itoa(len(la)) + " vs " + itoa(len(lb)) + " lines"
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+// sharedDir is where the project's shared real traces live, beside the checkout.
+func sharedTraceDir(t *testing.T) string {
+	t.Helper()
+	d, err := filepath.Abs(filepath.Join("..", "..", "shared", "traces"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// sharedTraces lists ../shared/traces/*.trace, or skips when absent.
+func sharedTraceFiles(t *testing.T) []string {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(sharedTraceDir(t), "*.trace"))
+	if len(files) == 0 {
+		t.Logf("no shared traces in %s (clone ../shared beside the project to test them)", sharedTraceDir(t))
+	}
+	return files
+}
+
+func TestRealTraces(t *testing.T) {
+	files := sharedTraceFiles(t)
+	goroot := runtime.GOROOT()
+	v1, _ := filepath.Glob(filepath.Join(goroot, "src", "internal", "trace", "internal", "tracev1", "testdata", "*_good"))
+	if len(v1) == 0 {
+		t.Logf("no Go distribution old-format traces under %s", goroot)
+	}
+	files = append(files, v1...)
+	if len(files) == 0 {
+		t.Skip("no real traces available")
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			r, err := analyzer.AnalyzeFile(f, analyzer.Options{})
+			if err != nil {
+				t.Fatalf("AnalyzeFile: %v", err)
+			}
+			m := r.Metrics
+			if m["trace.events"] < 10 || m["trace.duration_ns"] <= 0 {
+				t.Errorf("events %v, duration %v: implausible", m["trace.events"], m["trace.duration_ns"])
+			}
+			if u := m["procs.utilization"]; u <= 0 || u > 1 {
+				t.Errorf("procs.utilization = %v, want in (0, 1]", u)
+			}
+			if m["procs.gomaxprocs"] < 1 {
+				t.Errorf("procs.gomaxprocs = %v", m["procs.gomaxprocs"])
+			}
+			if m["goroutines.created"]+m["goroutines.pre_existing"] < 1 {
+				t.Errorf("no goroutines seen")
+			}
+			if m["goroutines.alive_at_end"] != m["goroutines.pre_existing"]+m["goroutines.created"]-m["goroutines.ended"] {
+				t.Errorf("alive at end %v != pre-existing %v + created %v - ended %v",
+					m["goroutines.alive_at_end"], m["goroutines.pre_existing"], m["goroutines.created"], m["goroutines.ended"])
+			}
+			if m["goroutines.peak"] < m["goroutines.alive_at_end"] || m["goroutines.peak"] < m["goroutines.pre_existing"] {
+				t.Errorf("peak %v below alive-at-end or pre-existing", m["goroutines.peak"])
+			}
+			if m["sched.wait.after_first_run_ns"] > m["sched.wait.completed_ns"] {
+				t.Errorf("after-first-run wait exceeds all completed wait")
+			}
+			if int64(m["procs.busy_ns"]) > r.Procs.ExistNS {
+				t.Errorf("busy %v exceeds P existence %v", m["procs.busy_ns"], r.Procs.ExistNS)
+			}
+		})
+	}
+}
+
+func TestTaskAnnotations(t *testing.T) {
+	f := filepath.Join(sharedTraceDir(t), "go1.21-task.trace")
+	if _, err := os.Stat(f); err != nil {
+		t.Skipf("%s absent", f)
+	}
+	r, err := analyzer.AnalyzeFile(f, analyzer.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := r.Annotations
+	if len(a.Tasks) != 1 || a.Tasks[0].Type != "taskCategory" {
+		t.Errorf("tasks = %+v, want one of type taskCategory", a.Tasks)
+	}
+	if a.LogCount != 1 || len(a.Logs) != 1 || a.Logs[0].Category != "logCategory" || a.Logs[0].Message != "logMessage" {
+		t.Errorf("logs = %d %+v, want one logCategory/logMessage", a.LogCount, a.Logs)
+	}
+}
