@@ -165,6 +165,14 @@ func analyze(in *input, opts Options) (rep *Report, err error) {
 	}
 	rep = g.report(in, opts)
 	rep.Trace.Parallel = workers
+	if fail != nil && errors.Is(fail.err, gensplit.ErrSecondTrace) {
+		rest := ""
+		if in.size >= 0 {
+			rest = fmt.Sprintf("; the remaining %d bytes were ignored", in.size-fail.piece.Offset)
+		}
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("input holds several concatenated traces: analyzed the first one (%d bytes)%s; split the file to analyze the others", fail.piece.Offset, rest))
+		fail = nil
+	}
 	if fail != nil {
 		total := in.size
 		if total < 0 && in.count != nil {

@@ -63,7 +63,8 @@ func (rw *reportWriter) title(s string) {
 // note writes a line of prose under a table.
 func (rw *reportWriter) note(format string, args ...any) {
 	if rw.style == StyleMarkdown {
-		rw.printf("\n")
+		rw.printf("\n"+format+"\n\n", args...)
+		return
 	}
 	rw.printf(format+"\n", args...)
 }

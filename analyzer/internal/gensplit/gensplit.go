@@ -145,6 +145,9 @@ func parseBatchHeader(b []byte, ver int) (batchHeader, error) {
 		}
 		h.hlen = 2
 	default:
+		if bytes.HasPrefix(b, []byte("go 1.")) {
+			return h, errHeaderStart
+		}
 		return h, fmt.Errorf("expected a batch header, found byte 0x%02x", b[0])
 	}
 	if len(b) < h.hlen {
@@ -173,6 +176,8 @@ func parseBatchHeader(b []byte, ver int) (batchHeader, error) {
 	return h, nil
 }
 
+var errHeaderStart = errors.New("trace header")
+
 // maxHeaderLen is the longest possible batch header.
 const maxHeaderLen = 2 + 4*binary.MaxVarintLen64
 
@@ -188,6 +193,7 @@ type Splitter struct {
 	index    int
 	done     bool
 	pending  *pendingBatch // a batch of the next generation read while closing the previous one
+	pendErr  error         // an error found while closing the previous piece
 	maxPiece int64
 	hbuf     [maxHeaderLen]byte
 }
@@ -226,6 +232,10 @@ func (s *Splitter) SetMaxPiece(n int64) {
 	s.maxPiece = n
 }
 
+// ErrSecondTrace reports a trace header where a batch should start: the
+// input is several traces concatenated.
+var ErrSecondTrace = errors.New("another trace starts here (concatenated traces)")
+
 // ErrPieceTooLarge reports a generation larger than the configured bound.
 var ErrPieceTooLarge = errors.New("generation exceeds the size limit")
 
@@ -239,6 +249,11 @@ func (s *Splitter) Next() (Piece, error) {
 		return s.wholeBody()
 	}
 	p := Piece{Index: s.index, Offset: s.off}
+	if s.pendErr != nil {
+		p.Err = s.pendErr
+		s.done = true
+		return s.finish(p, nil), nil
+	}
 	var buf *bytes.Buffer
 	if s.br != nil {
 		buf = new(bytes.Buffer)
@@ -269,6 +284,12 @@ func (s *Splitter) Next() (Piece, error) {
 			return s.finish(p, buf), nil
 		}
 		if err != nil {
+			if errors.Is(err, ErrSecondTrace) && !first && s.hdr.Version < 26 {
+				// The generation ended where the next trace begins.
+				s.pendErr = err
+				p.Complete = true
+				return s.finish(p, buf), nil
+			}
 			s.done = true
 			p.Err = err
 			return s.finish(p, buf), nil
@@ -373,6 +394,9 @@ func (s *Splitter) readBatch() (batchHeader, []byte, error) {
 }
 
 func (s *Splitter) headerErr(err error) error {
+	if errors.Is(err, errHeaderStart) {
+		return fmt.Errorf("at offset %d: %w", s.off, ErrSecondTrace)
+	}
 	if errors.Is(err, io.ErrUnexpectedEOF) {
 		return fmt.Errorf("batch header at offset %d is cut off: %w", s.off, err)
 	}

@@ -1,0 +1,213 @@
+package gensplit
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"golang.org/x/exp/trace"
+)
+
+func readTrace(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "testdata", "traces", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// pieces splits data with both splitters and checks they agree.
+func pieces(t *testing.T, data []byte) (*Splitter, []Piece) {
+	t.Helper()
+	hdr, err := ParseHeader(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := NewAt(bytes.NewReader(data), int64(len(data)), hdr)
+	st := NewStream(bytes.NewReader(data[HeaderSize:]), hdr)
+	var pa, ps []Piece
+	for _, pair := range []struct {
+		s   *Splitter
+		out *[]Piece
+	}{{at, &pa}, {st, &ps}} {
+		for {
+			p, err := pair.s.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			*pair.out = append(*pair.out, p)
+		}
+	}
+	if len(pa) != len(ps) {
+		t.Fatalf("ReaderAt splitter found %d pieces, stream splitter %d", len(pa), len(ps))
+	}
+	for i := range pa {
+		a, s := pa[i], ps[i]
+		if a.Offset != s.Offset || a.Size != s.Size || a.Complete != s.Complete || a.Batches != s.Batches {
+			t.Errorf("piece %d: ReaderAt %+v, stream {Offset:%d Size:%d Complete:%v Batches:%d}", i, a, s.Offset, s.Size, s.Complete, s.Batches)
+		}
+		if s.Complete && !bytes.Equal(s.Data, data[s.Offset:s.Offset+s.Size]) {
+			t.Errorf("piece %d: stream data differs from the input bytes", i)
+		}
+	}
+	return at, pa
+}
+
+func countEvents(t *testing.T, r io.Reader) (int, error) {
+	t.Helper()
+	tr, err := trace.NewReader(r)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for {
+		ev, err := tr.ReadEvent()
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+		if ev.Kind() != trace.EventSync {
+			n++
+		}
+	}
+}
+
+func TestSplitWholeTrace(t *testing.T) {
+	data := readTrace(t, "multigen.trace")
+	sp, ps := pieces(t, data)
+	if len(ps) < 2 {
+		t.Fatalf("got %d pieces, want >= 2 generations", len(ps))
+	}
+	off := int64(HeaderSize)
+	total := 0
+	for i, p := range ps {
+		if !p.Complete || p.Err != nil {
+			t.Errorf("piece %d incomplete: %v", i, p.Err)
+		}
+		if p.Offset != off {
+			t.Errorf("piece %d starts at %d, previous ended at %d", i, p.Offset, off)
+		}
+		off = p.Offset + p.Size
+		n, err := countEvents(t, sp.Reader(p))
+		if err != nil {
+			t.Errorf("piece %d does not parse alone: %v", i, err)
+		}
+		total += n
+	}
+	if off != int64(len(data)) {
+		t.Errorf("pieces end at %d, input has %d bytes", off, len(data))
+	}
+	whole, err := countEvents(t, bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if total != whole {
+		t.Errorf("pieces hold %d events, the whole trace %d", total, whole)
+	}
+}
+
+func TestSplitTruncated(t *testing.T) {
+	data := readTrace(t, "multigen.trace")
+	_, full := pieces(t, data)
+	ends := map[int64]bool{}
+	for _, p := range full {
+		ends[p.Offset+p.Size] = true
+	}
+	for pct := 1; pct < 100; pct++ {
+		cut := int64(HeaderSize) + (int64(len(data))-HeaderSize)*int64(pct)/100
+		_, ps := pieces(t, data[:cut])
+		complete := 0
+		for i, p := range ps {
+			if p.Complete {
+				complete++
+				if p.Size != full[i].Size {
+					t.Errorf("cut %d%%: complete piece %d has %d bytes, want %d", pct, i, p.Size, full[i].Size)
+				}
+			} else if i != len(ps)-1 {
+				t.Errorf("cut %d%%: incomplete piece %d is not the last", pct, i)
+			}
+		}
+		// A complete piece must end at or before the cut.
+		want := 0
+		for _, p := range full {
+			if p.Offset+p.Size <= cut {
+				want++
+			}
+		}
+		if complete != want {
+			t.Errorf("cut at %d%% (%d bytes): %d complete pieces, want %d", pct, cut, complete, want)
+		}
+	}
+}
+
+func TestParseHeader(t *testing.T) {
+	cases := []struct {
+		in      string
+		version int
+		err     error
+	}{
+		{"go 1.26 trace\x00\x00\x00", 26, nil},
+		{"go 1.22 trace\x00\x00\x00", 22, nil},
+		{"go 1.11 trace\x00\x00\x00", 11, nil},
+		{"go 1.27 trace\x00\x00\x00", 27, &UnsupportedVersionError{}},
+		{"go 1.24 trace\x00\x00\x00", 24, &UnsupportedVersionError{}},
+		{"go 1.26 trace\x00\x00", 0, ErrNotTrace},
+		{"go 1.26 trace\x00\x00X", 0, ErrNotTrace},
+		{"hello, world, it's text", 0, ErrNotTrace},
+		{"", 0, ErrNotTrace},
+	}
+	for _, c := range cases {
+		h, err := ParseHeader([]byte(c.in))
+		switch want := c.err.(type) {
+		case nil:
+			if err != nil || h.Version != c.version {
+				t.Errorf("ParseHeader(%q) = %d, %v; want %d", c.in, h.Version, err, c.version)
+			}
+		case *UnsupportedVersionError:
+			var uv *UnsupportedVersionError
+			if !errors.As(err, &uv) || uv.Version != c.version {
+				t.Errorf("ParseHeader(%q) error %v, want unsupported version %d", c.in, err, c.version)
+			}
+		default:
+			if !errors.Is(err, want) {
+				t.Errorf("ParseHeader(%q) error %v, want %v", c.in, err, want)
+			}
+		}
+	}
+}
+
+func TestBadBatchHeader(t *testing.T) {
+	data := readTrace(t, "multigen.trace")
+	bad := append([]byte{}, data...)
+	bad[HeaderSize] = 0x77 // not a batch type
+	_, ps := pieces(t, bad)
+	if len(ps) != 1 || ps[0].Complete || ps[0].Err == nil {
+		t.Fatalf("pieces = %+v, want one incomplete piece with an error", ps)
+	}
+}
+
+func TestMaxPiece(t *testing.T) {
+	data := readTrace(t, "multigen.trace")
+	hdr, _ := ParseHeader(data)
+	s := NewAt(bytes.NewReader(data), int64(len(data)), hdr)
+	s.SetMaxPiece(100)
+	p, err := s.Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Complete || !errors.Is(p.Err, ErrPieceTooLarge) {
+		t.Errorf("piece = %+v, want ErrPieceTooLarge", p)
+	}
+	if _, err := s.Next(); err != io.EOF {
+		t.Errorf("after a too-large piece, Next = %v, want io.EOF", err)
+	}
+}
