@@ -1,0 +1,152 @@
+package analyzer_test
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"testing"
+
+	"golang.org/x/exp/trace"
+
+	"github.com/gotrace/gotrace/analyzer"
+	"github.com/gotrace/gotrace/analyzer/tracegen"
+)
+
+var benchSizes = flag.String("benchsizes", "8MB", "comma-separated trace sizes for the benchmarks (e.g. 8MB,100MB,500MB); traces are generated once into $TMPDIR/gotrace-bench")
+
+// benchTrace returns the path of a generated trace of about size bytes,
+// making it on first use. Large traces are never committed.
+var benchTraceMu sync.Mutex
+
+func benchTrace(b *testing.B, size string) string {
+	b.Helper()
+	benchTraceMu.Lock()
+	defer benchTraceMu.Unlock()
+	n, err := parseBenchSize(size)
+	if err != nil {
+		b.Fatal(err)
+	}
+	dir := filepath.Join(os.TempDir(), "gotrace-bench")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	path := filepath.Join(dir, fmt.Sprintf("mix-%s-gomaxprocs%d.trace", size, runtime.GOMAXPROCS(0)))
+	if _, err := os.Stat(path); err == nil {
+		return path
+	}
+	tmp := path + ".tmp"
+	if _, err := tracegen.GenerateFile(context.Background(), tmp, n); err != nil {
+		b.Fatalf("generating %s: %v", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		b.Fatal(err)
+	}
+	return path
+}
+
+func parseBenchSize(s string) (int64, error) {
+	var v float64
+	var unit string
+	if _, err := fmt.Sscanf(s, "%g%s", &v, &unit); err != nil {
+		return 0, fmt.Errorf("bad size %q", s)
+	}
+	switch unit {
+	case "KB":
+		return int64(v * 1e3), nil
+	case "MB":
+		return int64(v * 1e6), nil
+	case "GB":
+		return int64(v * 1e9), nil
+	}
+	return 0, fmt.Errorf("bad size unit in %q (KB, MB, GB)", s)
+}
+
+func splitSizes() []string {
+	var out []string
+	for _, s := range bytes.Split([]byte(*benchSizes), []byte(",")) {
+		if len(s) > 0 {
+			out = append(out, string(s))
+		}
+	}
+	return out
+}
+
+// countEvents counts a trace's events with a bare reader.
+func countEvents(b *testing.B, path string) int64 {
+	f, err := os.Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	r, err := trace.NewReader(f)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var n int64
+	for {
+		_, err := r.ReadEvent()
+		if err == io.EOF {
+			return n
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+}
+
+func report(b *testing.B, bytes, events int64) {
+	secs := b.Elapsed().Seconds() / float64(b.N)
+	b.ReportMetric(float64(bytes)/1e6/secs, "MB/s")
+	b.ReportMetric(float64(events)/secs, "events/s")
+	b.SetBytes(0)
+}
+
+// BenchmarkAnalyze compares, on the same generated traces, a bare x/exp/trace
+// ReadEvent loop with the full analysis, sequential and on all cores.
+//
+//	go test ./analyzer -run '^$' -bench Analyze -benchsizes 100MB,500MB -benchtime 3x
+func BenchmarkAnalyze(b *testing.B) {
+	for _, size := range splitSizes() {
+		path := benchTrace(b, size)
+		st, err := os.Stat(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		events := countEvents(b, path)
+		b.Run("size="+size+"/bare", func(b *testing.B) {
+			b.ReportAllocs()
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			for b.Loop() {
+				if n := countEvents(b, path); n != events {
+					b.Fatalf("read %d events, want %d", n, events)
+				}
+			}
+			runtime.ReadMemStats(&after)
+			report(b, st.Size(), events)
+			b.ReportMetric(float64(after.Mallocs-before.Mallocs)/float64(b.N)/float64(events), "allocs/event")
+		})
+		for _, w := range []int{1, runtime.GOMAXPROCS(0)} {
+			b.Run(fmt.Sprintf("size=%s/workers=%d", size, w), func(b *testing.B) {
+				b.ReportAllocs()
+				var before, after runtime.MemStats
+				runtime.ReadMemStats(&before)
+				for b.Loop() {
+					if _, err := analyzer.AnalyzeFile(path, analyzer.Options{Workers: w}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				runtime.ReadMemStats(&after)
+				report(b, st.Size(), events)
+				b.ReportMetric(float64(after.Mallocs-before.Mallocs)/float64(b.N)/float64(events), "allocs/event")
+			})
+		}
+	}
+}

@@ -1,0 +1,670 @@
+package check
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+
+	"golang.org/x/perf/benchmath"
+
+	"github.com/gotrace/gotrace/analyzer"
+)
+
+// Defaults of Options.
+const (
+	DefaultAlpha      = 0.05
+	DefaultMinSamples = 4
+)
+
+// Exit codes of a check (see Result.ExitCode), as the CLI contract has them.
+const (
+	ExitPass         = 0 // nothing regressed, every budget held
+	ExitFail         = 1 // a regression or a broken budget
+	ExitInsufficient = 3 // not enough data to decide, and nothing failed
+)
+
+// Options configure a comparison. The zero value uses the defaults.
+type Options struct {
+	// Alpha is the significance level of the U test; 0 means 0.05.
+	Alpha float64
+	// Thresholds overrides metrics' thresholds, in percent of the baseline
+	// median. Naming a metric here also compares it when it is not in the
+	// compared list.
+	Thresholds map[string]float64
+	// Max and Min are absolute budgets: every current sample must have the
+	// metric <= Max (>= Min). They need no baseline.
+	Max, Min map[string]float64
+	// Metrics replaces the default gated list (Gated()) of compared
+	// metrics. A neutral metric named here is compared and its change
+	// reported, never counted as a regression.
+	Metrics []string
+	// MinSamples is the fewest samples a side a comparison needs; 0 means
+	// 4 (with fewer, the U test cannot reach p < 0.05). With Exact it is 1.
+	MinSamples int
+	// Exact compares medians without a significance test, for samples that
+	// are exact (deterministic counts) or when one run a side is all there
+	// is: any change past the threshold in the bad direction regresses.
+	Exact bool
+	// FamilyWise adjusts the p-values of the compared metrics that can
+	// regress with Holm's method, so the chance that a check of unchanged
+	// code fails on any metric stays under Alpha (without it, each metric
+	// has its own Alpha and a check of k noisy metrics fails more often).
+	// It needs more samples: the smallest p must clear Alpha/k.
+	FamilyWise bool
+}
+
+// Verdict is the outcome for one metric or budget.
+type Verdict string
+
+// Verdicts.
+const (
+	Regressed    Verdict = "regressed"
+	Improved     Verdict = "improved"
+	Unchanged    Verdict = "unchanged"
+	Changed      Verdict = "changed" // a neutral metric moved significantly past its threshold
+	Insufficient Verdict = "insufficient data"
+	BudgetBroken Verdict = "budget broken"
+	BudgetOK     Verdict = "budget ok"
+)
+
+// Overall statuses of a Result.
+const (
+	StatusPass      = "pass"
+	StatusFail      = "fail"
+	StatusNotEnough = "insufficient data"
+)
+
+// Row is the comparison of one metric, baseline vs current.
+type Row struct {
+	Metric    string    `json:"metric"`
+	Unit      string    `json:"unit"`
+	Direction Direction `json:"direction"`
+	// ThresholdPct is the threshold used (the default or the override).
+	ThresholdPct float64 `json:"threshold_pct"`
+	// BaseN and CurN count the samples that have a finite value.
+	BaseN int `json:"base_n"`
+	CurN  int `json:"cur_n"`
+	// Medians; meaningless (0) when the side's N is 0.
+	BaseMedian float64 `json:"base_median"`
+	CurMedian  float64 `json:"cur_median"`
+	// Delta is CurMedian - BaseMedian.
+	Delta float64 `json:"delta"`
+	// DeltaPct is Delta in percent of |BaseMedian|; nil when BaseMedian is
+	// 0 (the change is then judged on Delta).
+	DeltaPct *float64 `json:"delta_pct,omitempty"`
+	// P is the U test's p-value; nil when not computed (too few samples,
+	// or Exact).
+	P *float64 `json:"p,omitempty"`
+	// PAdjusted is P after Holm's adjustment (Options.FamilyWise); the
+	// verdict then compares it with alpha.
+	PAdjusted *float64 `json:"p_adjusted,omitempty"`
+	Verdict   Verdict  `json:"verdict"`
+	// Note explains a verdict that needs it, in one sentence.
+	Note string `json:"note,omitempty"`
+}
+
+// BudgetRow is one absolute budget checked on every current sample.
+type BudgetRow struct {
+	Metric string `json:"metric"`
+	Unit   string `json:"unit"`
+	// Kind is "max" (every sample <= Limit) or "min" (every sample >= Limit).
+	Kind  string  `json:"kind"`
+	Limit float64 `json:"limit"`
+	// N counts the current samples that have the metric; Broken those past
+	// the limit.
+	N      int `json:"n"`
+	Broken int `json:"broken"`
+	// Worst is the sample furthest in the bad direction (highest for max,
+	// lowest for min), from WorstSource.
+	Worst       float64 `json:"worst"`
+	WorstSource string  `json:"worst_source,omitempty"`
+	Verdict     Verdict `json:"verdict"`
+	Note        string  `json:"note,omitempty"`
+}
+
+// SetInfo describes one side of the comparison.
+type SetInfo struct {
+	// N is the number of samples.
+	N   int          `json:"n"`
+	Env analyzer.Env `json:"env"`
+	// Sources name the samples, in order.
+	Sources []string `json:"sources,omitempty"`
+}
+
+// Result is the outcome of a check.
+type Result struct {
+	// Status is "pass", "fail" or "insufficient data".
+	Status     string  `json:"status"`
+	Alpha      float64 `json:"alpha"`
+	MinSamples int     `json:"min_samples"`
+	Exact      bool    `json:"exact,omitempty"`
+	FamilyWise bool    `json:"family_wise,omitempty"`
+	// Baseline is nil when only budgets were checked.
+	Baseline *SetInfo `json:"baseline,omitempty"`
+	Current  SetInfo  `json:"current"`
+	// Rows compare metrics, gated ones first in Specs order.
+	Rows []Row `json:"rows"`
+	// Budgets in Specs order of their metric, max before min.
+	Budgets []BudgetRow `json:"budgets,omitempty"`
+	// Warnings: environment mismatch, inputs that disagree, truncated
+	// traces. One line each.
+	Warnings      []string `json:"warnings,omitempty"`
+	Regressions   int      `json:"regressions"`
+	Improvements  int      `json:"improvements"`
+	BrokenBudgets int      `json:"broken_budgets"`
+	// Insufficient is set when a row or budget lacked data to decide.
+	Insufficient bool `json:"insufficient"`
+}
+
+// ExitCode maps the result to the CLI's exit code: 1 when something
+// regressed or a budget broke, else 3 when some metric lacked the data to
+// decide, else 0.
+func (r *Result) ExitCode() int {
+	switch {
+	case r.Regressions > 0 || r.BrokenBudgets > 0:
+		return ExitFail
+	case r.Insufficient:
+		return ExitInsufficient
+	}
+	return ExitPass
+}
+
+// Compare checks the current samples against the baseline and the budgets.
+// base may be nil when only budgets are given. Errors are usage errors:
+// unknown metric names, bad options, nothing to check.
+func Compare(base, cur *Samples, opts Options) (*Result, error) {
+	if cur.Len() == 0 {
+		return nil, errors.New("no current samples to check")
+	}
+	alpha := opts.Alpha
+	if alpha == 0 {
+		alpha = DefaultAlpha
+	}
+	if !(alpha > 0 && alpha < 1) {
+		return nil, fmt.Errorf("alpha %v out of range; want 0 < alpha < 1 (usually 0.05)", opts.Alpha)
+	}
+	minN := opts.MinSamples
+	if minN == 0 {
+		minN = DefaultMinSamples
+		if opts.Exact {
+			minN = 1
+		}
+	}
+	if minN < 1 {
+		return nil, fmt.Errorf("minimum samples %d: want at least 1", minN)
+	}
+	if base == nil {
+		if len(opts.Metrics) > 0 || len(opts.Thresholds) > 0 {
+			return nil, errors.New("thresholds and compared metrics need a baseline to compare against; give one, or use budgets (--max/--min)")
+		}
+		if len(opts.Max) == 0 && len(opts.Min) == 0 {
+			return nil, errors.New("nothing to check: give a baseline, or budgets (--max/--min)")
+		}
+	}
+
+	known := knownNames(base, cur)
+	check := func(what string, names []string) error {
+		for _, n := range names {
+			if !known[n] {
+				return unknownMetricError(what, n, sortedKeys(known))
+			}
+		}
+		return nil
+	}
+	for _, c := range []struct {
+		what  string
+		names []string
+	}{
+		{"threshold", sortedKeys(opts.Thresholds)},
+		{"max budget", sortedKeys(opts.Max)},
+		{"min budget", sortedKeys(opts.Min)},
+		{"metric", opts.Metrics},
+	} {
+		if err := check(c.what, c.names); err != nil {
+			return nil, err
+		}
+	}
+	for name, t := range opts.Thresholds {
+		if !(t >= 0) || math.IsInf(t, 0) {
+			return nil, fmt.Errorf("threshold %s=%v: want a percentage >= 0", name, t)
+		}
+	}
+	for _, b := range []map[string]float64{opts.Max, opts.Min} {
+		for name, v := range b {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return nil, fmt.Errorf("budget %s=%v is not a finite number", name, v)
+			}
+		}
+	}
+
+	res := &Result{
+		Alpha:      alpha,
+		MinSamples: minN,
+		Exact:      opts.Exact,
+		FamilyWise: opts.FamilyWise && !opts.Exact,
+		Current:    SetInfo{N: cur.Len(), Env: cur.Env, Sources: cur.Sources},
+	}
+	if base != nil {
+		res.Baseline = &SetInfo{N: base.Len(), Env: base.Env, Sources: base.Sources}
+		res.Warnings = append(res.Warnings, prefixed("baseline: ", base.Warnings)...)
+	}
+	res.Warnings = append(res.Warnings, prefixed("current: ", cur.Warnings)...)
+	if base != nil {
+		if w := envWarning(base.Env, cur.Env); w != "" {
+			res.Warnings = append([]string{w}, res.Warnings...)
+		}
+	}
+	res.Warnings = dedupe(res.Warnings)
+
+	if base != nil {
+		var notes []string
+		for _, name := range comparedMetrics(opts) {
+			spec, _ := SpecOf(name)
+			if t, ok := opts.Thresholds[name]; ok {
+				spec.ThresholdPct = t
+			}
+			bv, bnote := values(base, name)
+			cv, cnote := values(cur, name)
+			res.Rows = append(res.Rows, measure(spec, bv, cv, minN, opts.Exact))
+			notes = append(notes, joinNotes(prefixNote("baseline", bnote), prefixNote("current", cnote)))
+		}
+		var levels map[int]float64
+		if opts.FamilyWise && !opts.Exact {
+			levels = holm(res.Rows, alpha)
+		}
+		for i := range res.Rows {
+			row := &res.Rows[i]
+			level := alpha
+			if l, ok := levels[i]; ok {
+				level = l
+			}
+			decide(row, alpha, level, opts.Exact)
+			row.Note = joinNotes(row.Note, notes[i])
+			switch row.Verdict {
+			case Regressed:
+				res.Regressions++
+			case Improved:
+				res.Improvements++
+			case Insufficient:
+				res.Insufficient = true
+			}
+		}
+	}
+
+	for _, name := range orderMetrics(append(sortedKeys(opts.Max), sortedKeys(opts.Min)...)) {
+		for _, kind := range []string{"max", "min"} {
+			limits := opts.Max
+			if kind == "min" {
+				limits = opts.Min
+			}
+			limit, ok := limits[name]
+			if !ok {
+				continue
+			}
+			b := checkBudget(cur, name, kind, limit)
+			switch b.Verdict {
+			case BudgetBroken:
+				res.BrokenBudgets++
+			case Insufficient:
+				res.Insufficient = true
+			}
+			res.Budgets = append(res.Budgets, b)
+		}
+	}
+
+	switch res.ExitCode() {
+	case ExitFail:
+		res.Status = StatusFail
+	case ExitInsufficient:
+		res.Status = StatusNotEnough
+	default:
+		res.Status = StatusPass
+	}
+	return res, nil
+}
+
+// comparedMetrics is the list of metrics to compare, in report order.
+func comparedMetrics(opts Options) []string {
+	names := opts.Metrics
+	if len(names) == 0 {
+		names = Gated()
+	}
+	names = append(append([]string(nil), names...), sortedKeys(opts.Thresholds)...)
+	return orderMetrics(names)
+}
+
+// orderMetrics dedupes names and sorts them in Specs order, names the table
+// does not know last, by name.
+func orderMetrics(names []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, n := range names {
+		if !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	rank := func(n string) int {
+		if i, ok := specIndex[n]; ok {
+			return i
+		}
+		return len(specs)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		ri, rj := rank(out[i]), rank(out[j])
+		if ri != rj {
+			return ri < rj
+		}
+		return out[i] < out[j]
+	})
+	return out
+}
+
+// measure fills a row's statistics: sample counts, medians, delta and the U
+// test's p-value. A row without enough samples gets its verdict here
+// (Insufficient); the others are judged by decide.
+func measure(spec Spec, bv, cv []float64, minN int, exact bool) Row {
+	row := Row{
+		Metric: spec.Metric, Unit: spec.Unit, Direction: spec.Direction,
+		ThresholdPct: spec.ThresholdPct, BaseN: len(bv), CurN: len(cv),
+	}
+	if len(bv) > 0 {
+		row.BaseMedian = median(bv)
+	}
+	if len(cv) > 0 {
+		row.CurMedian = median(cv)
+	}
+	if len(bv) > 0 && len(cv) > 0 {
+		row.Delta = row.CurMedian - row.BaseMedian
+		if row.BaseMedian != 0 {
+			pct := 100 * row.Delta / math.Abs(row.BaseMedian)
+			row.DeltaPct = &pct
+		}
+	}
+	if len(bv) < minN || len(cv) < minN {
+		row.Verdict = Insufficient
+		switch {
+		case len(bv) == 0 && len(cv) == 0:
+			row.Note = "no sample has this metric"
+		case len(bv) == 0:
+			row.Note = "no baseline sample has this metric"
+		case len(cv) == 0:
+			row.Note = "no current sample has this metric"
+		default:
+			row.Note = fmt.Sprintf("need at least %d samples a side to decide, have %d baseline and %d current", minN, len(bv), len(cv))
+		}
+		return row
+	}
+	if !exact {
+		// The Mann-Whitney U test, as benchstat runs it. Identical samples
+		// (the test's ErrSamplesEqual) come back as p = 1.
+		thr := benchmath.Thresholds{CompareAlpha: DefaultAlpha}
+		c := benchmath.AssumeNothing.Compare(
+			benchmath.NewSample(append([]float64(nil), bv...), &thr),
+			benchmath.NewSample(append([]float64(nil), cv...), &thr))
+		p := c.P
+		if math.IsNaN(p) {
+			p = 1
+		}
+		row.P = &p
+	}
+	return row
+}
+
+// decide judges a measured row: significant (its p-value, Holm-adjusted
+// when PAdjusted is set, under alpha) and past its threshold. level is the
+// strictest raw p-value the row may have to clear (alpha, or alpha/k under
+// FamilyWise): when the sample sizes cannot reach it, the row is
+// Insufficient.
+func decide(row *Row, alpha, level float64, exact bool) {
+	if row.Verdict == Insufficient {
+		return
+	}
+	// beyond: the medians moved past the threshold (any move from a zero
+	// baseline, where a percentage is undefined).
+	var beyond bool
+	if row.DeltaPct != nil {
+		beyond = math.Abs(*row.DeltaPct) > row.ThresholdPct
+	} else {
+		beyond = row.Delta != 0
+	}
+	zeroNote := ""
+	if row.DeltaPct == nil && row.Delta != 0 {
+		zeroNote = "baseline median is 0, so % change is undefined: judged on the absolute change"
+	}
+	bad := (row.Direction == LowerIsBetter && row.Delta > 0) || (row.Direction == HigherIsBetter && row.Delta < 0)
+
+	significant := true
+	pText := ""
+	if !exact {
+		if minP := minUTestP(row.BaseN, row.CurN); minP >= level {
+			row.Verdict = Insufficient
+			row.Note = fmt.Sprintf("with %d and %d samples the U test cannot reach p < %.2g (smallest possible p is %.3g); add samples", row.BaseN, row.CurN, level, minP)
+			return
+		}
+		p := *row.P
+		if row.PAdjusted != nil {
+			p = *row.PAdjusted
+		}
+		significant = p < alpha
+		pText = FormatP(p)
+	}
+
+	switch {
+	case significant && beyond && row.Direction == Neutral:
+		row.Verdict = Changed
+	case significant && beyond && bad:
+		row.Verdict = Regressed
+	case significant && beyond:
+		row.Verdict = Improved
+	default:
+		row.Verdict = Unchanged
+		switch {
+		case significant && row.Delta != 0 && !exact:
+			row.Note = fmt.Sprintf("significant (p=%s) but within the %s threshold", pText, thresholdText(row.ThresholdPct))
+		case !significant && beyond:
+			row.Note = fmt.Sprintf("moved past the threshold but not significantly (p=%s, alpha %v)", pText, alpha)
+			zeroNote = ""
+		}
+	}
+	row.Note = joinNotes(row.Note, zeroNote)
+}
+
+// holm sets PAdjusted on the rows that can regress (not neutral, measured)
+// with Holm's step-down adjustment over them: the i-th smallest p times
+// (k-i), made monotone. It returns, for each such row, alpha/k: the level
+// the smallest p-value must clear before any change can be detected.
+func holm(rows []Row, alpha float64) map[int]float64 {
+	var idx []int
+	for i, r := range rows {
+		if r.Verdict != Insufficient && r.P != nil && r.Direction != Neutral {
+			idx = append(idx, i)
+		}
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return *rows[idx[a]].P < *rows[idx[b]].P })
+	m := len(idx)
+	levels := map[int]float64{}
+	running := 0.0
+	for rank, i := range idx {
+		adj := math.Min(1, float64(m-rank)**rows[i].P)
+		running = math.Max(running, adj)
+		v := running
+		rows[i].PAdjusted = &v
+		levels[i] = alpha / float64(m)
+	}
+	return levels
+}
+
+// minUTestP is the smallest two-sided p-value a Mann-Whitney U test can
+// give with samples of n1 and n2 values: 2 / C(n1+n2, n1).
+func minUTestP(n1, n2 int) float64 {
+	lc, _ := math.Lgamma(float64(n1 + n2 + 1))
+	l1, _ := math.Lgamma(float64(n1 + 1))
+	l2, _ := math.Lgamma(float64(n2 + 1))
+	return math.Min(1, 2*math.Exp(-(lc-l1-l2)))
+}
+
+// checkBudget checks one budget on every current sample.
+func checkBudget(cur *Samples, name, kind string, limit float64) BudgetRow {
+	b := BudgetRow{Metric: name, Unit: UnitOf(name), Kind: kind, Limit: limit}
+	first := true
+	missing := 0
+	for i, m := range cur.Values {
+		v, ok := m[name]
+		if !ok || math.IsNaN(v) {
+			missing++
+			continue
+		}
+		b.N++
+		worse := (kind == "max" && v > b.Worst) || (kind == "min" && v < b.Worst)
+		if first || worse {
+			b.Worst, b.WorstSource, first = v, cur.Sources[i], false
+		}
+		if (kind == "max" && v > limit) || (kind == "min" && v < limit) {
+			b.Broken++
+		}
+	}
+	switch {
+	case b.N == 0:
+		b.Verdict = Insufficient
+		b.Note = "no current sample has this metric"
+	case b.Broken > 0:
+		b.Verdict = BudgetBroken
+	default:
+		b.Verdict = BudgetOK
+	}
+	if missing > 0 && b.N > 0 {
+		b.Note = joinNotes(b.Note, fmt.Sprintf("%d samples lack the metric", missing))
+	}
+	return b
+}
+
+// values returns the finite values of a metric over the samples, and a note
+// on the samples left out.
+func values(s *Samples, name string) ([]float64, string) {
+	var out []float64
+	missing, nonFinite := 0, 0
+	for _, m := range s.Values {
+		v, ok := m[name]
+		switch {
+		case !ok:
+			missing++
+		case math.IsNaN(v) || math.IsInf(v, 0):
+			nonFinite++
+		default:
+			out = append(out, v)
+		}
+	}
+	var notes []string
+	if missing > 0 && len(out) > 0 {
+		notes = append(notes, fmt.Sprintf("%d samples lack the metric", missing))
+	}
+	if nonFinite > 0 {
+		notes = append(notes, fmt.Sprintf("%d non-finite values ignored", nonFinite))
+	}
+	return out, strings.Join(notes, ", ")
+}
+
+// median of v (not modified).
+func median(v []float64) float64 {
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}
+
+// envWarning describes how the current environment differs from the
+// baseline's, or returns "".
+func envWarning(base, cur analyzer.Env) string {
+	ds := envDiffs(base, cur)
+	if len(ds) == 0 {
+		return ""
+	}
+	var parts []string
+	for _, d := range ds {
+		parts = append(parts, fmt.Sprintf("%s %s vs %s", d.field, d.a, d.b))
+	}
+	return "environment differs from the baseline (baseline vs current): " + strings.Join(parts, ", ") +
+		"; differences may come from the machine, not the code"
+}
+
+// knownNames is every metric name the table or a sample knows.
+func knownNames(sets ...*Samples) map[string]bool {
+	known := map[string]bool{}
+	for _, s := range specs {
+		known[s.Metric] = true
+	}
+	for _, set := range sets {
+		if set == nil {
+			continue
+		}
+		for _, m := range set.Values {
+			for k := range m {
+				known[k] = true
+			}
+		}
+	}
+	return known
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func prefixed(p string, list []string) []string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = p + s
+	}
+	return out
+}
+
+func dedupe(list []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range list {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func prefixNote(p, note string) string {
+	if note == "" {
+		return ""
+	}
+	return p + ": " + note
+}
+
+func joinNotes(notes ...string) string {
+	var out []string
+	for _, n := range notes {
+		if n != "" {
+			out = append(out, n)
+		}
+	}
+	return strings.Join(out, "; ")
+}
+
+// FormatP formats a p-value as benchstat does, three decimals ("0.000").
+func FormatP(p float64) string {
+	return strconv.FormatFloat(p, 'f', 3, 64)
+}
+
+// thresholdText writes a threshold percentage: "10%".
+func thresholdText(pct float64) string {
+	return strconv.FormatFloat(pct, 'f', -1, 64) + "%"
+}

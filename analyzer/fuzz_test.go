@@ -1,0 +1,143 @@
+package analyzer_test
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gotrace/gotrace/analyzer"
+)
+
+// fuzzSeeds are committed traces, their truncations and bit flips, and the
+// Go distribution's own parser fuzz corpus.
+func fuzzSeeds(t testing.TB) [][]byte {
+	var seeds [][]byte
+	files, _ := filepath.Glob(filepath.Join("..", "testdata", "traces", "*.trace"))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seeds = append(seeds, b)
+		for _, frac := range []int{1, 5, 20, 50, 90, 99} {
+			seeds = append(seeds, b[:len(b)*frac/100])
+		}
+		for _, at := range []int{16, 17, 40, len(b) / 3, len(b) / 2} {
+			flipped := append([]byte{}, b...)
+			flipped[at] ^= 0x5a
+			seeds = append(seeds, flipped)
+		}
+	}
+	corpus, _ := filepath.Glob(filepath.Join(runtime.GOROOT(), "src", "internal", "trace", "testdata", "fuzz", "FuzzReader", "*"))
+	for _, f := range corpus {
+		if b, ok := readCorpusFile(f); ok {
+			seeds = append(seeds, b)
+		}
+	}
+	crashers, _ := filepath.Glob(filepath.Join("testdata", "fuzz", "FuzzAnalyze", "*"))
+	for _, f := range crashers {
+		if b, ok := readCorpusFile(f); ok {
+			seeds = append(seeds, b)
+		}
+	}
+	seeds = append(seeds, nil, []byte("go 1.22 trace\x00\x00\x00"), []byte("go 1.26 trace\x00\x00\x00\x01"))
+	return seeds
+}
+
+// readCorpusFile decodes a "go test fuzz v1" file holding one []byte.
+func readCorpusFile(path string) ([]byte, bool) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, false
+	}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Buffer(nil, 1<<20)
+	if !sc.Scan() || sc.Text() != "go test fuzz v1" || !sc.Scan() {
+		return nil, false
+	}
+	line := sc.Text()
+	if !strings.HasPrefix(line, "[]byte(") || !strings.HasSuffix(line, ")") {
+		return nil, false
+	}
+	s, err := strconv.Unquote(line[len("[]byte(") : len(line)-1])
+	if err != nil {
+		return nil, false
+	}
+	return []byte(s), true
+}
+
+// checkAnalysis holds one input to the rules for any bytes: an error is a
+// one-line *analyzer.Error of a known kind and never an internal error; a
+// report is sane; sequential and parallel analysis agree.
+func checkAnalysis(t *testing.T, data []byte) {
+	t.Helper()
+	var first []byte
+	for _, workers := range []int{1, 3} {
+		start := time.Now()
+		r, err := analyzer.Analyze(bytes.NewReader(data), analyzer.Options{Workers: workers, MaxEvents: 1 << 20})
+		if d := time.Since(start); d > 5*time.Second {
+			t.Fatalf("analysis of %d bytes took %v", len(data), d)
+		}
+		if err != nil {
+			var ae *analyzer.Error
+			if !errors.As(err, &ae) {
+				t.Fatalf("error is %T, not *analyzer.Error: %v", err, err)
+			}
+			msg := err.Error()
+			if strings.Contains(msg, "\n") || strings.Contains(msg, "internal error") || strings.Contains(msg, "[running]") {
+				t.Fatalf("bad error message: %q", msg)
+			}
+			kinds := []error{analyzer.ErrNotTrace, analyzer.ErrCorrupt, analyzer.ErrIncomplete, analyzer.ErrLimit, analyzer.ErrUnreadable}
+			known := false
+			for _, k := range kinds {
+				known = known || errors.Is(err, k)
+			}
+			if !known {
+				t.Fatalf("error of unknown kind: %v", err)
+			}
+			if first == nil {
+				first = []byte("error: " + msg)
+			} else if string(first) != "error: "+msg {
+				t.Fatalf("workers=%d: %v; workers=1: %.200s", workers, err, first)
+			}
+			continue
+		}
+		for k, v := range r.Metrics {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				t.Fatalf("metric %s = %v", k, v)
+			}
+		}
+		for _, w := range r.Warnings {
+			if strings.Contains(w, "internal error") {
+				t.Fatalf("warning reports an internal error: %s", w)
+			}
+		}
+		b, err := json.Marshal(r)
+		if err != nil {
+			t.Fatalf("report does not marshal: %v", err)
+		}
+		if first == nil {
+			first = b
+		} else if !bytes.Equal(first, b) {
+			t.Fatalf("workers=%d report differs from workers=1", workers)
+		}
+	}
+}
+
+func FuzzAnalyze(f *testing.F) {
+	for _, s := range fuzzSeeds(f) {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		checkAnalysis(t, data)
+	})
+}

@@ -1,0 +1,226 @@
+// Command tracebench generates large traces and compares, on the same file,
+// the time and peak memory of gotrace analyze, a bare golang.org/x/exp/trace
+// ReadEvent loop, and go tool trace -pprof=sched.
+//
+//	go run ./cmd/tracebench gen -size 100MB /tmp/100.trace
+//	go run ./cmd/tracebench compare /tmp/100.trace
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"golang.org/x/exp/trace"
+
+	"github.com/gotrace/gotrace/analyzer/tracegen"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		usage()
+	}
+	var err error
+	switch os.Args[1] {
+	case "gen":
+		err = gen(os.Args[2:])
+	case "bare":
+		err = bare(os.Args[2:])
+	case "compare":
+		err = compare(os.Args[2:])
+	default:
+		usage()
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "tracebench:", err)
+		os.Exit(1)
+	}
+}
+
+func usage() {
+	fmt.Fprintln(os.Stderr, `usage:
+  tracebench gen -size 100MB FILE     record a trace of about that size
+  tracebench bare FILE                read every event with a bare x/exp/trace loop
+  tracebench compare [-runs N] FILE   time and peak RSS of bare loop, gotrace -j1, gotrace, go tool trace`)
+	os.Exit(2)
+}
+
+func parseSize(s string) (int64, error) {
+	mult := int64(1)
+	u := strings.ToUpper(s)
+	for _, suf := range []struct {
+		s string
+		m int64
+	}{{"GB", 1e9}, {"MB", 1e6}, {"KB", 1e3}} {
+		if strings.HasSuffix(u, suf.s) {
+			mult = suf.m
+			u = strings.TrimSuffix(u, suf.s)
+			break
+		}
+	}
+	n, err := strconv.ParseFloat(u, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("bad size %q (e.g. 100MB)", s)
+	}
+	return int64(n * float64(mult)), nil
+}
+
+func gen(args []string) error {
+	fs := flag.NewFlagSet("gen", flag.ExitOnError)
+	size := fs.String("size", "100MB", "trace size")
+	fs.Parse(args)
+	if fs.NArg() != 1 {
+		usage()
+	}
+	n, err := parseSize(*size)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	got, err := tracegen.GenerateFile(context.Background(), fs.Arg(0), n)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%s: %d bytes in %v\n", fs.Arg(0), got, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// bare is the reference: the fastest anything built on one x/exp/trace
+// reader can go.
+func bare(args []string) error {
+	if len(args) != 1 {
+		usage()
+	}
+	f, err := os.Open(args[0])
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	r, err := trace.NewReader(f)
+	if err != nil {
+		return err
+	}
+	n := 0
+	for {
+		_, err := r.ReadEvent()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		n++
+	}
+	fmt.Println(n, "events")
+	return nil
+}
+
+type result struct {
+	name   string
+	wall   time.Duration
+	maxRSS int64 // KiB
+	err    error
+}
+
+func measure(name string, argv ...string) result {
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Stdout = io.Discard
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	start := time.Now()
+	err := cmd.Run()
+	r := result{name: name, wall: time.Since(start), err: err}
+	if err != nil {
+		r.err = fmt.Errorf("%v: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		r.maxRSS = ru.Maxrss
+	}
+	return r
+}
+
+func compare(args []string) error {
+	fs := flag.NewFlagSet("compare", flag.ExitOnError)
+	runs := fs.Int("runs", 3, "runs of each tool; the median is reported")
+	skipGoTool := fs.Bool("skip-go-tool", false, "do not run go tool trace (slow and memory hungry on big traces)")
+	fs.Parse(args)
+	if fs.NArg() != 1 {
+		usage()
+	}
+	file := fs.Arg(0)
+	st, err := os.Stat(file)
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "tracebench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	gotrace := filepath.Join(dir, "gotrace")
+	if out, err := exec.Command("go", "build", "-o", gotrace, "github.com/gotrace/gotrace/cmd/gotrace").CombinedOutput(); err != nil {
+		return fmt.Errorf("building gotrace: %v: %s", err, out)
+	}
+	tools := []struct {
+		name string
+		argv []string
+	}{
+		{"bare x/exp/trace loop", []string{self, "bare", file}},
+		{"gotrace analyze -j 1", []string{gotrace, "analyze", "-q", "-j", "1", "--format", "json", file}},
+		{"gotrace analyze", []string{gotrace, "analyze", "-q", "--format", "json", file}},
+	}
+	if !*skipGoTool {
+		tools = append(tools, struct {
+			name string
+			argv []string
+		}{"go tool trace -pprof=sched", []string{"go", "tool", "trace", "-pprof=sched", file}})
+	}
+	var res []result
+	for _, tool := range tools {
+		var rs []result
+		for range *runs {
+			rs = append(rs, measure(tool.name, tool.argv...))
+		}
+		res = append(res, median(rs))
+	}
+	w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+	mb := float64(st.Size()) / 1e6
+	fmt.Fprintf(w, "tool\ttime\tMB/s\tpeak RSS\tvs bare: speed\tRSS\t\n")
+	base := res[0]
+	for _, r := range res {
+		if r.err != nil {
+			fmt.Fprintf(w, "%s\tfailed: %v\t\t\t\t\t\n", r.name, r.err)
+			continue
+		}
+		fmt.Fprintf(w, "%s\t%.2fs\t%.1f\t%.0f MiB\t%.2fx\t%.2fx\t\n", r.name, r.wall.Seconds(), mb/r.wall.Seconds(),
+			float64(r.maxRSS)/1024, base.wall.Seconds()/r.wall.Seconds(), float64(r.maxRSS)/float64(base.maxRSS))
+	}
+	fmt.Printf("%s: %.1f MB, median of %d runs\n", file, mb, *runs)
+	return errors.Join(w.Flush())
+}
+
+// median returns the run with the median wall time.
+func median(rs []result) result {
+	for i := range rs {
+		for j := i + 1; j < len(rs); j++ {
+			if rs[j].wall < rs[i].wall {
+				rs[i], rs[j] = rs[j], rs[i]
+			}
+		}
+	}
+	return rs[len(rs)/2]
+}
