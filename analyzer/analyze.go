@@ -242,7 +242,7 @@ func oneLine(err error) string {
 func parsePiece(in *input, piece gensplit.Piece, p *partial, opts *Options) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("the trace parser failed on malformed data: %v", r)
+			err = panicError(r)
 		}
 	}()
 	if piece.Err != nil {
@@ -257,6 +257,27 @@ func parsePiece(in *input, piece gensplit.Piece, p *partial, opts *Options) (err
 		return err
 	}
 	return p.run(tr)
+}
+
+// panicError turns a recovered panic into an error. golang.org/x/exp/trace
+// panics on some malformed inputs; that is a property of the input. A panic
+// raised anywhere else is a bug in gotrace and says so.
+func panicError(r any) error {
+	pcs := make([]uintptr, 32)
+	n := runtime.Callers(3, pcs) // skip Callers, panicError, the deferred func
+	frames := runtime.CallersFrames(pcs[:n])
+	for {
+		f, more := frames.Next()
+		if !strings.HasPrefix(f.Function, "runtime.") {
+			if strings.HasPrefix(f.Function, "golang.org/x/exp/trace") {
+				return fmt.Errorf("the trace parser failed on malformed data: %v", r)
+			}
+			return fmt.Errorf("internal error in %s (please report it with the trace): %v", f.Function, r)
+		}
+		if !more {
+			return fmt.Errorf("the trace parser failed: %v", r)
+		}
+	}
 }
 
 // runSequential analyzes generations one at a time.
