@@ -446,30 +446,23 @@ func (g *global) report(in *input, opts Options) *Report {
 // profiles lists time by stack for the pprof export.
 func (g *global) profiles() *Profiles {
 	p := &Profiles{
-		Sched:   topStacks(g.aggs.latency.byStack, -1, func(k stackID) stackID { return k }, &g.stacks),
-		Syscall: topStacks(g.aggs.syscalls.byStack, -1, func(k stackID) stackID { return k }, &g.stacks),
+		Sched:   topStacks(g.aggs.latency.byStack, -1, &g.stacks),
+		Syscall: topStacks(g.aggs.syscalls.byStack, -1, &g.stacks),
 	}
-	syncM := map[stackID]*stackAcc{}
-	netM := map[stackID]*stackAcc{}
-	for k, a := range g.aggs.blocking.byStack {
-		var dst map[stackID]*stackAcc
+	var syncS, netS stackAccs
+	g.aggs.blocking.each(func(k blockKey, a stackAcc) {
+		var dst *stackAccs
 		switch c := g.cats[k.reason]; {
 		case isSyncCat(c):
-			dst = syncM
+			dst = &syncS
 		case c == catNet:
-			dst = netM
+			dst = &netS
 		default:
-			continue
+			return
 		}
-		d := dst[k.stack]
-		if d == nil {
-			d = new(stackAcc)
-			dst[k.stack] = d
-		}
-		d.count += a.count
-		d.total += a.total
-	}
-	p.Sync = topStacks(syncM, -1, func(k stackID) stackID { return k }, &g.stacks)
-	p.Net = topStacks(netM, -1, func(k stackID) stackID { return k }, &g.stacks)
+		dst.addN(k.stack, a.count, a.total)
+	})
+	p.Sync = topStacks(syncS, -1, &g.stacks)
+	p.Net = topStacks(netS, -1, &g.stacks)
 	return p
 }

@@ -11,33 +11,38 @@ type blockKey struct {
 	stack  stackID
 }
 
+// blockSlot is the blocking of one stack under its (first) wait reason.
+type blockSlot struct {
+	reason strID
+	acc    stackAcc
+}
+
 // blockAgg accumulates completed Waiting intervals.
 type blockAgg struct {
-	byReason      map[strID]*reasonAcc
-	byStack       map[blockKey]*stackAcc
+	byReason reasonAccs
+	// byStack holds, per stack id, the time blocked under one reason; the
+	// rare other reasons of the same stack go to more.
+	byStack       []blockSlot
+	more          map[blockKey]*stackAcc
 	syncCompleted int64 // reason contains "chan", "sync" or "select"
 	netCompleted  int64 // reason "network"
 }
 
 func (a *blockAgg) init() {
-	a.byReason = map[strID]*reasonAcc{}
-	a.byStack = map[blockKey]*stackAcc{}
+	a.more = map[blockKey]*stackAcc{}
 }
 
 func (a *blockAgg) reset() {
-	clear(a.byReason)
+	a.byReason.reset()
 	clear(a.byStack)
+	a.byStack = a.byStack[:0]
+	clear(a.more)
 	a.syncCompleted, a.netCompleted = 0, 0
 }
 
 func (a *blockAgg) add(s *span, d int64) {
-	r := a.byReason[s.reason]
-	if r == nil {
-		r = new(reasonAcc)
-		a.byReason[s.reason] = r
-	}
-	r.add(d)
-	addStack(a.byStack, blockKey{s.reason, s.stack}, d)
+	a.byReason.at(s.reason).add(d)
+	a.addStack(s.reason, s.stack, 1, d)
 	if isSyncCat(s.cat) {
 		a.syncCompleted += d
 	} else if s.cat == catNet {
@@ -45,9 +50,46 @@ func (a *blockAgg) add(s *span, d int64) {
 	}
 }
 
+// addStack adds n waits totalling d ns on stack k for reason r.
+func (a *blockAgg) addStack(r strID, k stackID, n, d int64) {
+	if int(k) >= len(a.byStack) {
+		a.byStack = append(a.byStack, make([]blockSlot, int(k)+1-len(a.byStack))...)
+	}
+	sl := &a.byStack[k]
+	if sl.acc.count == 0 {
+		sl.reason = r
+	}
+	if sl.reason == r {
+		sl.acc.count += n
+		sl.acc.total += d
+		return
+	}
+	m := a.more[blockKey{r, k}]
+	if m == nil {
+		m = new(stackAcc)
+		a.more[blockKey{r, k}] = m
+	}
+	m.count += n
+	m.total += d
+}
+
+// each calls f for every (reason, stack) with its accumulator.
+func (a *blockAgg) each(f func(k blockKey, acc stackAcc)) {
+	for k, sl := range a.byStack {
+		if sl.acc.count > 0 {
+			f(blockKey{sl.reason, stackID(k)}, sl.acc)
+		}
+	}
+	for k, acc := range a.more {
+		f(k, *acc)
+	}
+}
+
 func (a *blockAgg) merge(o *blockAgg, m *remap) {
-	mergeReasons(a.byReason, o.byReason, m.s)
-	mergeStacks(a.byStack, o.byStack, func(k blockKey) blockKey { return blockKey{m.s(k.reason), m.k(k.stack)} })
+	a.byReason.merge(o.byReason, m.s)
+	o.each(func(k blockKey, acc stackAcc) {
+		a.addStack(m.s(k.reason), m.k(k.stack), acc.count, acc.total)
+	})
 	a.syncCompleted += o.syncCompleted
 	a.netCompleted += o.netCompleted
 }
@@ -55,22 +97,22 @@ func (a *blockAgg) merge(o *blockAgg, m *remap) {
 func (g *global) blockingStats(top int) BlockingStats {
 	a := &g.aggs.blocking
 	s := BlockingStats{SyncCompletedNS: a.syncCompleted, NetCompletedNS: a.netCompleted}
-	perReason := map[strID]map[blockKey]*stackAcc{}
-	for k, v := range a.byStack {
-		m := perReason[k.reason]
-		if m == nil {
-			m = map[blockKey]*stackAcc{}
-			perReason[k.reason] = m
-		}
-		m[k] = v
-	}
+	perReason := map[strID]stackAccs{}
+	a.each(func(k blockKey, acc stackAcc) {
+		sa := perReason[k.reason]
+		sa.addN(k.stack, acc.count, acc.total)
+		perReason[k.reason] = sa
+	})
 	for id, r := range a.byReason {
-		name := g.strs.str(id)
+		if r.count == 0 {
+			continue
+		}
+		name := g.strs.str(strID(id))
 		if name == "" {
 			name = unknownReason
 		}
 		br := BlockReason{Reason: name, Count: r.count, TotalNS: r.total, MaxNS: r.max}
-		br.Top = topStacks(perReason[id], top, func(k blockKey) stackID { return k.stack }, &g.stacks)
+		br.Top = topStacks(perReason[strID(id)], top, &g.stacks)
 		s.ByReason = append(s.ByReason, br)
 	}
 	slices.SortFunc(s.ByReason, func(x, y BlockReason) int {

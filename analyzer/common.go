@@ -33,6 +33,61 @@ func (a *reasonAcc) merge(o *reasonAcc) {
 	}
 }
 
+// stackAccs holds a stackAcc per stack id: a dense, allocation-free map for
+// the hot path. Entries with a zero count are absent.
+type stackAccs []stackAcc
+
+func (s *stackAccs) add(k stackID, d int64) { s.addN(k, 1, d) }
+
+// addN adds n intervals totalling d ns to stack k.
+func (s *stackAccs) addN(k stackID, n, d int64) {
+	if int(k) >= len(*s) {
+		*s = append(*s, make([]stackAcc, int(k)+1-len(*s))...)
+	}
+	a := &(*s)[k]
+	a.count += n
+	a.total += d
+}
+
+// merge adds o, whose ids tr translates.
+func (s *stackAccs) merge(o stackAccs, tr func(stackID) stackID) {
+	for k, a := range o {
+		if a.count == 0 {
+			continue
+		}
+		s.addN(tr(stackID(k)), a.count, a.total)
+	}
+}
+
+func (s *stackAccs) reset() {
+	clear(*s)
+	*s = (*s)[:0]
+}
+
+// reasonAccs holds a reasonAcc per string id, like stackAccs.
+type reasonAccs []reasonAcc
+
+func (s *reasonAccs) at(k strID) *reasonAcc {
+	if int(k) >= len(*s) {
+		*s = append(*s, make([]reasonAcc, int(k)+1-len(*s))...)
+	}
+	return &(*s)[k]
+}
+
+func (s *reasonAccs) merge(o reasonAccs, tr func(strID) strID) {
+	for k, a := range o {
+		if a.count == 0 {
+			continue
+		}
+		s.at(tr(strID(k))).merge(&a)
+	}
+}
+
+func (s *reasonAccs) reset() {
+	clear(*s)
+	*s = (*s)[:0]
+}
+
 // remap translates the ids of one generation's tables into the global ones.
 type remap struct {
 	str   []strID
@@ -41,44 +96,6 @@ type remap struct {
 
 func (m *remap) s(id strID) strID     { return m.str[id] }
 func (m *remap) k(id stackID) stackID { return m.stack[id] }
-
-// addStack adds d to the accumulator of key k, creating it on first use.
-func addStack[K comparable](m map[K]*stackAcc, k K, d int64) {
-	a := m[k]
-	if a == nil {
-		a = new(stackAcc)
-		m[k] = a
-	}
-	a.count++
-	a.total += d
-}
-
-// mergeStacks adds every accumulator of src into dst, translating keys.
-func mergeStacks[K comparable](dst, src map[K]*stackAcc, tr func(K) K) {
-	for k, s := range src {
-		k = tr(k)
-		d := dst[k]
-		if d == nil {
-			d = new(stackAcc)
-			dst[k] = d
-		}
-		d.count += s.count
-		d.total += s.total
-	}
-}
-
-// mergeReasons adds every accumulator of src into dst, translating keys.
-func mergeReasons[K comparable](dst, src map[K]*reasonAcc, tr func(K) K) {
-	for k, s := range src {
-		k = tr(k)
-		d := dst[k]
-		if d == nil {
-			d = new(reasonAcc)
-			dst[k] = d
-		}
-		d.merge(s)
-	}
-}
 
 // dist summarizes a histogram.
 func dist(h *sketch.Hist) Dist {
@@ -101,10 +118,12 @@ func dist(h *sketch.Hist) Dist {
 
 // topStacks returns up to n stacks with the most time, ties broken by count
 // then by stack text so that the order never depends on map iteration.
-func topStacks[K comparable](m map[K]*stackAcc, n int, stackOf func(K) stackID, g *globalStacks) []StackTime {
-	out := make([]StackTime, 0, len(m))
-	for k, a := range m {
-		out = append(out, StackTime{Stack: g.stacks[stackOf(k)].frames, Count: a.count, TotalNS: a.total})
+func topStacks(s stackAccs, n int, g *globalStacks) []StackTime {
+	var out []StackTime
+	for k, a := range s {
+		if a.count > 0 {
+			out = append(out, StackTime{Stack: g.stacks[k].frames, Count: a.count, TotalNS: a.total})
+		}
 	}
 	sortStackTimes(out)
 	if n >= 0 && len(out) > n {

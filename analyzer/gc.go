@@ -70,7 +70,7 @@ type gcAgg struct {
 	cycles      int64 // mark phases begun
 	markNS      int64
 	stw         sketch.Hist
-	stwByReason map[strID]*reasonAcc
+	stwByReason reasonAccs
 	assistCount int64
 	assistNS    int64
 	sweepNS     int64
@@ -81,11 +81,11 @@ type gcAgg struct {
 	goalLastT         int64
 }
 
-func (a *gcAgg) init() { a.stwByReason = map[strID]*reasonAcc{} }
+func (a *gcAgg) init() {}
 
 func (a *gcAgg) reset() {
 	m, h := a.stwByReason, a.stw
-	clear(m)
+	m.reset()
 	h.Reset()
 	*a = gcAgg{stwByReason: m, stw: h, heapLastT: -1, goalLastT: -1}
 }
@@ -98,12 +98,7 @@ func (a *gcAgg) complete(kind rangeKind, reason strID, d int64) {
 		a.markNS += d
 	case rkSTW:
 		a.stw.Add(uint64(d))
-		r := a.stwByReason[reason]
-		if r == nil {
-			r = new(reasonAcc)
-			a.stwByReason[reason] = r
-		}
-		r.add(d)
+		a.stwByReason.at(reason).add(d)
 	case rkAssist:
 		a.assistCount++
 		a.assistNS += d
@@ -128,7 +123,7 @@ func (a *gcAgg) merge(o *gcAgg, m *remap) {
 	a.cycles += o.cycles
 	a.markNS += o.markNS
 	a.stw.Merge(&o.stw)
-	mergeReasons(a.stwByReason, o.stwByReason, m.s)
+	a.stwByReason.merge(o.stwByReason, m.s)
 	a.assistCount += o.assistCount
 	a.assistNS += o.assistNS
 	a.sweepNS += o.sweepNS
@@ -151,7 +146,9 @@ func (g *global) gcStats() GCStats {
 		GoalMaxBytes: a.goalMax, GoalLastBytes: a.goalLast,
 	}
 	for id, r := range a.stwByReason {
-		s.STWByReason = append(s.STWByReason, STWReason{Reason: g.strs.str(id), Count: r.count, TotalNS: r.total, MaxNS: r.max})
+		if r.count > 0 {
+			s.STWByReason = append(s.STWByReason, STWReason{Reason: g.strs.str(strID(id)), Count: r.count, TotalNS: r.total, MaxNS: r.max})
+		}
 	}
 	slices.SortFunc(s.STWByReason, func(x, y STWReason) int {
 		if c := cmp.Compare(y.TotalNS, x.TotalNS); c != 0 {

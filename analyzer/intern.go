@@ -24,6 +24,14 @@ func newStrTable() strTable {
 	return strTable{ids: map[string]strID{"": 0}, strs: []string{""}}
 }
 
+// reset empties the table, keeping allocations.
+func (t *strTable) reset() {
+	clear(t.ids)
+	t.ids[""] = 0
+	clear(t.strs)
+	t.strs = t.strs[:1]
+}
+
 func (t *strTable) intern(s string) strID {
 	if id, ok := t.ids[s]; ok {
 		return id
@@ -56,17 +64,71 @@ func (s *stackInfo) root() string {
 // sequence of PCs.
 type localStacks struct {
 	byHandle map[trace.Stack]stackID
-	stacks   []stackInfo // stacks[0] is the empty stack
-	scratch  []byte
+	// byID maps the trace's own stack id to a local id plus one, for handles
+	// of the generation's table (table); a fast path in front of byHandle.
+	byID    []stackID
+	table   unsafe.Pointer
+	stacks  []stackInfo // stacks[0] is the empty stack
+	scratch []byte
 }
+
+// stackHandle mirrors the layout of trace.Stack: a table pointer and an id.
+// handleLayoutOK says the mirror matches; otherwise only the map is used.
+type stackHandle struct {
+	table unsafe.Pointer
+	id    uint64
+}
+
+var handleLayoutOK = unsafe.Sizeof(trace.Stack{}) == unsafe.Sizeof(stackHandle{})
+
+// maxStackIDSlot bounds the fast path's slice.
+const maxStackIDSlot = 1 << 20
 
 func newLocalStacks() localStacks {
 	return localStacks{byHandle: map[trace.Stack]stackID{trace.NoStack: 0}, stacks: []stackInfo{{}}}
 }
 
+// reset empties the table for a new generation, keeping allocations.
+func (t *localStacks) reset() {
+	clear(t.byHandle)
+	t.byHandle[trace.NoStack] = 0
+	clear(t.byID)
+	t.byID = t.byID[:0]
+	t.table = nil
+	clear(t.stacks)
+	t.stacks = t.stacks[:1]
+}
+
 // intern returns the local id of a stack handle, decoding its frames the
 // first time the handle is seen.
 func (t *localStacks) intern(s trace.Stack) stackID {
+	if s == trace.NoStack {
+		return 0
+	}
+	var h *stackHandle
+	if handleLayoutOK {
+		h = (*stackHandle)(unsafe.Pointer(&s))
+		if t.table == nil {
+			t.table = h.table
+		}
+		if h.table == t.table && h.id < uint64(len(t.byID)) {
+			if id := t.byID[h.id]; id > 0 {
+				return id - 1
+			}
+		}
+	}
+	id := t.internSlow(s)
+	if h != nil && h.table == t.table && h.id < maxStackIDSlot {
+		for uint64(len(t.byID)) <= h.id {
+			t.byID = append(t.byID, 0)
+		}
+		t.byID[h.id] = id + 1
+	}
+	return id
+}
+
+// internSlow looks a handle up in the map, decoding its frames when new.
+func (t *localStacks) internSlow(s trace.Stack) stackID {
 	if id, ok := t.byHandle[s]; ok {
 		return id
 	}
@@ -109,7 +171,3 @@ func (t *globalStacks) add(s *stackInfo) stackID {
 	t.byKey[s.key] = id
 	return id
 }
-
-// stringData returns the address of a string's bytes, a cheap identity for
-// strings handed out by one trace string table.
-func stringData(s string) *byte { return unsafe.StringData(s) }

@@ -12,15 +12,15 @@ type latencyAgg struct {
 	completed     int64 // all completed Runnable intervals
 	afterFirstRun int64 // those that began after the goroutine first ran
 	hist          sketch.Hist
-	byStack       map[stackID]*stackAcc // by the stack that made the goroutine runnable
+	byStack       stackAccs // by the stack that made the goroutine runnable
 }
 
-func (a *latencyAgg) init() { a.byStack = map[stackID]*stackAcc{} }
+func (a *latencyAgg) init() {}
 
 func (a *latencyAgg) reset() {
 	a.completed, a.afterFirstRun = 0, 0
 	a.hist.Reset()
-	clear(a.byStack)
+	a.byStack.reset()
 }
 
 func (a *latencyAgg) add(s *span, d int64) {
@@ -31,14 +31,14 @@ func (a *latencyAgg) add(s *span, d int64) {
 	if s.to == goRunning {
 		a.hist.Add(uint64(d))
 	}
-	addStack(a.byStack, s.stack, d)
+	a.byStack.add(s.stack, d)
 }
 
 func (a *latencyAgg) merge(o *latencyAgg, m *remap) {
 	a.completed += o.completed
 	a.afterFirstRun += o.afterFirstRun
 	a.hist.Merge(&o.hist)
-	mergeStacks(a.byStack, o.byStack, m.k)
+	a.byStack.merge(o.byStack, m.k)
 }
 
 func (g *global) latencyStats(top int) LatencyStats {

@@ -7,17 +7,17 @@ type switchAgg struct {
 	total                                        int64 // Runnable -> Running
 	migrations                                   int64
 	blocked, preempted, yielded, syscall, exited int64
-	blockedBy                                    map[strID]int64
+	blockedBy                                    []int64 // by reason id
 	runSlice                                     sketch.Hist
 }
 
-func (a *switchAgg) init() { a.blockedBy = map[strID]int64{} }
+func (a *switchAgg) init() {}
 
 func (a *switchAgg) reset() {
 	m, h := a.blockedBy, a.runSlice
 	clear(m)
 	h.Reset()
-	*a = switchAgg{blockedBy: m, runSlice: h}
+	*a = switchAgg{blockedBy: m[:0], runSlice: h}
 }
 
 func (a *switchAgg) merge(o *switchAgg, m *remap) {
@@ -29,7 +29,9 @@ func (a *switchAgg) merge(o *switchAgg, m *remap) {
 	a.syscall += o.syscall
 	a.exited += o.exited
 	for k, v := range o.blockedBy {
-		a.blockedBy[m.s(k)] += v
+		if v != 0 {
+			a.addBlocked(m.s(strID(k)), v)
+		}
 	}
 	a.runSlice.Merge(&o.runSlice)
 }
@@ -46,10 +48,17 @@ func (g *global) switchStats() SwitchStats {
 		},
 	}
 	for k, v := range a.blockedBy {
+		if v == 0 {
+			continue
+		}
 		if s.Out.BlockedBy == nil {
 			s.Out.BlockedBy = map[string]int64{}
 		}
-		s.Out.BlockedBy[g.strs.str(k)] += v
+		name := g.strs.str(strID(k))
+		if name == "" {
+			name = unknownReason
+		}
+		s.Out.BlockedBy[name] += v
 	}
 	if dur := g.end - g.start; dur > 0 {
 		s.PerSec = float64(a.total) / (float64(dur) / 1e9)
@@ -59,4 +68,12 @@ func (g *global) switchStats() SwitchStats {
 		}
 	}
 	return s
+}
+
+// addBlocked counts n switch-outs into Waiting for reason r.
+func (a *switchAgg) addBlocked(r strID, n int64) {
+	if int(r) >= len(a.blockedBy) {
+		a.blockedBy = append(a.blockedBy, make([]int64, int(r)+1-len(a.blockedBy))...)
+	}
+	a.blockedBy[r] += n
 }

@@ -10,7 +10,7 @@ type syscallAgg struct {
 	count, total int64
 	hist         sketch.Hist
 	keptP, lostP int64
-	byStack      map[stackID]*stackAcc
+	byStack      stackAccs
 	threads      map[trace.ThreadID]struct{}
 	// conc tracks goroutines in a syscall at once, within a generation.
 	conc    peak
@@ -18,7 +18,6 @@ type syscallAgg struct {
 }
 
 func (a *syscallAgg) init() {
-	a.byStack = map[stackID]*stackAcc{}
 	a.threads = map[trace.ThreadID]struct{}{}
 }
 
@@ -26,7 +25,7 @@ func (a *syscallAgg) reset() {
 	a.count, a.total, a.keptP, a.lostP, a.maxConc = 0, 0, 0, 0, 0
 	a.conc = peak{}
 	a.hist.Reset()
-	clear(a.byStack)
+	a.byStack.reset()
 	clear(a.threads)
 }
 
@@ -40,7 +39,7 @@ func (a *syscallAgg) add(s *span, d int64) {
 	case goRunnable:
 		a.lostP++
 	}
-	addStack(a.byStack, s.stack, d)
+	a.byStack.add(s.stack, d)
 }
 
 func (a *syscallAgg) enter(t int64) { a.conc.add(t, 1) }
@@ -57,7 +56,7 @@ func (a *syscallAgg) merge(o *syscallAgg, m *remap) {
 	a.hist.Merge(&o.hist)
 	a.keptP += o.keptP
 	a.lostP += o.lostP
-	mergeStacks(a.byStack, o.byStack, m.k)
+	a.byStack.merge(o.byStack, m.k)
 	for t := range o.threads {
 		a.threads[t] = struct{}{}
 	}
@@ -70,7 +69,7 @@ func (g *global) syscallStats(top int) SyscallStats {
 		Count: a.count, CompletedNS: a.total, Dist: dist(&a.hist),
 		KeptP: a.keptP, LostP: a.lostP, Threads: int64(len(a.threads)), MaxConcurrent: a.maxConc,
 	}
-	s.Top = topStacks(a.byStack, top, func(k stackID) stackID { return k }, &g.stacks)
+	s.Top = topStacks(a.byStack, top, &g.stacks)
 	for _, r := range g.gs {
 		if r.state == goSyscall {
 			s.OpenNS += max(g.end-r.since, 0)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"strings"
+	"unsafe"
 
 	"golang.org/x/exp/trace"
 )
@@ -156,9 +157,11 @@ type partial struct {
 	strs   strTable
 	stacks localStacks
 	cats   []uint8 // reasonCat of each local string
+	scache [sCacheSize]sCacheEntry
 
-	gidx map[trace.GoID]int32
-	gs   []gLocal
+	gidx   map[trace.GoID]int32
+	gcache [gCacheSize]gCacheEntry
+	gs     []gLocal
 
 	a aggs
 
@@ -206,10 +209,17 @@ func newPartial() *partial {
 // reset prepares p for another generation, keeping allocations.
 func (p *partial) reset(index int) {
 	p.index = index
-	p.strs = newStrTable()
+	if p.strs.ids == nil {
+		p.strs = newStrTable()
+		p.stacks = newLocalStacks()
+	} else {
+		p.strs.reset()
+		p.stacks.reset()
+	}
 	p.cats = append(p.cats[:0], catUnknown)
-	p.stacks = newLocalStacks()
 	clear(p.gidx)
+	p.gcache = [gCacheSize]gCacheEntry{}
+	p.scache = [sCacheSize]sCacheEntry{}
 	for i := range p.gs {
 		p.gs[i] = gLocal{}
 	}
@@ -231,11 +241,32 @@ func (p *partial) reset(index int) {
 // Options.MaxEvents allows.
 var ErrTooManyEvents = errors.New("trace has more events than the limit")
 
+// sCacheSize is the size of the direct-mapped string cache (a power of two).
+const sCacheSize = 64
+
+// sCacheEntry caches the id of a string by the address of its bytes:
+// x/exp/trace hands out the same string value for the same table entry.
+type sCacheEntry struct {
+	ptr *byte
+	n   int
+	id  strID
+}
+
+// str interns s in the generation's table.
 func (p *partial) str(s string) strID {
+	if s == "" {
+		return 0
+	}
+	ptr := unsafe.StringData(s)
+	c := &p.scache[(uintptr(unsafe.Pointer(ptr))>>3)&(sCacheSize-1)]
+	if c.ptr == ptr && c.n == len(s) {
+		return c.id
+	}
 	id := p.strs.intern(s)
 	if int(id) >= len(p.cats) {
 		p.cats = append(p.cats, reasonCat(s))
 	}
+	*c = sCacheEntry{ptr: ptr, n: len(s), id: id}
 	return id
 }
 
@@ -370,16 +401,34 @@ func (p *partial) flushAlive() {
 	}
 }
 
+// gCacheSize is the number of entries of the direct-mapped cache in front
+// of the goroutine map (a power of two).
+const gCacheSize = 1024
+
+// gCacheEntry caches the index of a goroutine's record; idx is one more than
+// the index so that the zero value is empty.
+type gCacheEntry struct {
+	id  trace.GoID
+	idx int32
+}
+
 // lookup returns the goroutine's record in this generation, or nil.
 func (p *partial) lookup(id trace.GoID) *gLocal {
+	c := &p.gcache[uint64(id)&(gCacheSize-1)]
+	if c.idx > 0 && c.id == id {
+		return &p.gs[c.idx-1]
+	}
 	if i, ok := p.gidx[id]; ok {
+		c.id, c.idx = id, i+1
 		return &p.gs[i]
 	}
 	return nil
 }
 
 func (p *partial) add(id trace.GoID) *gLocal {
-	p.gidx[id] = int32(len(p.gs))
+	i := int32(len(p.gs))
+	p.gidx[id] = i
+	p.gcache[uint64(id)&(gCacheSize-1)] = gCacheEntry{id: id, idx: i + 1}
 	p.gs = append(p.gs, gLocal{id: id, firstRunP: -1, lastP: -1, p: -1, preP: -1})
 	return &p.gs[len(p.gs)-1]
 }
@@ -479,7 +528,7 @@ func (p *partial) leave(g *gLocal, ev *trace.Event, st *trace.StateTransition, t
 		switch to {
 		case goWaiting:
 			sw.blocked++
-			sw.blockedBy[p.str(st.Reason)]++
+			sw.addBlocked(p.str(st.Reason), 1)
 		case goRunnable:
 			if st.Reason == "preempted" {
 				sw.preempted++
