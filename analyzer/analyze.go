@@ -54,6 +54,10 @@ type Options struct {
 	// Progress, if set, is called after each generation with the bytes
 	// analyzed so far and the input size (-1 when unknown).
 	Progress func(done, total int64)
+
+	// pipeline decodes each generation on a goroutine of its own, ahead of
+	// the tracker; set when more than one CPU is available.
+	pipeline bool
 }
 
 // Defaults for the limits in Options.
@@ -80,6 +84,7 @@ func (o *Options) fill() {
 	if o.MaxGenerationBytes <= 0 {
 		o.MaxGenerationBytes = DefaultMaxGenerationBytes
 	}
+	o.pipeline = runtime.GOMAXPROCS(0) > 1
 }
 
 // AnalyzeFile analyzes the trace in the named file ("-" reads standard
@@ -255,6 +260,9 @@ func parsePiece(in *input, piece gensplit.Piece, p *partial, opts *Options) (err
 	tr, err := trace.NewReader(br)
 	if err != nil {
 		return err
+	}
+	if opts.pipeline {
+		return p.runPipelined(tr)
 	}
 	return p.run(tr)
 }

@@ -30,10 +30,25 @@ type Report struct {
 	// unit in the name (_ns, _bytes, _per_sec; ratios 0..1; counts bare).
 	Metrics map[string]float64 `json:"metrics"`
 
+	// Run describes the built-in workload run that made the trace, when
+	// gotrace ran it (set by the caller, not computed from the trace).
+	Run *RunInfo `json:"run,omitempty"`
+
 	// Profiles holds time by stack for scheduler wait, synchronization
 	// blocking, syscalls and network blocking: the data of the pprof export.
 	// It is left out of the JSON form.
 	Profiles *Profiles `json:"-"`
+}
+
+// RunInfo describes a run of a built-in workload.
+type RunInfo struct {
+	Workload   string            `json:"workload"`
+	Params     map[string]string `json:"params"`
+	GOMAXPROCS int               `json:"gomaxprocs"`
+	WallNS     int64             `json:"wall_ns"` // how long the trace was on
+	// Stopped says why a watchdog ended the trace while the workload was
+	// still blocked (the deadlock and leak workloads), or is empty.
+	Stopped string `json:"stopped,omitempty"`
 }
 
 // Source describes where the trace came from.

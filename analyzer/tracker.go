@@ -288,6 +288,88 @@ func (p *partial) run(r *trace.Reader) error {
 	return nil
 }
 
+// eventBatch carries decoded events from the reader goroutine to the
+// tracker. err ends the stream (io.EOF at the clean end).
+type eventBatch struct {
+	evs []trace.Event
+	err error
+}
+
+// batchEvents is the number of events handed over at once.
+const batchEvents = 1024
+
+// runPipelined reads events on a second goroutine while this one tracks
+// them, so that decoding and analysis overlap on two cores. The results are
+// those of run: the same events reach event in the same order.
+func (p *partial) runPipelined(r *trace.Reader) error {
+	full := make(chan *eventBatch, 4)
+	free := make(chan *eventBatch, 6)
+	for range cap(free) {
+		free <- &eventBatch{evs: make([]trace.Event, 0, batchEvents)}
+	}
+	stop := make(chan struct{})
+	go func() {
+		defer close(full)
+		var b *eventBatch
+		send := func() bool {
+			select {
+			case full <- b:
+				b = nil
+				return true
+			case <-stop:
+				return false
+			}
+		}
+		defer func() {
+			if rec := recover(); rec != nil {
+				if b == nil {
+					b = &eventBatch{}
+				}
+				b.err = panicError(rec)
+				send()
+			}
+		}()
+		for {
+			if b == nil {
+				select {
+				case b = <-free:
+					b.evs, b.err = b.evs[:0], nil
+				case <-stop:
+					return
+				}
+			}
+			ev, err := r.ReadEvent()
+			if err != nil {
+				b.err = err
+				send()
+				return
+			}
+			b.evs = append(b.evs, ev)
+			if len(b.evs) == cap(b.evs) && !send() {
+				return
+			}
+		}
+	}()
+	defer close(stop)
+	for b := range full {
+		for i := range b.evs {
+			if err := p.event(&b.evs[i]); err != nil {
+				return err
+			}
+		}
+		if b.err == io.EOF {
+			p.finish()
+			return nil
+		}
+		if b.err != nil {
+			return b.err
+		}
+		clear(b.evs) // drop references to the generation's tables
+		free <- b
+	}
+	return errors.New("event reader stopped early")
+}
+
 // event handles one event.
 func (p *partial) event(ev *trace.Event) error {
 	k := ev.Kind()

@@ -4,11 +4,15 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/gotrace/gotrace/analyzer"
+	"github.com/gotrace/gotrace/analyzer/render"
 )
 
 // analysisFlags are the flags that tune an analysis.
@@ -20,6 +24,7 @@ type analysisFlags struct {
 	maxEvents     int64
 	maxGenBytes   int64
 	quiet         bool
+	pprofDir      string
 }
 
 func (f *analysisFlags) register(c *cobra.Command) {
@@ -31,6 +36,7 @@ func (f *analysisFlags) register(c *cobra.Command) {
 	fl.Int64Var(&f.maxEvents, "max-events", analyzer.DefaultMaxEvents, "refuse a generation with more events than this")
 	fl.Int64Var(&f.maxGenBytes, "max-generation-bytes", analyzer.DefaultMaxGenerationBytes, "refuse a generation larger than this many bytes")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress display")
+	fl.StringVar(&f.pprofDir, "pprof", "", "also write sched, sync, syscall and net profiles (time by stack) as pprof files into `DIR`")
 }
 
 func (f *analysisFlags) validate() error {
@@ -111,6 +117,9 @@ gotrace check takes as a baseline.`,
 			if werr := out.write(a.stdout, func(w io.Writer) error { return out.writeReports(w, set) }); werr != nil {
 				return werr
 			}
+			if perr := a.writePprof(af.pprofDir, reports); perr != nil {
+				return perr
+			}
 			return err
 		},
 	}
@@ -153,6 +162,26 @@ func (a *app) analyzeFiles(paths []string, af *analysisFlags) ([]*analyzer.Repor
 		return reports, &exitError{code: exitCode(first)}
 	}
 	return reports, first
+}
+
+// writePprof writes the profiles of each report into dir (a subdirectory
+// per report when there are several) and lists the files on stderr.
+func (a *app) writePprof(dir string, reports []*analyzer.Report) error {
+	if dir == "" {
+		return nil
+	}
+	for i, r := range reports {
+		d := dir
+		if len(reports) > 1 {
+			d = filepath.Join(dir, strconv.Itoa(i+1))
+		}
+		paths, err := render.WritePprof(d, r)
+		if err != nil {
+			return usageErr("--pprof: %v", err)
+		}
+		fmt.Fprintf(a.stderr, "gotrace: wrote %s (go tool pprof -top FILE)\n", strings.Join(paths, ", "))
+	}
+	return nil
 }
 
 // isTerminal reports whether w is a terminal.

@@ -95,6 +95,7 @@ Exit codes: 0 ok, 1 check failed, 2 usage or input error, 3 not enough data.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.CompletionOptions.DisableDefaultCmd = true
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
