@@ -338,8 +338,8 @@ func (rw *reportWriter) leaks() {
 			sus = "YES"
 		}
 		dur := Dur(g.MaxBlockedNS)
-		if g.MinBlockedNS != g.MaxBlockedNS {
-			dur = Dur(g.MinBlockedNS) + "-" + dur
+		if lo := Dur(g.MinBlockedNS); lo != dur {
+			dur = lo + "-" + dur
 		}
 		t.row(Count(g.Count), sus, g.Reason, dur, g.Start, stackShort(g.Stack, 2))
 	}
