@@ -1,0 +1,273 @@
+package workloads
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"runtime"
+	"runtime/debug"
+	"runtime/trace"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Log categories the workloads write into the trace.
+const (
+	// MeasureCategory marks a measurement: "name=value unit" or
+	// "name[variant]=value unit" (see ParseMeasurement).
+	MeasureCategory = "gotrace.measure"
+	// WorkloadCategory carries the workload's name and effective parameters,
+	// "NAME k=v k=v ...", logged once when the trace starts.
+	WorkloadCategory = "gotrace.workload"
+	// NoteCategory carries progress notes of a workload.
+	NoteCategory = "gotrace.note"
+	// StoppedCategory says why a watchdog ended the trace early.
+	StoppedCategory = "gotrace.stopped"
+)
+
+// Measurement is one number a workload measured itself.
+type Measurement struct {
+	Name string `json:"name"` // e.g. "create_ns_per_unit"
+	// Variant distinguishes runs of the same measurement in one workload,
+	// e.g. "goroutines (M:N)" and "threads (1:1)"; a renderer shows the
+	// variants of one Name side by side with their ratio.
+	Variant string  `json:"variant,omitempty"`
+	Value   float64 `json:"value"`
+	Unit    string  `json:"unit"` // "ns", "bytes", "threads", "count", "ns/op", "ratio", ...
+	Help    string  `json:"help,omitempty"`
+}
+
+// Key is "name" or "name[variant]".
+func (m Measurement) Key() string {
+	if m.Variant == "" {
+		return m.Name
+	}
+	return m.Name + "[" + m.Variant + "]"
+}
+
+// LogMessage is the message of the trace log event that records m.
+func (m Measurement) LogMessage() string {
+	s := m.Key() + "=" + strconv.FormatFloat(m.Value, 'g', -1, 64)
+	if m.Unit != "" {
+		s += " " + m.Unit
+	}
+	return s
+}
+
+// ParseMeasurement parses the message of a MeasureCategory log event back
+// into a measurement (without Help). ok is false if msg is not one.
+func ParseMeasurement(msg string) (m Measurement, ok bool) {
+	key, rest, found := strings.Cut(msg, "=")
+	if !found || key == "" {
+		return m, false
+	}
+	if i := strings.IndexByte(key, '['); i >= 0 {
+		if !strings.HasSuffix(key, "]") {
+			return m, false
+		}
+		m.Name, m.Variant = key[:i], key[i+1:len(key)-1]
+	} else {
+		m.Name = key
+	}
+	num, unit, _ := strings.Cut(rest, " ")
+	v, err := strconv.ParseFloat(num, 64)
+	if err != nil || m.Name == "" {
+		return Measurement{}, false
+	}
+	m.Value, m.Unit = v, unit
+	return m, true
+}
+
+// Result is what a workload run returns.
+type Result struct {
+	Workload string `json:"workload"`
+	// Params are the effective parameters, defaults included.
+	Params     map[string]string `json:"params"`
+	GOMAXPROCS int               `json:"gomaxprocs"`
+	// WallNS is how long the trace was on (wall clock).
+	WallNS       int64         `json:"wall_ns"`
+	Measurements []Measurement `json:"measurements"`
+	// Stopped is empty when the workload finished on its own, or says why a
+	// watchdog ended the trace while the workload was still blocked, e.g.
+	// "watchdog after 1.5s: main is blocked in sync.(*WaitGroup).Wait".
+	Stopped string `json:"stopped,omitempty"`
+}
+
+// Measurement returns the first measurement with this name and variant.
+func (r *Result) Measurement(name, variant string) (Measurement, bool) {
+	for _, m := range r.Measurements {
+		if m.Name == name && m.Variant == variant {
+			return m, true
+		}
+	}
+	return Measurement{}, false
+}
+
+// Env is what a running workload sees: its parameters (the embedded Values:
+// env.Int("n"), env.Duration("hold"), ...) and the means to report.
+type Env struct {
+	Values
+
+	ctx     context.Context // the workload's task
+	mu      sync.Mutex
+	res     *Result
+	start   time.Time
+	stopped bool
+	stopErr error
+}
+
+// Context is the context of the workload's trace task.
+func (e *Env) Context() context.Context { return e.ctx }
+
+// Measure records m in the result and, while the trace is on, as a log event
+// of category MeasureCategory.
+func (e *Env) Measure(m Measurement) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.res.Measurements = append(e.res.Measurements, m)
+	if !e.stopped {
+		trace.Log(e.ctx, MeasureCategory, m.LogMessage())
+	}
+}
+
+// Logf writes a note into the trace (category NoteCategory).
+func (e *Env) Logf(format string, args ...any) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !e.stopped {
+		trace.Log(e.ctx, NoteCategory, fmt.Sprintf(format, args...))
+	}
+}
+
+// Tracing reports whether the trace is still on.
+func (e *Env) Tracing() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return !e.stopped
+}
+
+// StopTrace ends the trace now, while the workload may still be blocked.
+// reason becomes Result.Stopped (when not empty) and is logged into the
+// trace as its last user event. Only the first call has an effect.
+func (e *Env) StopTrace(reason string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.stopLocked(reason)
+}
+
+func (e *Env) stopLocked(reason string) {
+	if e.stopped {
+		return
+	}
+	if reason != "" {
+		e.res.Stopped = reason
+		trace.Log(e.ctx, StoppedCategory, reason)
+	}
+	trace.Stop()
+	e.stopped = true
+	e.res.WallNS = int64(time.Since(e.start))
+}
+
+// cancelReason is Result.Stopped for a run whose context ended.
+func (e *Env) cancelReason() string {
+	return fmt.Sprintf("stopped after %v: %v", e.Elapsed().Round(time.Millisecond), context.Cause(e.ctx))
+}
+
+// Elapsed is the time since the trace started.
+func (e *Env) Elapsed() time.Duration { return time.Since(e.start) }
+
+// traceMu serializes Trace calls: only one runtime/trace can be on.
+var traceMu sync.Mutex
+
+// Trace runs w in this process under runtime/trace, writing the trace to out,
+// and returns the workload's measurements. params are parameter values by
+// name (missing ones take their defaults; Resolve's output fits).
+//
+// The workload runs on the calling goroutine. Workloads that block forever
+// (deadlock, leak) end the trace from a watchdog after a bounded time and
+// then unblock themselves, so Trace returns; Result.Stopped says so. When
+// ctx is done, Trace stops the trace and the workload returns early with
+// ctx's error.
+//
+// The trace is complete when Trace returns, also on error (if it began).
+// Only one trace can be active in a process: if one is (go test -trace), the
+// error wraps ErrTraceActive.
+func Trace(ctx context.Context, out io.Writer, w *Workload, params map[string]string) (*Result, error) {
+	vals, err := w.values(params)
+	if err != nil {
+		return nil, err
+	}
+	calibrate() // before the trace, so that it is not in it
+	traceMu.Lock()
+	defer traceMu.Unlock()
+	if trace.IsEnabled() {
+		return nil, ErrTraceActive
+	}
+	res := &Result{
+		Workload:     w.Name,
+		Params:       w.canonical(vals),
+		GOMAXPROCS:   runtime.GOMAXPROCS(0),
+		Measurements: []Measurement{},
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if err := trace.Start(out); err != nil {
+		if trace.IsEnabled() {
+			return nil, fmt.Errorf("%w: %v", ErrTraceActive, err)
+		}
+		return nil, fmt.Errorf("workload %s: starting runtime/trace: %w", w.Name, err)
+	}
+	tctx, task := trace.NewTask(ctx, w.Name)
+	env := &Env{Values: vals, ctx: tctx, res: res, start: time.Now()}
+	trace.Log(tctx, WorkloadCategory, w.Name+" "+formatParams(w, res.Params))
+
+	// On cancellation, end the trace so that it is complete whatever the
+	// workload does next. (AfterFunc starts no goroutine before ctx is done,
+	// so the trace holds none of ours that could look leaked.)
+	stopWatch := context.AfterFunc(ctx, func() { env.StopTrace(env.cancelReason()) })
+
+	runErr := runSafely(tctx, w, env)
+	stopWatch()
+	task.End()
+	if ctx.Err() != nil {
+		env.StopTrace(env.cancelReason())
+	}
+	env.StopTrace("")
+	if runErr != nil {
+		return res, fmt.Errorf("workload %s: %w", w.Name, runErr)
+	}
+	return res, nil
+}
+
+// PanicError is a panic of a workload's goroutine, recovered by Trace.
+type PanicError struct {
+	Value any
+	Stack []byte // of the panicking goroutine
+}
+
+func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
+
+// runSafely runs the workload, turning a panic of its goroutine into a
+// *PanicError so that the trace is still stopped and complete.
+func runSafely(ctx context.Context, w *Workload, env *Env) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &PanicError{Value: r, Stack: debug.Stack()}
+		}
+	}()
+	return w.run(ctx, env)
+}
+
+// formatParams formats parameters as "k=v k=v" in declaration order.
+func formatParams(w *Workload, params map[string]string) string {
+	var b strings.Builder
+	for i, p := range w.Params {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(p.Name + "=" + params[p.Name])
+	}
+	return b.String()
+}
