@@ -445,6 +445,15 @@ func (g *global) report(in *input, opts Options) *Report {
 	r.GC = g.gcStats()
 	r.Leaks = g.leakStats(int64(opts.LeakThreshold))
 	r.Annotations = g.annotationStats()
+	if ann := &g.aggs.ann; ann.workload != "" {
+		r.Run = parseWorkloadLog(ann.workload)
+		if r.Run != nil {
+			r.Run.Stopped = ann.stopped
+		}
+	}
+	if len(g.aggs.ann.measures) > 0 {
+		r.Measurements = append([]Measurement(nil), g.aggs.ann.measures...)
+	}
 	r.Timeline = buildTimeline(&g.aggs.timeline, g.procsSamples, g.start, g.end, opts.Buckets, g.preExisting)
 	r.Profiles = g.profiles()
 	r.Metrics = Metrics(r)

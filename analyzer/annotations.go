@@ -49,6 +49,11 @@ type annAgg struct {
 	regions  map[strID]*kindAcc
 	logCount int64
 	logs     []LogLine // AtNS is absolute until the report is built
+
+	// The gotrace log convention (see measure.go).
+	measures []Measurement
+	workload string // first WorkloadCategory message
+	stopped  string // first StoppedCategory message
 }
 
 func (a *annAgg) init() {
@@ -61,6 +66,26 @@ func (a *annAgg) reset() {
 	clear(a.regions)
 	a.logCount = 0
 	a.logs = a.logs[:0]
+	a.measures = a.measures[:0]
+	a.workload, a.stopped = "", ""
+}
+
+// log records a log event's convention-specific meaning.
+func (a *annAgg) log(category, message string) {
+	switch category {
+	case MeasureCategory:
+		if m, ok := ParseMeasurement(message); ok && len(a.measures) < maxMeasurements {
+			a.measures = append(a.measures, m)
+		}
+	case WorkloadCategory:
+		if a.workload == "" {
+			a.workload = message
+		}
+	case StoppedCategory:
+		if a.stopped == "" {
+			a.stopped = message
+		}
+	}
 }
 
 func addKind(m map[strID]*kindAcc, typ strID, d int64) {
@@ -95,6 +120,18 @@ func (a *annAgg) merge(o *annAgg, m *remap) {
 			break
 		}
 		a.logs = append(a.logs, l)
+	}
+	for _, m := range o.measures {
+		if len(a.measures) >= maxMeasurements {
+			break
+		}
+		a.measures = append(a.measures, m)
+	}
+	if a.workload == "" {
+		a.workload = o.workload
+	}
+	if a.stopped == "" {
+		a.stopped = o.stopped
 	}
 }
 

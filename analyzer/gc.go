@@ -18,6 +18,7 @@ const (
 	rkSTW              // "stop-the-world (reason)", per goroutine
 	rkAssist           // "GC mark assist", per goroutine
 	rkSweep            // "GC incremental sweep", per P
+	rkSTWTracer        // "stop-the-world (start trace|stop trace)": the tracer's own pauses
 )
 
 // rangeKey identifies an open range: its kind and the goroutine or P it is
@@ -60,7 +61,11 @@ func classifyRange(r trace.Range) (rangeKey, string) {
 		return rangeKey{kind: rkSweep, id: int64(r.Scope.Proc())}, ""
 	case strings.HasPrefix(r.Name, "stop-the-world"):
 		reason := strings.TrimSuffix(strings.TrimPrefix(r.Name, "stop-the-world ("), ")")
-		return rangeKey{kind: rkSTW, id: int64(r.Scope.Goroutine())}, reason
+		kind := rkSTW
+		if reason == "start trace" || reason == "stop trace" {
+			kind = rkSTWTracer
+		}
+		return rangeKey{kind: kind, id: int64(r.Scope.Goroutine())}, reason
 	}
 	return rangeKey{}, ""
 }
@@ -98,6 +103,10 @@ func (a *gcAgg) complete(kind rangeKind, reason strID, d int64) {
 		a.markNS += d
 	case rkSTW:
 		a.stw.Add(uint64(d))
+		a.stwByReason.at(reason).add(d)
+	case rkSTWTracer:
+		// Caused by tracing itself: listed by reason, kept out of the STW
+		// distribution so that it does not skew the program's numbers.
 		a.stwByReason.at(reason).add(d)
 	case rkAssist:
 		a.assistCount++

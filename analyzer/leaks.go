@@ -38,7 +38,11 @@ func (g *global) leakStats(threshold int64) LeakStats {
 		if isSystemFunc(g.strs.str(r.name)) {
 			continue
 		}
-		blocked := max(g.end-r.since, 0)
+		since := r.since
+		if r.preTrace {
+			since = g.start // blocked since before the trace began
+		}
+		blocked := max(g.end-since, 0)
 		s.Blocked++
 		k := leakKey{reason: r.reason, stack: r.stack, name: r.name}
 		a := groups[k]
@@ -113,7 +117,8 @@ func diagnose(reason, start string, frames []Frame) string {
 		return false
 	}
 	who := "goroutines"
-	if start == "runtime.main" {
+	if start == "runtime.main" || start == "main.main" {
+		// Trace stacks of the main goroutine end in main.main.
 		who = "the main goroutine"
 	}
 	switch {

@@ -22,8 +22,11 @@ type gRec struct {
 	p      int32
 	gc     bool
 
-	hasRun  bool
-	lastP   int32
+	hasRun bool
+	// preTrace: the open state began before the trace (first seen
+	// already in it), so it has lasted at least since the trace start.
+	preTrace bool
+	lastP    int32
 	acc     gAcc
 	regions []openRegion
 }
@@ -178,7 +181,7 @@ func (g *global) mergeGoroutine(l *gLocal, m *remap) {
 			// First seen already existing: it lived before the trace.
 			r = &gRec{
 				state: l.annState, since: l.annAt, stack: m.k(l.annStack),
-				cat: catUnknown, p: l.preP, lastP: -1,
+				cat: catUnknown, p: l.preP, lastP: -1, preTrace: true,
 			}
 			g.gs[l.id] = r
 			g.preExisting++
@@ -189,6 +192,7 @@ func (g *global) mergeGoroutine(l *gLocal, m *remap) {
 			g.aggs.closeSpan(&r.acc, &s)
 			r.state, r.since, r.reason, r.cat, r.stack, r.gc = l.annState, l.annAt, 0, catUnknown, m.k(l.annStack), false
 			r.p = l.preP
+			r.preTrace = false
 		}
 		if r.name == 0 && l.name != 0 {
 			r.name = m.s(l.name)
@@ -224,6 +228,7 @@ func (g *global) mergeGoroutine(l *gLocal, m *remap) {
 	}
 	if !l.inPrefix && !l.ended {
 		r.state, r.since, r.reason, r.cat, r.stack, r.p, r.gc = l.state, l.since, m.s(l.reason), l.cat, m.k(l.stack), l.p, l.gc
+		r.preTrace = false
 	} else if l.inPrefix && l.gc {
 		r.gc = true
 	}

@@ -43,6 +43,7 @@ func Metrics(r *Report) map[string]float64 {
 	set("procs.gc_utilization", p.GCUtilization)
 	i("procs.busy_ns", p.BusyNS)
 	i("procs.idle_ns", p.IdleNS)
+	i("procs.syscall_ns", p.SyscallNS)
 
 	s := &r.Switches
 	i("switches.total", s.Total)
@@ -108,5 +109,9 @@ func Metrics(r *Report) map[string]float64 {
 	i("annotations.tasks", tasks)
 	i("annotations.regions", regions)
 	i("annotations.logs", a.LogCount)
+
+	for _, ms := range r.Measurements {
+		m[ms.MetricName()] = ms.Value // the last of a name wins
+	}
 	return m
 }

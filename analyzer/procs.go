@@ -6,16 +6,17 @@ const maxTrackedP = 4096
 
 // procAgg accumulates per-P busy time and switches.
 type procAgg struct {
-	busyAll, gcAll int64
-	busy, gc, sw   []int64 // indexed by P
+	busyAll, gcAll, sysAll int64
+	busy, gc, sw, sys      []int64 // indexed by P
 }
 
 func (a *procAgg) reset() {
 	clear(a.busy)
 	clear(a.gc)
 	clear(a.sw)
-	a.busy, a.gc, a.sw = a.busy[:0], a.gc[:0], a.sw[:0]
-	a.busyAll, a.gcAll = 0, 0
+	clear(a.sys)
+	a.busy, a.gc, a.sw, a.sys = a.busy[:0], a.gc[:0], a.sw[:0], a.sys[:0]
+	a.busyAll, a.gcAll, a.sysAll = 0, 0, 0
 }
 
 func (a *procAgg) grow(p int) bool {
@@ -26,6 +27,7 @@ func (a *procAgg) grow(p int) bool {
 		a.busy = append(a.busy, 0)
 		a.gc = append(a.gc, 0)
 		a.sw = append(a.sw, 0)
+		a.sys = append(a.sys, 0)
 	}
 	return true
 }
@@ -43,6 +45,14 @@ func (a *procAgg) addBusy(p int, d int64, isGC bool) {
 	}
 }
 
+// addSyscall counts d ns of a syscall that kept P p.
+func (a *procAgg) addSyscall(p int, d int64) {
+	a.sysAll += d
+	if a.grow(p) {
+		a.sys[p] += d
+	}
+}
+
 func (a *procAgg) addSwitch(p int) {
 	if a.grow(p) {
 		a.sw[p]++
@@ -52,6 +62,7 @@ func (a *procAgg) addSwitch(p int) {
 func (a *procAgg) merge(o *procAgg) {
 	a.busyAll += o.busyAll
 	a.gcAll += o.gcAll
+	a.sysAll += o.sysAll
 	if len(o.busy) > 0 {
 		a.grow(len(o.busy) - 1)
 	}
@@ -59,12 +70,13 @@ func (a *procAgg) merge(o *procAgg) {
 		a.busy[p] += o.busy[p]
 		a.gc[p] += o.gc[p]
 		a.sw[p] += o.sw[p]
+		a.sys[p] += o.sys[p]
 	}
 }
 
 func (g *global) procStats() ProcStats {
 	a := &g.aggs.procs
-	s := ProcStats{BusyNS: a.busyAll, GCNS: a.gcAll}
+	s := ProcStats{BusyNS: a.busyAll, GCNS: a.gcAll, SyscallNS: a.sysAll}
 	if n := len(g.procsSamples); n > 0 {
 		s.GOMAXPROCS = g.procsSamples[n-1].v
 		prev := -1
@@ -89,7 +101,7 @@ func (g *global) procStats() ProcStats {
 	for p := 0; p < maxP && p < maxTrackedP; p++ {
 		u := ProcUse{P: p, ExistNS: procsExist(g.procsSamples, g.start, g.end, p)}
 		if p < len(a.busy) {
-			u.BusyNS, u.GCNS, u.Switches = a.busy[p], a.gc[p], a.sw[p]
+			u.BusyNS, u.GCNS, u.Switches, u.SyscallNS = a.busy[p], a.gc[p], a.sw[p], a.sys[p]
 		}
 		if u.ExistNS > 0 {
 			u.Utilization = round4(clamp01(float64(u.BusyNS) / float64(u.ExistNS)))

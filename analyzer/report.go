@@ -30,9 +30,12 @@ type Report struct {
 	// unit in the name (_ns, _bytes, _per_sec; ratios 0..1; counts bare).
 	Metrics map[string]float64 `json:"metrics"`
 
-	// Run describes the built-in workload run that made the trace, when
-	// gotrace ran it (set by the caller, not computed from the trace).
+	// Run describes the built-in workload that made the trace, read from the
+	// trace's gotrace.workload log (nil for other traces).
 	Run *RunInfo `json:"run,omitempty"`
+	// Measurements are the numbers the traced program logged about itself
+	// (category gotrace.measure), in trace order.
+	Measurements []Measurement `json:"measurements,omitempty"`
 
 	// Profiles holds time by stack for scheduler wait, synchronization
 	// blocking, syscalls and network blocking: the data of the pprof export.
@@ -42,10 +45,8 @@ type Report struct {
 
 // RunInfo describes a run of a built-in workload.
 type RunInfo struct {
-	Workload   string            `json:"workload"`
-	Params     map[string]string `json:"params"`
-	GOMAXPROCS int               `json:"gomaxprocs"`
-	WallNS     int64             `json:"wall_ns"` // how long the trace was on
+	Workload string            `json:"workload"`
+	Params   map[string]string `json:"params"`
 	// Stopped says why a watchdog ended the trace while the workload was
 	// still blocked (the deadlock and leak workloads), or is empty.
 	Stopped string `json:"stopped,omitempty"`
@@ -158,6 +159,9 @@ type ProcStats struct {
 	BusyNS        int64     `json:"busy_ns"`  // Σ time some goroutine ran on a P
 	GCNS          int64     `json:"gc_ns"`    // part of BusyNS in GC mark workers
 	ExistNS       int64     `json:"exist_ns"` // Σ time each P existed (GOMAXPROCS × window)
+	// SyscallNS is time goroutines spent in syscalls that returned to their
+	// P: the P was held, but no goroutine ran on it (not part of BusyNS).
+	SyscallNS int64 `json:"syscall_ns"`
 	IdleNS        int64     `json:"idle_ns"`  // ExistNS - BusyNS
 	PerP          []ProcUse `json:"per_p"`
 }
@@ -173,6 +177,7 @@ type ProcUse struct {
 	P           int     `json:"p"`
 	BusyNS      int64   `json:"busy_ns"`
 	GCNS        int64   `json:"gc_ns"`
+	SyscallNS   int64   `json:"syscall_ns"`
 	ExistNS     int64   `json:"exist_ns"`
 	Utilization float64 `json:"utilization"`
 	Switches    int64   `json:"switches"`
@@ -281,8 +286,8 @@ type SyscallStats struct {
 type GCStats struct {
 	Cycles        int64       `json:"cycles"`  // mark phases begun in the trace
 	MarkNS        int64       `json:"mark_ns"` // total duration of completed mark phases
-	STW           Dist        `json:"stw_ns"`  // stop-the-world pauses
-	STWByReason   []STWReason `json:"stw_by_reason,omitempty"`
+	STW           Dist        `json:"stw_ns"`  // stop-the-world pauses, except the tracer's own (start/stop trace)
+	STWByReason   []STWReason `json:"stw_by_reason,omitempty"` // every pause, the tracer's included
 	AssistCount   int64       `json:"assist_count"`   // mark assists completed
 	AssistNS      int64       `json:"assist_ns"`      // time goroutines spent in mark assist
 	SweepNS       int64       `json:"sweep_ns"`       // time Ps spent in incremental sweep

@@ -103,6 +103,9 @@ func (a *aggs) closeSpan(acc *gAcc, s *span) {
 	case goSyscall:
 		acc.t[catSyscall] += d
 		a.syscalls.add(s, d)
+		if s.to == goRunning {
+			a.procs.addSyscall(int(s.p), d)
+		}
 	}
 }
 
@@ -452,6 +455,9 @@ func (p *partial) event(ev *trace.Event) error {
 	case trace.EventLog:
 		l := ev.Log()
 		p.a.ann.logCount++
+		if strings.HasPrefix(l.Category, "gotrace.") {
+			p.a.ann.log(l.Category, l.Message)
+		}
 		if len(p.a.ann.logs) < MaxLogs {
 			p.a.ann.logs = append(p.a.ann.logs, LogLine{
 				AtNS: t, Goroutine: int64(ev.Goroutine()), Task: uint64(l.Task),
@@ -680,6 +686,7 @@ func (p *partial) enter(g *gLocal, ev *trace.Event, st *trace.StateTransition, f
 		g.stack = p.stacks.intern(st.Stack)
 	case goSyscall:
 		g.stack = p.stacks.intern(st.Stack)
+		g.p = int32(ev.Proc())
 		p.a.syscalls.enter(t)
 	case goNotExist:
 		g.ended, g.endAt = true, t

@@ -7,78 +7,28 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/trace"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/gotrace/gotrace/analyzer"
 )
 
-// Log categories the workloads write into the trace.
+// Log categories the workloads write into the trace; the analyzer reads
+// them back (see the analyzer package).
 const (
-	// MeasureCategory marks a measurement: "name=value unit" or
-	// "name[variant]=value unit" (see ParseMeasurement).
-	MeasureCategory = "gotrace.measure"
-	// WorkloadCategory carries the workload's name and effective parameters,
-	// "NAME k=v k=v ...", logged once when the trace starts.
-	WorkloadCategory = "gotrace.workload"
-	// NoteCategory carries progress notes of a workload.
-	NoteCategory = "gotrace.note"
-	// StoppedCategory says why a watchdog ended the trace early.
-	StoppedCategory = "gotrace.stopped"
+	MeasureCategory  = analyzer.MeasureCategory
+	WorkloadCategory = analyzer.WorkloadCategory
+	NoteCategory     = analyzer.NoteCategory
+	StoppedCategory  = analyzer.StoppedCategory
 )
 
 // Measurement is one number a workload measured itself.
-type Measurement struct {
-	Name string `json:"name"` // e.g. "create_ns_per_unit"
-	// Variant distinguishes runs of the same measurement in one workload,
-	// e.g. "goroutines (M:N)" and "threads (1:1)"; a renderer shows the
-	// variants of one Name side by side with their ratio.
-	Variant string  `json:"variant,omitempty"`
-	Value   float64 `json:"value"`
-	Unit    string  `json:"unit"` // "ns", "bytes", "threads", "count", "ns/op", "ratio", ...
-	Help    string  `json:"help,omitempty"`
-}
-
-// Key is "name" or "name[variant]".
-func (m Measurement) Key() string {
-	if m.Variant == "" {
-		return m.Name
-	}
-	return m.Name + "[" + m.Variant + "]"
-}
-
-// LogMessage is the message of the trace log event that records m.
-func (m Measurement) LogMessage() string {
-	s := m.Key() + "=" + strconv.FormatFloat(m.Value, 'g', -1, 64)
-	if m.Unit != "" {
-		s += " " + m.Unit
-	}
-	return s
-}
+type Measurement = analyzer.Measurement
 
 // ParseMeasurement parses the message of a MeasureCategory log event back
 // into a measurement (without Help). ok is false if msg is not one.
-func ParseMeasurement(msg string) (m Measurement, ok bool) {
-	key, rest, found := strings.Cut(msg, "=")
-	if !found || key == "" {
-		return m, false
-	}
-	if i := strings.IndexByte(key, '['); i >= 0 {
-		if !strings.HasSuffix(key, "]") {
-			return m, false
-		}
-		m.Name, m.Variant = key[:i], key[i+1:len(key)-1]
-	} else {
-		m.Name = key
-	}
-	num, unit, _ := strings.Cut(rest, " ")
-	v, err := strconv.ParseFloat(num, 64)
-	if err != nil || m.Name == "" {
-		return Measurement{}, false
-	}
-	m.Value, m.Unit = v, unit
-	return m, true
-}
+func ParseMeasurement(msg string) (Measurement, bool) { return analyzer.ParseMeasurement(msg) }
 
 // Result is what a workload run returns.
 type Result struct {

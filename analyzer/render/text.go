@@ -32,6 +32,7 @@ type reportWriter struct {
 func writeReport(w io.Writer, r *analyzer.Report, style Style) error {
 	rw := &reportWriter{w: bufio.NewWriter(w), r: r, style: style}
 	rw.header()
+	rw.workload()
 	rw.summary()
 	rw.goroutines()
 	rw.procs()
@@ -101,6 +102,40 @@ func (rw *reportWriter) header() {
 	}
 	if r.Trace.Truncated {
 		rw.note("WARNING: truncated trace; %s at the end were not analyzed", Bytes(uint64(r.Trace.LostBytes)))
+	}
+}
+
+// workload writes the workload that made the trace and its own
+// measurements, when the trace says so.
+func (rw *reportWriter) workload() {
+	r := rw.r
+	if r.Run == nil && len(r.Measurements) == 0 {
+		return
+	}
+	if r.Run != nil {
+		rw.title("Workload " + r.Run.Workload)
+		rw.note("parameters: %s", formatParams(r.Run.Params))
+		if r.Run.Stopped != "" {
+			rw.note("stopped by its watchdog: %s", r.Run.Stopped)
+		}
+	} else {
+		rw.title("Measurements")
+	}
+	if len(r.Measurements) == 0 {
+		return
+	}
+	mt := layoutMeasurements(r.Measurements)
+	t := rw.table(mt.header)
+	for _, row := range mt.rows {
+		t.row(row...)
+	}
+	rw.done(t)
+	for _, n := range mt.notes {
+		if rw.style == StyleMarkdown {
+			rw.printf("- %s\n", n)
+		} else {
+			rw.printf("  %s\n", n)
+		}
 	}
 }
 
@@ -194,11 +229,11 @@ func topKeys(m map[string]int64, n int) string {
 func (rw *reportWriter) procs() {
 	p := &rw.r.Procs
 	rw.title("Processors")
-	t := rw.table([]string{"P", "utilization", "busy", "GC", "switches", "existed"})
+	t := rw.table([]string{"P", "utilization", "running", "of it GC", "in syscall", "switches", "existed"})
 	for _, u := range p.PerP {
-		t.row(fmt.Sprintf("P%d", u.P), Pct(u.Utilization), Dur(u.BusyNS), Dur(u.GCNS), Count(u.Switches), Dur(u.ExistNS))
+		t.row(fmt.Sprintf("P%d", u.P), Pct(u.Utilization), Dur(u.BusyNS), Dur(u.GCNS), Dur(u.SyscallNS), Count(u.Switches), Dur(u.ExistNS))
 	}
-	t.row("all", Pct(p.Utilization), Dur(p.BusyNS), Dur(p.GCNS), Count(rw.r.Switches.Total), Dur(p.ExistNS))
+	t.row("all", Pct(p.Utilization), Dur(p.BusyNS), Dur(p.GCNS), Dur(p.SyscallNS), Count(rw.r.Switches.Total), Dur(p.ExistNS))
 	rw.done(t)
 	if len(p.GOMAXPROCSChanges) > 1 {
 		var parts []string

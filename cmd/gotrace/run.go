@@ -101,10 +101,7 @@ func (a *app) runWorkload(ctx context.Context, name string, rf *runFlags, af *an
 		if err != nil {
 			return nil, err
 		}
-		r.Run = &analyzer.RunInfo{
-			Workload: res.Workload, Params: res.Params, GOMAXPROCS: res.GOMAXPROCS,
-			WallNS: res.WallNS, Stopped: res.Stopped,
-		}
+		addHelp(r, res)
 		for _, wa := range r.Warnings {
 			fmt.Fprintf(a.stderr, "gotrace: warning: %s: %s\n", r.Source.Name, wa)
 		}
@@ -117,6 +114,20 @@ func (a *app) runWorkload(ctx context.Context, name string, rf *runFlags, af *an
 	set.Env.Workload = w.Name
 	set.Env.Params = params
 	return set, nil
+}
+
+// addHelp copies the measurements' help texts, which the trace does not
+// carry, from the child's result into the report.
+func addHelp(r *analyzer.Report, res *workloads.Result) {
+	help := map[string]string{}
+	for _, m := range res.Measurements {
+		help[m.Key()] = m.Help
+	}
+	for i := range r.Measurements {
+		if h := help[r.Measurements[i].Key()]; h != "" {
+			r.Measurements[i].Help = h
+		}
+	}
 }
 
 func (a *app) runCmd() *cobra.Command {
