@@ -13,12 +13,12 @@ import (
 type rangeKind uint8
 
 const (
-	rkNone   rangeKind = iota
-	rkMark             // "GC concurrent mark phase", global
-	rkSTW              // "stop-the-world (reason)", per goroutine
-	rkAssist           // "GC mark assist", per goroutine
-	rkSweep            // "GC incremental sweep", per P
-	rkSTWTracer        // "stop-the-world (start trace|stop trace)": the tracer's own pauses
+	rkNone      rangeKind = iota
+	rkMark                // "GC concurrent mark phase", global
+	rkSTW                 // "stop-the-world (reason)", per goroutine
+	rkAssist              // "GC mark assist", per goroutine
+	rkSweep               // "GC incremental sweep", per P
+	rkSTWTracer           // "stop-the-world (start trace|stop trace)": the tracer's own pauses
 )
 
 // rangeKey identifies an open range: its kind and the goroutine or P it is

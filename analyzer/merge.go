@@ -27,8 +27,8 @@ type gRec struct {
 	// already in it), so it has lasted at least since the trace start.
 	preTrace bool
 	lastP    int32
-	acc     gAcc
-	regions []openRegion
+	acc      gAcc
+	regions  []openRegion
 }
 
 // global is the state of the ordered merge: generation partials are merged

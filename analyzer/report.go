@@ -155,15 +155,15 @@ type ProcStats struct {
 	// Utilization is Σ busy / Σ P-existence over all Ps.
 	Utilization float64 `json:"utilization"`
 	// GCUtilization is the share of P time running GC mark workers.
-	GCUtilization float64   `json:"gc_utilization"`
-	BusyNS        int64     `json:"busy_ns"`  // Σ time some goroutine ran on a P
-	GCNS          int64     `json:"gc_ns"`    // part of BusyNS in GC mark workers
-	ExistNS       int64     `json:"exist_ns"` // Σ time each P existed (GOMAXPROCS × window)
+	GCUtilization float64 `json:"gc_utilization"`
+	BusyNS        int64   `json:"busy_ns"`  // Σ time some goroutine ran on a P
+	GCNS          int64   `json:"gc_ns"`    // part of BusyNS in GC mark workers
+	ExistNS       int64   `json:"exist_ns"` // Σ time each P existed (GOMAXPROCS × window)
 	// SyscallNS is time goroutines spent in syscalls that returned to their
 	// P: the P was held, but no goroutine ran on it (not part of BusyNS).
-	SyscallNS int64 `json:"syscall_ns"`
-	IdleNS        int64     `json:"idle_ns"`  // ExistNS - BusyNS
-	PerP          []ProcUse `json:"per_p"`
+	SyscallNS int64     `json:"syscall_ns"`
+	IdleNS    int64     `json:"idle_ns"` // ExistNS - BusyNS
+	PerP      []ProcUse `json:"per_p"`
 }
 
 // ProcsChange is a GOMAXPROCS value taking effect.
@@ -284,14 +284,14 @@ type SyscallStats struct {
 
 // GCStats covers garbage collection.
 type GCStats struct {
-	Cycles        int64       `json:"cycles"`  // mark phases begun in the trace
-	MarkNS        int64       `json:"mark_ns"` // total duration of completed mark phases
-	STW           Dist        `json:"stw_ns"`  // stop-the-world pauses, except the tracer's own (start/stop trace)
+	Cycles        int64       `json:"cycles"`                  // mark phases begun in the trace
+	MarkNS        int64       `json:"mark_ns"`                 // total duration of completed mark phases
+	STW           Dist        `json:"stw_ns"`                  // stop-the-world pauses, except the tracer's own (start/stop trace)
 	STWByReason   []STWReason `json:"stw_by_reason,omitempty"` // every pause, the tracer's included
-	AssistCount   int64       `json:"assist_count"`   // mark assists completed
-	AssistNS      int64       `json:"assist_ns"`      // time goroutines spent in mark assist
-	SweepNS       int64       `json:"sweep_ns"`       // time Ps spent in incremental sweep
-	HeapMaxBytes  uint64      `json:"heap_max_bytes"` // peak of /memory/classes/heap/objects:bytes
+	AssistCount   int64       `json:"assist_count"`            // mark assists completed
+	AssistNS      int64       `json:"assist_ns"`               // time goroutines spent in mark assist
+	SweepNS       int64       `json:"sweep_ns"`                // time Ps spent in incremental sweep
+	HeapMaxBytes  uint64      `json:"heap_max_bytes"`          // peak of /memory/classes/heap/objects:bytes
 	HeapLastBytes uint64      `json:"heap_last_bytes"`
 	GoalMaxBytes  uint64      `json:"heap_goal_max_bytes"` // peak of /gc/heap/goal:bytes
 	GoalLastBytes uint64      `json:"heap_goal_last_bytes"`
