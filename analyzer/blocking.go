@@ -112,6 +112,8 @@ func (g *global) blockingStats(top int) BlockingStats {
 			name = unknownReason
 		}
 		br := BlockReason{Reason: name, Count: r.count, TotalNS: r.total, MaxNS: r.max}
+		s.CompletedNS += r.total
+		s.Count += r.count
 		br.Top = topStacks(perReason[strID(id)], top, &g.stacks)
 		s.ByReason = append(s.ByReason, br)
 	}

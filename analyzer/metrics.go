@@ -64,13 +64,8 @@ func Metrics(r *Report) map[string]float64 {
 	i("sched.wait.open_ns", l.OpenNS)
 
 	b := &r.Blocking
-	var blocked, blockedN int64
-	for _, br := range b.ByReason {
-		blocked += br.TotalNS
-		blockedN += br.Count
-	}
-	i("block.completed_ns", blocked)
-	i("block.count", blockedN)
+	i("block.completed_ns", b.CompletedNS)
+	i("block.count", b.Count)
 	i("block.sync.completed_ns", b.SyncCompletedNS)
 	i("block.net.completed_ns", b.NetCompletedNS)
 	i("block.open_ns", b.OpenNS)

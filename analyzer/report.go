@@ -230,6 +230,9 @@ type GroupLatency struct {
 
 // BlockingStats covers time goroutines spent Waiting.
 type BlockingStats struct {
+	// CompletedNS and Count are all completed Waiting intervals.
+	CompletedNS int64 `json:"completed_ns"`
+	Count       int64 `json:"count"`
 	// ByReason is completed Waiting intervals by wait reason, most time first.
 	ByReason []BlockReason `json:"by_reason"`
 	// SyncCompletedNS is Waiting with a reason containing "chan", "sync" or

@@ -158,36 +158,6 @@ func (t *htmlTable) rowCells(cells ...htmlCell) {
 	t.Rows = append(t.Rows, cells)
 }
 
-// htmlReportBuilder collects the sections of one report.
-type htmlReportBuilder struct {
-	r   *analyzer.Report
-	id  string
-	out []*htmlSection
-	cur *htmlSection
-}
-
-// section starts a section; nav is its name in the report's table of contents.
-func (b *htmlReportBuilder) section(key, nav, title string) {
-	b.cur = &htmlSection{ID: b.id + "-" + key, Title: title, Nav: nav}
-	b.out = append(b.out, b.cur)
-}
-
-func (b *htmlReportBuilder) table(t *htmlTable) {
-	b.cur.Blocks = append(b.cur.Blocks, htmlBlock{Table: t})
-}
-
-func (b *htmlReportBuilder) note(format string, args ...any) {
-	b.cur.Blocks = append(b.cur.Blocks, htmlBlock{Note: htmlClean(fmt.Sprintf(format, args...))})
-}
-
-func (b *htmlReportBuilder) chart(c *htmlChart) {
-	c.ID = b.id + "-chart-" + c.Kind
-	if c.SVG == "" && c.NoData == "" {
-		c.NoData = "No data."
-	}
-	b.cur.Blocks = append(b.cur.Blocks, htmlBlock{Chart: c})
-}
-
 func htmlReport(r *analyzer.Report, n, of int) htmlReportData {
 	d := htmlReportData{ID: "r" + strconv.Itoa(n), Heading: htmlClean(r.Source.Name)}
 	if of > 1 {
@@ -218,325 +188,92 @@ func htmlReport(r *analyzer.Report, n, of int) htmlReportData {
 	for _, w := range r.Warnings {
 		d.Warnings = append(d.Warnings, htmlClean(w))
 	}
-	b := &htmlReportBuilder{r: r, id: d.ID}
-	b.summary()
-	b.timeline()
-	b.goroutines()
-	b.procs()
-	b.switches()
-	b.latency()
-	b.blocking()
-	b.syscalls()
-	b.gc()
-	b.leaks()
-	b.annotations()
-	d.Sections = b.out
+	for _, sec := range buildDoc(r) {
+		hs := &htmlSection{ID: d.ID + "-" + sec.key, Title: sec.title, Nav: sec.nav}
+		for _, bl := range sec.blocks {
+			switch {
+			case bl.table != nil:
+				hs.Blocks = append(hs.Blocks, htmlBlock{Table: htmlTableOf(bl.table)})
+			case bl.note != "":
+				hs.Blocks = append(hs.Blocks, htmlBlock{Note: htmlClean(bl.note)})
+			case len(bl.list) > 0:
+				items := make([]string, len(bl.list))
+				for i, it := range bl.list {
+					items[i] = htmlClean(it)
+				}
+				hs.Blocks = append(hs.Blocks, htmlBlock{List: items})
+			case bl.chart != "":
+				c := htmlChartOf(r, bl.chart)
+				c.ID = d.ID + "-chart-" + c.Kind
+				if c.SVG == "" && c.NoData == "" {
+					c.NoData = "No data."
+				}
+				hs.Blocks = append(hs.Blocks, htmlBlock{Chart: c})
+			}
+		}
+		d.Sections = append(d.Sections, hs)
+	}
 	return d
 }
 
-func (b *htmlReportBuilder) summary() {
-	r := b.r
-	b.section("summary", "Summary", "Summary")
-	t := newHTMLTable([]string{"", "value", "detail"}, 2)
-	g := &r.Goroutines
-	t.row("goroutines created", Count(g.Created), fmt.Sprintf("peak %s alive, %s alive at end, %s ended", Count(g.Peak), Count(g.AliveAtEnd), Count(g.Ended)))
-	t.row("P utilization", Pct(r.Procs.Utilization), fmt.Sprintf("%s of it GC, GOMAXPROCS %d", Pct(r.Procs.GCUtilization), r.Procs.GOMAXPROCS))
-	t.row("goroutine switches", Count(r.Switches.Total), fmt.Sprintf("%s, %s per P", Rate(r.Switches.PerSec), Rate(r.Switches.PerSecPerP)))
-	l := &r.Latency.Dist
-	t.row("scheduler latency p99", DurU(l.P99), fmt.Sprintf("p50 %s, max %s, over %s waits", DurU(l.P50), DurU(l.Max), Count(int64(l.Count))))
-	top := ""
-	if len(r.Blocking.ByReason) > 0 {
-		top = "most on " + r.Blocking.ByReason[0].Reason
+// htmlTableOf turns a document table into an HTML one.
+func htmlTableOf(dt *docTable) *htmlTable {
+	t := &htmlTable{left: dt.left, mono: dt.code}
+	for i, h := range dt.head {
+		t.Head = append(t.Head, htmlCell{Text: htmlClean(h), Class: t.class(i)})
 	}
-	t.row("blocked", Dur(htmlBlockedTotal(r)), top)
-	t.row("syscalls", Count(r.Syscalls.Count), fmt.Sprintf("%s total, %s lost their P, %s threads", Dur(r.Syscalls.CompletedNS), Count(r.Syscalls.LostP), Count(r.Syscalls.Threads)))
-	t.row("GC cycles", Count(r.GC.Cycles), fmt.Sprintf("%s stop-the-world pauses, max %s", Count(int64(r.GC.STW.Count)), DurU(r.GC.STW.Max)))
-	t.row("suspected leaks", Count(r.Leaks.Suspected), fmt.Sprintf("%s user goroutines blocked at end", Count(r.Leaks.Blocked)))
-	b.table(t)
-}
-
-func htmlBlockedTotal(r *analyzer.Report) int64 {
-	var n int64
-	for _, br := range r.Blocking.ByReason {
-		n += br.TotalNS
+	for _, row := range dt.rows {
+		cells := make([]htmlCell, len(row))
+		for i, c := range row {
+			cells[i] = htmlCell{Text: c.text, Title: c.title}
+		}
+		t.rowCells(cells...)
 	}
-	return n
-}
-
-func (b *htmlReportBuilder) timeline() {
-	r := b.r
-	tl := &r.Timeline
-	b.section("timeline", "Timeline", "Timeline")
-	if len(tl.Utilization) > 0 {
-		b.note("The trace cut into %d buckets of %s; time is measured from the first event.", len(tl.Utilization), Dur(tl.BucketNS))
-	}
-	svg, none := svgProcChart(r)
-	caption := "One lane per P (processor), plus all Ps together at the top. In each time bucket the bar's height is the share of the bucket the P spent running goroutines: GC mark work at the bottom, user code above it; an empty lane is an idle P. The figure at the right is the P's utilization over the whole trace. Hover a bar for its numbers."
-	if len(r.Procs.PerP) > len(tl.PerP) && len(tl.PerP) > 0 {
-		caption += fmt.Sprintf(" Only the first %d of %d Ps have a lane.", len(tl.PerP), len(r.Procs.PerP))
-	}
-	b.chart(&htmlChart{Kind: "putil", Title: "P utilization over time", SVG: svg, NoData: none,
-		Legend:  []htmlKey{{"bar-user", "user code"}, {"bar-gc", "GC mark workers"}, {"lane", "idle"}},
-		Caption: caption})
-	svg, none = svgAliveChart(r)
-	b.chart(&htmlChart{Kind: "alive", Title: "Goroutines alive over time", SVG: svg, NoData: none,
-		Legend:  []htmlKey{{"line-alive", "alive at the end of the bucket"}, {"area-alive-max", "most alive within the bucket"}, {"peak", "peak"}},
-		Caption: "Goroutines that exist (of any state, runtime goroutines included) over time. The line is the count at the end of each time bucket; the shaded band reaches the most that were alive at any moment of the bucket, so short bursts show even when they end within a bucket."})
-	svg, none = svgSwitchChart(r)
-	b.chart(&htmlChart{Kind: "switches", Title: "Goroutine switch rate over time", SVG: svg, NoData: none,
-		Legend:  []htmlKey{{"bar-switch", "switches per second"}, {"mean", "mean over the trace"}},
-		Caption: "How often a P started running a goroutine, per second, in each time bucket (all Ps together). High bars with low utilization point at goroutines that run briefly and block again; the dashed line is the rate over the whole trace."})
-}
-
-func (b *htmlReportBuilder) distTable(name string, d *analyzer.Dist) *htmlTable {
-	t := newHTMLTable([]string{"", "count", "p50", "p90", "p99", "p99.9", "max", "mean"})
-	t.row(name, Count(int64(d.Count)), DurU(d.P50), DurU(d.P90), DurU(d.P99), DurU(d.P999), DurU(d.Max), Dur(int64(d.Mean)))
 	return t
 }
 
-func (b *htmlReportBuilder) goroutines() {
-	g := &b.r.Goroutines
-	b.section("goroutines", "Goroutines", "Goroutines")
-	t := newHTMLTable([]string{"", "all", "user"})
-	t.row("created", Count(g.Created), Count(g.UserCreated))
-	t.row("ended", Count(g.Ended), Count(g.UserEnded))
-	t.row("alive at end", Count(g.AliveAtEnd), Count(g.UserAliveAtEnd))
-	t.row("existing before trace", Count(g.PreExisting), "")
-	t.row("peak alive", Count(g.Peak), "")
-	b.table(t)
-	b.note("Peak reached at %s; %s runtime goroutines; user creation rate %s.", Dur(g.PeakAtNS), Count(g.System), Rate(g.CreationRate))
-	if g.Lifetime.Count > 0 {
-		b.table(b.distTable("lifetime", &g.Lifetime))
-	}
-	svg, _ := svgHistChart(&g.Lifetime, "goroutines", "Goroutine lifetime histogram")
-	b.chart(&htmlChart{Kind: "lifetime", Title: "Goroutine lifetimes", SVG: svg,
-		NoData:  "No user goroutine was both created and ended in the trace: no lifetimes to show.",
-		Legend:  []htmlKey{{"bar-hist", "goroutines"}, {"mark", "percentiles"}},
-		Caption: "How long user goroutines lived, from creation to exit, for those created and ended within the trace. Each bar counts the goroutines whose lifetime falls between two powers of two (the duration axis is logarithmic); dashed lines mark the median and the 99th percentile."})
-	svg, none := svgStateChart(b.r)
-	b.chart(&htmlChart{Kind: "states", Title: "Time by state per goroutine group", SVG: svg, NoData: none,
-		Legend:  []htmlKey{{"bar-running", "running"}, {"bar-runnable", "runnable (waiting for a P)"}, {"bar-blocked", "blocked"}, {"bar-syscall", "in a syscall"}},
-		Caption: "Goroutines grouped by start function (×N is how many), heaviest groups first. Each bar splits the time the group's goroutines existed into running, runnable, blocked and syscall, as shares of the group's total, which is given at the right. Hover a segment for its time and, for blocked, the reasons."})
-	if len(g.Groups) > 0 {
-		t = newHTMLTable([]string{"start function", "count", "alive", "running", "runnable", "blocked", "syscall", "blocked on"}, 7).code(0)
-		for _, gr := range g.Groups {
-			name := gr.Name
-			if gr.System {
-				name += " [runtime]"
-			}
-			t.row(name, Count(gr.Count), Count(gr.AliveAtEnd), Dur(gr.Time.Exec), Dur(gr.Time.SchedWait), Dur(gr.Time.Blocked), Dur(gr.Time.Syscall), htmlTopKeys(gr.Time.BlockedBy, 2))
+// htmlChartOf draws the chart of the given kind, with its title, legend and
+// a caption saying how to read it.
+func htmlChartOf(r *analyzer.Report, kind string) *htmlChart {
+	switch kind {
+	case "putil":
+		svg, none := svgProcChart(r)
+		caption := "One lane per P (processor), plus all Ps together at the top. In each time bucket the bar's height is the share of the bucket the P spent running goroutines: GC mark work at the bottom, user code above it; an empty lane is an idle P. The figure at the right is the P's utilization over the whole trace. Hover a bar for its numbers."
+		if tl := &r.Timeline; len(r.Procs.PerP) > len(tl.PerP) && len(tl.PerP) > 0 {
+			caption += fmt.Sprintf(" Only the first %d of %d Ps have a lane.", len(tl.PerP), len(r.Procs.PerP))
 		}
-		b.note("By start function (time in each state, summed over the group's goroutines):")
-		b.table(t)
+		return &htmlChart{Kind: kind, Title: "P utilization over time", SVG: svg, NoData: none,
+			Legend:  []htmlKey{{"bar-user", "user code"}, {"bar-gc", "GC mark workers"}, {"lane", "idle"}},
+			Caption: caption}
+	case "alive":
+		svg, none := svgAliveChart(r)
+		return &htmlChart{Kind: kind, Title: "Goroutines alive over time", SVG: svg, NoData: none,
+			Legend:  []htmlKey{{"line-alive", "alive at the end of the bucket"}, {"area-alive-max", "most alive within the bucket"}, {"peak", "peak"}},
+			Caption: "Goroutines that exist (of any state, runtime goroutines included) over time. The line is the count at the end of each time bucket; the shaded band reaches the most that were alive at any moment of the bucket, so short bursts show even when they end within a bucket."}
+	case "switches":
+		svg, none := svgSwitchChart(r)
+		return &htmlChart{Kind: kind, Title: "Goroutine switch rate over time", SVG: svg, NoData: none,
+			Legend:  []htmlKey{{"bar-switch", "switches per second"}, {"mean", "mean over the trace"}},
+			Caption: "How often a P started running a goroutine, per second, in each time bucket (all Ps together). High bars with low utilization point at goroutines that run briefly and block again; the dashed line is the rate over the whole trace."}
+	case "lifetime":
+		svg, _ := svgHistChart(&r.Goroutines.Lifetime, "goroutines", "Goroutine lifetime histogram")
+		return &htmlChart{Kind: kind, Title: "Goroutine lifetimes", SVG: svg,
+			NoData:  "No user goroutine was both created and ended in the trace: no lifetimes to show.",
+			Legend:  []htmlKey{{"bar-hist", "goroutines"}, {"mark", "percentiles"}},
+			Caption: "How long user goroutines lived, from creation to exit, for those created and ended within the trace. Each bar counts the goroutines whose lifetime falls between two powers of two (the duration axis is logarithmic); dashed lines mark the median and the 99th percentile."}
+	case "states":
+		svg, none := svgStateChart(r)
+		return &htmlChart{Kind: kind, Title: "Time by state per goroutine group", SVG: svg, NoData: none,
+			Legend:  []htmlKey{{"bar-running", "running"}, {"bar-runnable", "runnable (waiting for a P)"}, {"bar-blocked", "blocked"}, {"bar-syscall", "in a syscall"}},
+			Caption: "Goroutines grouped by start function (×N is how many), heaviest groups first. Each bar splits the time the group's goroutines existed into running, runnable, blocked and syscall, as shares of the group's total, which is given at the right. Hover a segment for its time and, for blocked, the reasons."}
+	case "latency":
+		svg, _ := svgHistChart(&r.Latency.Dist, "waits", "Scheduler latency histogram")
+		return &htmlChart{Kind: kind, Title: "Scheduler latency", SVG: svg,
+			NoData:  "No goroutine waited for a P in the trace: no latencies to show.",
+			Legend:  []htmlKey{{"bar-hist", "waits"}, {"mark", "percentiles"}},
+			Caption: "How long runnable goroutines waited for a P before running. Each bar counts the waits between two powers of two (the duration axis is logarithmic); dashed lines mark the median and the 99th percentile. A long tail on the right means goroutines ready to run sat in a queue."}
 	}
-}
-
-// htmlTopKeys lists the largest entries of m, most first: "chan, sync".
-func htmlTopKeys(m map[string]int64, n int) string {
-	keys := svgSortedKeys(m)
-	if len(keys) > n {
-		keys = keys[:n]
-	}
-	return strings.Join(keys, ", ")
-}
-
-func (b *htmlReportBuilder) procs() {
-	r := b.r
-	p := &r.Procs
-	b.section("procs", "Processors", "Processors")
-	t := newHTMLTable([]string{"P", "utilization", "busy", "GC", "switches", "existed"})
-	for _, u := range p.PerP {
-		t.row(fmt.Sprintf("P%d", u.P), Pct(u.Utilization), Dur(u.BusyNS), Dur(u.GCNS), Count(u.Switches), Dur(u.ExistNS))
-	}
-	t.row("all", Pct(p.Utilization), Dur(p.BusyNS), Dur(p.GCNS), Count(r.Switches.Total), Dur(p.ExistNS))
-	b.table(t)
-	if len(p.GOMAXPROCSChanges) > 1 {
-		var parts []string
-		for _, c := range p.GOMAXPROCSChanges {
-			parts = append(parts, fmt.Sprintf("%d at %s", c.Value, Dur(c.AtNS)))
-		}
-		b.note("GOMAXPROCS changed: %s.", strings.Join(parts, ", "))
-	}
-}
-
-func (b *htmlReportBuilder) switches() {
-	s := &b.r.Switches
-	b.section("switches", "Switches", "Goroutine switches")
-	t := newHTMLTable([]string{"", "count", "share"})
-	total := s.Out.Blocked + s.Out.Preempted + s.Out.Yielded + s.Out.Syscall + s.Out.Exited
-	share := func(n int64) string {
-		if total == 0 {
-			return "-"
-		}
-		return Pct(float64(n) / float64(total))
-	}
-	t.row("switches (P starts a goroutine)", Count(s.Total), "")
-	t.row("per second / per P", Rate(s.PerSec), Rate(s.PerSecPerP))
-	t.row("switched out: blocked", Count(s.Out.Blocked), share(s.Out.Blocked))
-	t.row("switched out: preempted", Count(s.Out.Preempted), share(s.Out.Preempted))
-	t.row("switched out: yielded", Count(s.Out.Yielded), share(s.Out.Yielded))
-	t.row("switched out: syscall", Count(s.Out.Syscall), share(s.Out.Syscall))
-	t.row("switched out: exited", Count(s.Out.Exited), share(s.Out.Exited))
-	t.row("migrations between Ps", Count(s.Migrations), "")
-	b.table(t)
-	if s.RunSlice.Count > 0 {
-		b.table(b.distTable("run slice", &s.RunSlice))
-	}
-}
-
-func (b *htmlReportBuilder) latency() {
-	l := &b.r.Latency
-	b.section("latency", "Scheduler latency", "Scheduler latency (runnable → running)")
-	b.table(b.distTable("latency", &l.Dist))
-	svg, _ := svgHistChart(&l.Dist, "waits", "Scheduler latency histogram")
-	b.chart(&htmlChart{Kind: "latency", Title: "Scheduler latency", SVG: svg,
-		NoData:  "No goroutine waited for a P in the trace: no latencies to show.",
-		Legend:  []htmlKey{{"bar-hist", "waits"}, {"mark", "percentiles"}},
-		Caption: "How long runnable goroutines waited for a P before running. Each bar counts the waits between two powers of two (the duration axis is logarithmic); dashed lines mark the median and the 99th percentile. A long tail on the right means goroutines ready to run sat in a queue."})
-	b.note("Runnable time: %s completed (%s after each goroutine's first run, as go tool trace counts it), %s still waiting at end.",
-		Dur(l.CompletedNS), Dur(l.AfterFirstRunNS), Dur(l.OpenNS))
-	if len(l.WorstGroups) > 0 {
-		t := newHTMLTable([]string{"worst groups", "goroutines", "longest wait", "total wait"}).code(0)
-		for _, g := range l.WorstGroups {
-			t.row(g.Name, Count(g.Count), Dur(g.MaxNS), Dur(g.TotalNS))
-		}
-		b.table(t)
-	}
-}
-
-// htmlStack is a table cell naming a stack by its first frames, with the
-// whole stack as hover text.
-func htmlStack(frames []analyzer.Frame, n int) htmlCell {
-	var full []string
-	for _, f := range frames {
-		full = append(full, frameShort(f))
-	}
-	return htmlCell{Text: stackShort(frames, n), Title: strings.Join(full, "\n")}
-}
-
-func (b *htmlReportBuilder) blocking() {
-	bl := &b.r.Blocking
-	b.section("blocking", "Blocking", "Blocking (completed waits by reason)")
-	if len(bl.ByReason) == 0 {
-		b.note("No goroutine blocked.")
-		return
-	}
-	t := newHTMLTable([]string{"reason", "count", "total", "max", "top stack"}, 4).code(4)
-	for _, br := range bl.ByReason {
-		stk := htmlCell{}
-		if len(br.Top) > 0 {
-			stk = htmlStack(br.Top[0].Stack, 3)
-		}
-		t.rowCells(htmlCell{Text: br.Reason}, htmlCell{Text: Count(br.Count)}, htmlCell{Text: Dur(br.TotalNS)}, htmlCell{Text: Dur(br.MaxNS)}, stk)
-	}
-	b.table(t)
-	b.note("Sync (chan/sync/select) %s, network %s; %s of waits still open at end.", Dur(bl.SyncCompletedNS), Dur(bl.NetCompletedNS), Dur(bl.OpenNS))
-}
-
-func (b *htmlReportBuilder) syscalls() {
-	s := &b.r.Syscalls
-	b.section("syscalls", "Syscalls", "Syscalls")
-	t := newHTMLTable([]string{"", "value"})
-	t.row("completed syscalls", Count(s.Count))
-	t.row("time in syscalls", Dur(s.CompletedNS))
-	t.row("returned to their P", Count(s.KeptP))
-	t.row("lost their P (handed off)", Count(s.LostP))
-	t.row("OS threads seen", Count(s.Threads))
-	t.row("most in syscalls at once", Count(s.MaxConcurrent))
-	t.row("still in syscalls at end", Dur(s.OpenNS))
-	b.table(t)
-	if s.Dist.Count > 0 {
-		b.table(b.distTable("syscall", &s.Dist))
-	}
-	if len(s.Top) > 0 {
-		t = newHTMLTable([]string{"top syscall stacks", "count", "total"}).code(0)
-		for _, st := range s.Top {
-			t.rowCells(htmlStack(st.Stack, 3), htmlCell{Text: Count(st.Count)}, htmlCell{Text: Dur(st.TotalNS)})
-		}
-		b.table(t)
-	}
-}
-
-func (b *htmlReportBuilder) gc() {
-	g := &b.r.GC
-	b.section("gc", "GC", "Garbage collection")
-	t := newHTMLTable([]string{"", "value"})
-	t.row("GC cycles", Count(g.Cycles))
-	t.row("mark phase time", Dur(g.MarkNS))
-	t.row("stop-the-world pauses", Count(int64(g.STW.Count)))
-	t.row("total / p99 / max", fmt.Sprintf("%s / %s / %s", DurU(g.STW.Sum), DurU(g.STW.P99), DurU(g.STW.Max)))
-	t.row("mark assists", fmt.Sprintf("%s, %s", Count(g.AssistCount), Dur(g.AssistNS)))
-	t.row("sweep time", Dur(g.SweepNS))
-	t.row("heap live (peak / last)", fmt.Sprintf("%s / %s", Bytes(g.HeapMaxBytes), Bytes(g.HeapLastBytes)))
-	t.row("heap goal (peak / last)", fmt.Sprintf("%s / %s", Bytes(g.GoalMaxBytes), Bytes(g.GoalLastBytes)))
-	b.table(t)
-	if len(g.STWByReason) > 0 {
-		t = newHTMLTable([]string{"stop-the-world reason", "count", "total", "max"})
-		for _, s := range g.STWByReason {
-			t.row(s.Reason, Count(s.Count), Dur(s.TotalNS), Dur(s.MaxNS))
-		}
-		b.table(t)
-	}
-}
-
-func (b *htmlReportBuilder) leaks() {
-	l := &b.r.Leaks
-	b.section("leaks", "Leaks", "Leaked goroutines (user goroutines blocked at the end)")
-	if len(l.Groups) == 0 {
-		b.note("None: no user goroutine was blocked at the end of the trace.")
-		return
-	}
-	t := newHTMLTable([]string{"goroutines", "suspected", "reason", "blocked for", "start function", "blocked at"}, 2, 4, 5).code(4, 5)
-	for _, g := range l.Groups {
-		sus := "no"
-		if g.Suspected {
-			sus = "YES"
-		}
-		dur := Dur(g.MaxBlockedNS)
-		if g.MinBlockedNS != g.MaxBlockedNS {
-			dur = Dur(g.MinBlockedNS) + "–" + dur
-		}
-		t.rowCells(htmlCell{Text: Count(g.Count)}, htmlCell{Text: sus}, htmlCell{Text: g.Reason}, htmlCell{Text: dur}, htmlCell{Text: g.Start}, htmlStack(g.Stack, 2))
-	}
-	b.table(t)
-	b.note("%s suspected (blocked at least %s at the end).", Count(l.Suspected), Dur(l.ThresholdNS))
-	var diag []string
-	for _, g := range l.Groups {
-		if g.Suspected && g.Diagnosis != "" {
-			diag = append(diag, htmlClean(Count(g.Count)+": "+g.Diagnosis))
-		}
-	}
-	if len(diag) > 0 {
-		b.cur.Blocks = append(b.cur.Blocks, htmlBlock{List: diag})
-	}
-}
-
-func (b *htmlReportBuilder) annotations() {
-	a := &b.r.Annotations
-	if len(a.Tasks) == 0 && len(a.Regions) == 0 && a.LogCount == 0 {
-		return
-	}
-	b.section("annotations", "Annotations", "User annotations")
-	if len(a.Tasks)+len(a.Regions) > 0 {
-		t := newHTMLTable([]string{"kind", "type", "count", "unfinished", "p50", "p99", "max"}, 1)
-		for _, k := range a.Tasks {
-			t.row("task", k.Type, Count(k.Count), Count(k.Unfinished), DurU(k.Duration.P50), DurU(k.Duration.P99), DurU(k.Duration.Max))
-		}
-		for _, k := range a.Regions {
-			t.row("region", k.Type, Count(k.Count), Count(k.Unfinished), DurU(k.Duration.P50), DurU(k.Duration.P99), DurU(k.Duration.Max))
-		}
-		b.table(t)
-	}
-	if len(a.Logs) > 0 {
-		t := newHTMLTable([]string{"at", "goroutine", "category", "message"}, 2, 3).code(3)
-		for _, l := range a.Logs {
-			t.row(Dur(l.AtNS), "G"+strconv.FormatInt(l.Goroutine, 10), l.Category, l.Message)
-		}
-		b.table(t)
-		if a.LogCount > int64(len(a.Logs)) {
-			b.note("%s more log events not shown.", Count(a.LogCount-int64(len(a.Logs))))
-		}
-	}
+	return &htmlChart{Kind: kind, NoData: "Unknown chart."}
 }
 
 // htmlEnv describes where a set of reports came from.
@@ -601,7 +338,7 @@ func htmlCompare(reports []*analyzer.Report) *htmlTable {
 		{"sched latency p50", func(r *analyzer.Report) string { return DurU(r.Latency.Dist.P50) }},
 		{"sched latency p99", func(r *analyzer.Report) string { return DurU(r.Latency.Dist.P99) }},
 		{"sched latency max", func(r *analyzer.Report) string { return DurU(r.Latency.Dist.Max) }},
-		{"blocked", func(r *analyzer.Report) string { return Dur(htmlBlockedTotal(r)) }},
+		{"blocked", func(r *analyzer.Report) string { return Dur(r.Blocking.CompletedNS) }},
 		{"syscalls", func(r *analyzer.Report) string { return Count(r.Syscalls.Count) }},
 		{"GC cycles", func(r *analyzer.Report) string { return Count(r.GC.Cycles) }},
 		{"STW max", func(r *analyzer.Report) string { return DurU(r.GC.STW.Max) }},

@@ -1,0 +1,460 @@
+package render
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/gotrace/gotrace/analyzer"
+)
+
+// The report's content is laid out once, as a document of sections made of
+// tables, notes and chart slots; the text, Markdown and HTML renderers each
+// draw that document. A section's words and numbers are therefore the same
+// in every format.
+
+// docSection is one titled part of a report.
+type docSection struct {
+	key, nav, title string // key names it in HTML ids; nav in the HTML contents
+	blocks          []docBlock
+}
+
+// docBlock is one of: a table, a sentence, a bulleted list, a chart (drawn
+// in HTML only) or a sentence for the text formats only (which have no
+// charts; e.g. a sparkline).
+type docBlock struct {
+	table    *docTable
+	note     string
+	list     []string
+	chart    string // chart kind
+	textNote string
+}
+
+// docTable is a table of formatted cells.
+type docTable struct {
+	head []string
+	left map[int]bool // columns aligned left (the first always is)
+	code map[int]bool // columns holding function names or stacks
+	rows [][]docCell
+}
+
+// docCell is a cell's text and, for HTML, longer hover text (a whole stack).
+type docCell struct {
+	text, title string
+}
+
+func newDocTable(head []string, left ...int) *docTable {
+	t := &docTable{head: head, left: map[int]bool{0: true}, code: map[int]bool{}}
+	for _, i := range left {
+		t.left[i] = true
+	}
+	return t
+}
+
+// codeCols marks columns that hold code.
+func (t *docTable) codeCols(cols ...int) *docTable {
+	for _, c := range cols {
+		t.code[c] = true
+	}
+	return t
+}
+
+func (t *docTable) row(cells ...string) {
+	row := make([]docCell, len(cells))
+	for i, c := range cells {
+		row[i] = docCell{text: c}
+	}
+	t.rows = append(t.rows, row)
+}
+
+func (t *docTable) rowCells(cells ...docCell) { t.rows = append(t.rows, cells) }
+
+// docBuilder lays out one report.
+type docBuilder struct {
+	r   *analyzer.Report
+	out []*docSection
+	cur *docSection
+}
+
+func (b *docBuilder) section(key, nav, title string) {
+	b.cur = &docSection{key: key, nav: nav, title: title}
+	b.out = append(b.out, b.cur)
+}
+
+func (b *docBuilder) table(t *docTable) { b.cur.blocks = append(b.cur.blocks, docBlock{table: t}) }
+func (b *docBuilder) chart(kind string) { b.cur.blocks = append(b.cur.blocks, docBlock{chart: kind}) }
+func (b *docBuilder) list(items []string) {
+	if len(items) > 0 {
+		b.cur.blocks = append(b.cur.blocks, docBlock{list: items})
+	}
+}
+
+func (b *docBuilder) note(format string, args ...any) {
+	b.cur.blocks = append(b.cur.blocks, docBlock{note: fmt.Sprintf(format, args...)})
+}
+
+func (b *docBuilder) textNote(format string, args ...any) {
+	b.cur.blocks = append(b.cur.blocks, docBlock{textNote: fmt.Sprintf(format, args...)})
+}
+
+// buildDoc lays out the sections of a report, most important first.
+func buildDoc(r *analyzer.Report) []*docSection {
+	b := &docBuilder{r: r}
+	b.workload()
+	b.summary()
+	b.timeline()
+	b.goroutines()
+	b.procs()
+	b.switches()
+	b.latency()
+	b.blocking()
+	b.syscalls()
+	b.gc()
+	b.leaks()
+	b.annotations()
+	return b.out
+}
+
+// workload shows the workload that made the trace and its measurements.
+func (b *docBuilder) workload() {
+	r := b.r
+	if r.Run == nil && len(r.Measurements) == 0 {
+		return
+	}
+	if r.Run != nil {
+		b.section("workload", "Workload", "Workload "+r.Run.Workload)
+		b.note("Parameters: %s.", formatParams(r.Run.Params))
+		if r.Run.Stopped != "" {
+			b.note("Stopped by its watchdog: %s.", strings.TrimSuffix(r.Run.Stopped, "."))
+		}
+	} else {
+		b.section("measurements", "Measurements", "Measurements")
+	}
+	if len(r.Measurements) == 0 {
+		return
+	}
+	mt := layoutMeasurements(r.Measurements)
+	t := newDocTable(mt.header)
+	for _, row := range mt.rows {
+		t.row(row...)
+	}
+	b.table(t)
+	b.list(mt.notes)
+}
+
+func (b *docBuilder) summary() {
+	r := b.r
+	b.section("summary", "Summary", "Summary")
+	t := newDocTable([]string{"", "value", "detail"}, 2)
+	g := &r.Goroutines
+	t.row("goroutines created", Count(g.Created), fmt.Sprintf("peak %s alive, %s alive at end, %s ended", Count(g.Peak), Count(g.AliveAtEnd), Count(g.Ended)))
+	t.row("P utilization", Pct(r.Procs.Utilization), fmt.Sprintf("%s of it GC, GOMAXPROCS %d", Pct(r.Procs.GCUtilization), r.Procs.GOMAXPROCS))
+	t.row("goroutine switches", Count(r.Switches.Total), fmt.Sprintf("%s, %s per P", Rate(r.Switches.PerSec), Rate(r.Switches.PerSecPerP)))
+	l := &r.Latency.Dist
+	t.row("scheduler latency p99", DurU(l.P99), fmt.Sprintf("p50 %s, max %s, over %s waits", DurU(l.P50), DurU(l.Max), Count(int64(l.Count))))
+	top := ""
+	if len(r.Blocking.ByReason) > 0 {
+		top = "most on " + r.Blocking.ByReason[0].Reason
+	}
+	t.row("blocked", Dur(r.Blocking.CompletedNS), top)
+	t.row("syscalls", Count(r.Syscalls.Count), fmt.Sprintf("%s total, %s lost their P, %s threads", Dur(r.Syscalls.CompletedNS), Count(r.Syscalls.LostP), Count(r.Syscalls.Threads)))
+	t.row("GC cycles", Count(r.GC.Cycles), fmt.Sprintf("%s stop-the-world pauses, max %s", Count(int64(r.GC.STW.Count)), DurU(r.GC.STW.Max)))
+	t.row("suspected leaks", Count(r.Leaks.Suspected), fmt.Sprintf("%s user goroutines blocked at end", Count(r.Leaks.Blocked)))
+	b.table(t)
+}
+
+func (b *docBuilder) timeline() {
+	tl := &b.r.Timeline
+	b.section("timeline", "Timeline", "Timeline")
+	if len(tl.Utilization) > 0 {
+		b.note("The trace cut into %d buckets of %s, from its first event.", len(tl.Utilization), Dur(tl.BucketNS))
+	}
+	b.chart("putil")
+	b.chart("alive")
+	b.chart("switches")
+	if len(tl.Utilization) == 0 {
+		return
+	}
+	b.textNote("P utilization   %s", sparkline(tl.Utilization))
+	b.textNote("goroutines      %s  (%s to %s alive)", sparkCounts(tl.AliveMax, minOf(tl.Alive)), Count(minOf(tl.Alive)), Count(maxOf(tl.AliveMax)))
+	b.textNote("switches        %s  (0 to %s per bucket)", sparkCounts(tl.Switches, 0), Count(maxOf(tl.Switches)))
+}
+
+func (b *docBuilder) distTable(name string, d *analyzer.Dist) {
+	t := newDocTable([]string{"", "count", "p50", "p90", "p99", "p99.9", "max", "mean"})
+	t.row(name, Count(int64(d.Count)), DurU(d.P50), DurU(d.P90), DurU(d.P99), DurU(d.P999), DurU(d.Max), Dur(int64(d.Mean)))
+	b.table(t)
+}
+
+func (b *docBuilder) goroutines() {
+	g := &b.r.Goroutines
+	b.section("goroutines", "Goroutines", "Goroutines")
+	t := newDocTable([]string{"", "all", "user"})
+	t.row("created", Count(g.Created), Count(g.UserCreated))
+	t.row("ended", Count(g.Ended), Count(g.UserEnded))
+	t.row("alive at end", Count(g.AliveAtEnd), Count(g.UserAliveAtEnd))
+	t.row("existing before trace", Count(g.PreExisting), "")
+	t.row("peak alive", Count(g.Peak), "")
+	b.table(t)
+	b.note("Peak reached at %s; %s runtime goroutines; user creation rate %s.", Dur(g.PeakAtNS), Count(g.System), Rate(g.CreationRate))
+	if g.Lifetime.Count > 0 {
+		b.distTable("lifetime", &g.Lifetime)
+	}
+	b.chart("lifetime")
+	b.chart("states")
+	if len(g.Groups) > 0 {
+		b.note("By start function (time in each state, summed over the group's goroutines):")
+		t = newDocTable([]string{"start function", "count", "alive", "running", "runnable", "blocked", "syscall", "blocked on"}, 7).codeCols(0)
+		for _, gr := range g.Groups {
+			name := gr.Name
+			if gr.System {
+				name += " [runtime]"
+			}
+			t.row(name, Count(gr.Count), Count(gr.AliveAtEnd), durOrDash(gr.Time.Exec), durOrDash(gr.Time.SchedWait),
+				durOrDash(gr.Time.Blocked), durOrDash(gr.Time.Syscall), topKeys(gr.Time.BlockedBy, 2))
+		}
+		b.table(t)
+	}
+}
+
+func (b *docBuilder) procs() {
+	r := b.r
+	p := &r.Procs
+	b.section("procs", "Processors", "Processors")
+	t := newDocTable([]string{"P", "utilization", "running", "of it GC", "in syscall", "switches", "existed"})
+	for _, u := range p.PerP {
+		t.row(fmt.Sprintf("P%d", u.P), Pct(u.Utilization), Dur(u.BusyNS), Dur(u.GCNS), Dur(u.SyscallNS), Count(u.Switches), Dur(u.ExistNS))
+	}
+	t.row("all", Pct(p.Utilization), Dur(p.BusyNS), Dur(p.GCNS), Dur(p.SyscallNS), Count(r.Switches.Total), Dur(p.ExistNS))
+	b.table(t)
+	b.note("Utilization is the time goroutines ran on a P; \"in syscall\" is time a goroutine held its P in a syscall that returned to it, counted apart.")
+	if len(p.GOMAXPROCSChanges) > 1 {
+		var parts []string
+		for _, c := range p.GOMAXPROCSChanges {
+			parts = append(parts, fmt.Sprintf("%d at %s", c.Value, Dur(c.AtNS)))
+		}
+		b.note("GOMAXPROCS changed: %s.", strings.Join(parts, ", "))
+	}
+}
+
+func (b *docBuilder) switches() {
+	s := &b.r.Switches
+	b.section("switches", "Switches", "Goroutine switches")
+	t := newDocTable([]string{"", "count", "share"})
+	total := s.Out.Blocked + s.Out.Preempted + s.Out.Yielded + s.Out.Syscall + s.Out.Exited
+	share := func(n int64) string {
+		if total == 0 {
+			return "-"
+		}
+		return Pct(float64(n) / float64(total))
+	}
+	t.row("switches (P starts a goroutine)", Count(s.Total), "")
+	t.row("  per second / per P", Rate(s.PerSec), Rate(s.PerSecPerP))
+	t.row("switched out: blocked", Count(s.Out.Blocked), share(s.Out.Blocked))
+	t.row("switched out: preempted", Count(s.Out.Preempted), share(s.Out.Preempted))
+	t.row("switched out: yielded", Count(s.Out.Yielded), share(s.Out.Yielded))
+	t.row("switched out: syscall", Count(s.Out.Syscall), share(s.Out.Syscall))
+	t.row("switched out: exited", Count(s.Out.Exited), share(s.Out.Exited))
+	t.row("migrations between Ps", Count(s.Migrations), "")
+	b.table(t)
+	if s.RunSlice.Count > 0 {
+		b.distTable("run slice", &s.RunSlice)
+	}
+}
+
+func (b *docBuilder) latency() {
+	l := &b.r.Latency
+	b.section("latency", "Scheduler latency", "Scheduler latency (runnable -> running)")
+	b.distTable("latency", &l.Dist)
+	b.chart("latency")
+	b.note("Runnable time: %s completed (%s after each goroutine's first run, as go tool trace counts it), %s still waiting at the end.",
+		Dur(l.CompletedNS), Dur(l.AfterFirstRunNS), Dur(l.OpenNS))
+	if len(l.WorstGroups) > 0 {
+		t := newDocTable([]string{"worst groups", "goroutines", "longest wait", "total wait"}).codeCols(0)
+		for _, g := range l.WorstGroups {
+			t.row(g.Name, Count(g.Count), Dur(g.MaxNS), Dur(g.TotalNS))
+		}
+		b.table(t)
+	}
+}
+
+// stackCell names a stack by its first frames, with the whole stack as
+// hover text.
+func stackCell(frames []analyzer.Frame, n int) docCell {
+	full := make([]string, len(frames))
+	for i, f := range frames {
+		full[i] = frameShort(f)
+	}
+	return docCell{text: stackShort(frames, n), title: strings.Join(full, "\n")}
+}
+
+func (b *docBuilder) blocking() {
+	bl := &b.r.Blocking
+	b.section("blocking", "Blocking", "Blocking (completed waits by reason)")
+	if len(bl.ByReason) == 0 {
+		b.note("No goroutine blocked.")
+		return
+	}
+	t := newDocTable([]string{"reason", "count", "total", "max", "top stack"}, 4).codeCols(4)
+	for _, br := range bl.ByReason {
+		var stk docCell
+		if len(br.Top) > 0 {
+			stk = stackCell(br.Top[0].Stack, 3)
+		}
+		t.rowCells(docCell{text: br.Reason}, docCell{text: Count(br.Count)}, docCell{text: Dur(br.TotalNS)}, docCell{text: Dur(br.MaxNS)}, stk)
+	}
+	b.table(t)
+	b.note("Sync (chan/sync/select) %s, network %s; %s of waits still open at the end.", Dur(bl.SyncCompletedNS), Dur(bl.NetCompletedNS), Dur(bl.OpenNS))
+}
+
+func (b *docBuilder) syscalls() {
+	s := &b.r.Syscalls
+	b.section("syscalls", "Syscalls", "Syscalls")
+	t := newDocTable([]string{"", "value"})
+	t.row("completed syscalls", Count(s.Count))
+	t.row("time in syscalls", Dur(s.CompletedNS))
+	t.row("returned to their P", Count(s.KeptP))
+	t.row("lost their P (handed off)", Count(s.LostP))
+	t.row("OS threads seen", Count(s.Threads))
+	t.row("most in syscalls at once", Count(s.MaxConcurrent))
+	t.row("still in syscalls at end", Dur(s.OpenNS))
+	b.table(t)
+	if s.Dist.Count > 0 {
+		b.distTable("syscall", &s.Dist)
+	}
+	if len(s.Top) > 0 {
+		t = newDocTable([]string{"top syscall stacks", "count", "total"}).codeCols(0)
+		for _, st := range s.Top {
+			t.rowCells(stackCell(st.Stack, 3), docCell{text: Count(st.Count)}, docCell{text: Dur(st.TotalNS)})
+		}
+		b.table(t)
+	}
+}
+
+func (b *docBuilder) gc() {
+	g := &b.r.GC
+	b.section("gc", "GC", "Garbage collection")
+	t := newDocTable([]string{"", "value"})
+	t.row("GC cycles", Count(g.Cycles))
+	t.row("mark phase time", Dur(g.MarkNS))
+	t.row("stop-the-world pauses", Count(int64(g.STW.Count)))
+	t.row("  total / p99 / max", fmt.Sprintf("%s / %s / %s", DurU(g.STW.Sum), DurU(g.STW.P99), DurU(g.STW.Max)))
+	t.row("mark assists", fmt.Sprintf("%s, %s", Count(g.AssistCount), Dur(g.AssistNS)))
+	t.row("sweep time", Dur(g.SweepNS))
+	t.row("heap live (peak / last)", fmt.Sprintf("%s / %s", Bytes(g.HeapMaxBytes), Bytes(g.HeapLastBytes)))
+	t.row("heap goal (peak / last)", fmt.Sprintf("%s / %s", Bytes(g.GoalMaxBytes), Bytes(g.GoalLastBytes)))
+	b.table(t)
+	if len(g.STWByReason) > 0 {
+		t = newDocTable([]string{"stop-the-world reason", "count", "total", "max"})
+		for _, s := range g.STWByReason {
+			t.row(s.Reason, Count(s.Count), Dur(s.TotalNS), Dur(s.MaxNS))
+		}
+		b.table(t)
+		b.note("Pauses of the tracer itself (start trace, stop trace) are listed but not counted in the stop-the-world numbers above.")
+	}
+}
+
+func (b *docBuilder) leaks() {
+	l := &b.r.Leaks
+	b.section("leaks", "Leaks", "Leaked goroutines (user goroutines blocked at the end)")
+	if len(l.Groups) == 0 {
+		b.note("None: no user goroutine was blocked at the end of the trace.")
+		return
+	}
+	t := newDocTable([]string{"goroutines", "suspected", "reason", "blocked for", "start function", "blocked at"}, 2, 4, 5).codeCols(4, 5)
+	for _, g := range l.Groups {
+		sus := "no"
+		if g.Suspected {
+			sus = "YES"
+		}
+		dur := Dur(g.MaxBlockedNS)
+		if lo := Dur(g.MinBlockedNS); lo != dur {
+			dur = lo + "-" + dur
+		}
+		t.rowCells(docCell{text: Count(g.Count)}, docCell{text: sus}, docCell{text: g.Reason}, docCell{text: dur}, docCell{text: g.Start}, stackCell(g.Stack, 2))
+	}
+	b.table(t)
+	b.note("%s suspected (blocked at least %s at the end).", Count(l.Suspected), Dur(l.ThresholdNS))
+	var diag []string
+	for _, g := range l.Groups {
+		if g.Suspected && g.Diagnosis != "" {
+			diag = append(diag, Count(g.Count)+": "+g.Diagnosis)
+		}
+	}
+	b.list(diag)
+}
+
+// maxLogLines bounds the log lines shown; the JSON report holds more.
+const maxLogLines = 50
+
+func (b *docBuilder) annotations() {
+	a := &b.r.Annotations
+	if len(a.Tasks) == 0 && len(a.Regions) == 0 && a.LogCount == 0 {
+		return
+	}
+	b.section("annotations", "Annotations", "User annotations")
+	if len(a.Tasks)+len(a.Regions) > 0 {
+		t := newDocTable([]string{"kind", "type", "count", "unfinished", "p50", "p99", "max"}, 1)
+		for _, k := range a.Tasks {
+			t.row("task", k.Type, Count(k.Count), Count(k.Unfinished), DurU(k.Duration.P50), DurU(k.Duration.P99), DurU(k.Duration.Max))
+		}
+		for _, k := range a.Regions {
+			t.row("region", k.Type, Count(k.Count), Count(k.Unfinished), DurU(k.Duration.P50), DurU(k.Duration.P99), DurU(k.Duration.Max))
+		}
+		b.table(t)
+	}
+	if len(a.Logs) > 0 {
+		t := newDocTable([]string{"at", "goroutine", "category", "message"}, 2, 3).codeCols(3)
+		for i, l := range a.Logs {
+			if i == maxLogLines {
+				break
+			}
+			t.row(Dur(l.AtNS), "G"+strconv.FormatInt(l.Goroutine, 10), l.Category, l.Message)
+		}
+		b.table(t)
+		if shown := min(len(a.Logs), maxLogLines); a.LogCount > int64(shown) {
+			b.note("%s more log events not shown (the JSON report holds up to %d).", Count(a.LogCount-int64(shown)), analyzer.MaxLogs)
+		}
+	}
+}
+
+// durOrDash formats a duration, or "-" for zero.
+func durOrDash(ns int64) string {
+	if ns == 0 {
+		return "-"
+	}
+	return Dur(ns)
+}
+
+// sparkCounts draws counts scaled from base (the lowest block) to their
+// maximum (the highest).
+func sparkCounts(v []int64, base int64) string {
+	m := maxOf(v)
+	f := make([]float64, len(v))
+	for i, x := range v {
+		if m > base {
+			f[i] = float64(x-base) / float64(m-base)
+		}
+	}
+	return sparkline(f)
+}
+
+func maxOf(v []int64) int64 {
+	var m int64
+	for i, x := range v {
+		if i == 0 || x > m {
+			m = x
+		}
+	}
+	return m
+}
+
+func minOf(v []int64) int64 {
+	var m int64
+	for i, x := range v {
+		if i == 0 || x < m {
+			m = x
+		}
+	}
+	return m
+}
