@@ -140,7 +140,6 @@ func (rw *reportWriter) header() {
 	}
 }
 
-
 // topKeys lists the largest entries of m as "k1, k2".
 func topKeys(m map[string]int64, n int) string {
 	type kv struct {
