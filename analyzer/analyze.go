@@ -23,6 +23,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/exp/trace"
@@ -55,9 +56,10 @@ type Options struct {
 	// analyzed so far and the input size (-1 when unknown).
 	Progress func(done, total int64)
 
-	// pipeline decodes each generation on a goroutine of its own, ahead of
-	// the tracker; set when more than one CPU is available.
-	pipeline bool
+	// active counts the generations being analyzed at once; one decodes
+	// on a goroutine of its own, ahead of its tracker, while fewer
+	// generations than CPUs are in flight.
+	active *atomic.Int32
 }
 
 // Defaults for the limits in Options.
@@ -84,7 +86,7 @@ func (o *Options) fill() {
 	if o.MaxGenerationBytes <= 0 {
 		o.MaxGenerationBytes = DefaultMaxGenerationBytes
 	}
-	o.pipeline = runtime.GOMAXPROCS(0) > 1
+	o.active = new(atomic.Int32)
 }
 
 // AnalyzeFile analyzes the trace in the named file ("-" reads standard
@@ -261,7 +263,9 @@ func parsePiece(in *input, piece gensplit.Piece, p *partial, opts *Options) (err
 	if err != nil {
 		return err
 	}
-	if opts.pipeline {
+	n := opts.active.Add(1)
+	defer opts.active.Add(-1)
+	if int(n) < runtime.GOMAXPROCS(0) {
 		return p.runPipelined(tr)
 	}
 	return p.run(tr)

@@ -36,12 +36,12 @@ func benchTrace(b *testing.B, size string) string {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		b.Fatal(err)
 	}
-	path := filepath.Join(dir, fmt.Sprintf("mix-%s-gomaxprocs%d.trace", size, runtime.GOMAXPROCS(0)))
+	path := filepath.Join(dir, fmt.Sprintf("mix-%s-rate8MB-gomaxprocs%d.trace", size, runtime.GOMAXPROCS(0)))
 	if _, err := os.Stat(path); err == nil {
 		return path
 	}
 	tmp := path + ".tmp"
-	if _, err := tracegen.GenerateFile(context.Background(), tmp, n); err != nil {
+	if _, err := tracegen.GenerateFile(context.Background(), tmp, n, 0); err != nil {
 		b.Fatalf("generating %s: %v", path, err)
 	}
 	if err := os.Rename(tmp, path); err != nil {

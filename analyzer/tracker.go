@@ -157,10 +157,16 @@ type gLocal struct {
 type partial struct {
 	index int
 
-	strs   strTable
-	stacks localStacks
-	cats   []uint8 // reasonCat of each local string
-	scache [sCacheSize]sCacheEntry
+	strs      strTable
+	stacks    localStacks
+	cats      []uint8 // reasonCat of each local string
+	preempted strID   // id of "preempted", 0 until seen
+	scache    [sCacheSize]sCacheEntry
+
+	// Fast path state (fastpath.go): local reason ids by the trace's string
+	// id plus one, and transitions checked against StateTransition.
+	reasonByID  []strID
+	fastChecked [numFastTypes]uint8
 
 	gidx   map[trace.GoID]int32
 	gcache [gCacheSize]gCacheEntry
@@ -171,6 +177,7 @@ type partial struct {
 	first, last int64 // absolute times of the first and last event
 	events      int64
 	lastThread  trace.ThreadID
+	tcache      [64]trace.ThreadID // threads already recorded, direct-mapped
 
 	// Old-format traces (Go 1.11-1.21) are converted by x/exp/trace with
 	// simultaneous events in an order that changes from run to run, and
@@ -220,7 +227,11 @@ func (p *partial) reset(index int) {
 		p.stacks.reset()
 	}
 	p.cats = append(p.cats[:0], catUnknown)
+	p.preempted = 0
 	clear(p.gidx)
+	clear(p.reasonByID)
+	p.reasonByID = p.reasonByID[:0]
+	p.fastChecked = [numFastTypes]uint8{}
 	p.gcache = [gCacheSize]gCacheEntry{}
 	p.scache = [sCacheSize]sCacheEntry{}
 	for i := range p.gs {
@@ -231,6 +242,9 @@ func (p *partial) reset(index int) {
 	p.first, p.last, p.events = 0, 0, 0
 	p.rawLast, p.aliveT, p.aliveD = 0, 0, 0
 	p.lastThread = trace.NoThread
+	for i := range p.tcache {
+		p.tcache[i] = trace.NoThread
+	}
 	p.procs = p.procs[:0]
 	clear(p.openRanges)
 	p.rangeEnds = p.rangeEnds[:0]
@@ -268,6 +282,9 @@ func (p *partial) str(s string) strID {
 	id := p.strs.intern(s)
 	if int(id) >= len(p.cats) {
 		p.cats = append(p.cats, reasonCat(s))
+		if s == "preempted" {
+			p.preempted = id
+		}
 	}
 	*c = sCacheEntry{ptr: ptr, n: len(s), id: id}
 	return id
@@ -299,7 +316,7 @@ type eventBatch struct {
 }
 
 // batchEvents is the number of events handed over at once.
-const batchEvents = 1024
+const batchEvents = 4096
 
 // runPipelined reads events on a second goroutine while this one tracks
 // them, so that decoding and analysis overlap on two cores. The results are
@@ -341,14 +358,16 @@ func (p *partial) runPipelined(r *trace.Reader) error {
 					return
 				}
 			}
-			ev, err := r.ReadEvent()
-			if err != nil {
+			n := len(b.evs)
+			b.evs = b.evs[:n+1]
+			var err error
+			if b.evs[n], err = r.ReadEvent(); err != nil {
+				b.evs = b.evs[:n]
 				b.err = err
 				send()
 				return
 			}
-			b.evs = append(b.evs, ev)
-			if len(b.evs) == cap(b.evs) && !send() {
+			if n+1 == cap(b.evs) && !send() {
 				return
 			}
 		}
@@ -397,14 +416,22 @@ func (p *partial) event(ev *trace.Event) error {
 	}
 	if th := ev.Thread(); th != p.lastThread && th != trace.NoThread {
 		p.lastThread = th
-		p.a.syscalls.threads[th] = struct{}{}
+		if c := &p.tcache[uint64(th)&uint64(len(p.tcache)-1)]; *c != th {
+			*c = th
+			p.a.syscalls.threads[th] = struct{}{}
+		}
 	}
 	switch k {
 	case trace.EventStateTransition:
-		st := ev.StateTransition()
-		if st.Resource.Kind == trace.ResourceGoroutine {
-			p.goTransition(ev, &st, t)
+		var tr transition
+		if !p.fastTransition(ev, &tr) {
+			st := ev.StateTransition()
+			if st.Resource.Kind != trace.ResourceGoroutine {
+				break
+			}
+			p.slowTransition(ev, &st, &tr)
 		}
+		p.goTransition(&tr, t)
 	case trace.EventRangeBegin, trace.EventRangeActive, trace.EventRangeEnd:
 		p.rangeEvent(ev, k, t)
 	case trace.EventMetric:
@@ -531,46 +558,67 @@ func (p *partial) setName(g *gLocal, stk stackID) {
 	g.system = isSystemFunc(fn)
 }
 
+// transition is a goroutine state transition as the tracker needs it,
+// decoded from an event either by x/exp/trace's StateTransition or by the
+// fast path (fastpath.go).
+type transition struct {
+	id       trace.GoID
+	from, to trace.GoState
+	reason   strID       // local id of the reason string
+	stack    trace.Stack // StateTransition.Stack: the goroutine's own stack, or a new goroutine's start
+	evStack  trace.Stack // Event.Stack: the stack of the goroutine that emitted the event
+	proc     int32       // Event.Proc
+}
+
+// slowTransition decodes a goroutine transition with x/exp/trace.
+func (p *partial) slowTransition(ev *trace.Event, st *trace.StateTransition, tr *transition) {
+	tr.id = st.Resource.Goroutine()
+	tr.from, tr.to = st.Goroutine()
+	tr.reason = p.str(st.Reason)
+	tr.stack = normStack(st.Stack)
+	tr.evStack = normStack(ev.Stack())
+	tr.proc = int32(ev.Proc())
+}
+
 // goTransition handles a goroutine state transition.
-func (p *partial) goTransition(ev *trace.Event, st *trace.StateTransition, t int64) {
-	id := st.Resource.Goroutine()
-	from, to := st.Goroutine()
+func (p *partial) goTransition(tr *transition, t int64) {
+	from, to := tr.from, tr.to
 	if from == goUndetermined || from == to {
-		p.announce(ev, st, id, to, t)
+		p.announce(tr, to, t)
 		return
 	}
 	if from == goNotExist {
-		p.create(ev, st, id, to, t)
+		p.create(tr, t)
 		return
 	}
-	g := p.lookup(id)
+	g := p.lookup(tr.id)
 	if g == nil {
 		// A transition of a goroutine this generation never announced; the
 		// trace broke a rule of the format. Take it as announced just now.
-		g = p.announce(ev, st, id, from, t)
+		g = p.announce(tr, from, t)
 	}
-	p.leave(g, ev, st, to, t)
-	p.enter(g, ev, st, from, to, t)
+	p.leave(g, tr, t)
+	p.enter(g, tr, t)
 }
 
 // announce handles a status event: the goroutine is in state s since a time
 // this generation does not know.
-func (p *partial) announce(ev *trace.Event, st *trace.StateTransition, id trace.GoID, s trace.GoState, t int64) *gLocal {
-	if g := p.lookup(id); g != nil {
+func (p *partial) announce(tr *transition, s trace.GoState, t int64) *gLocal {
+	if g := p.lookup(tr.id); g != nil {
 		return g // re-stated within the generation: nothing new
 	}
-	g := p.add(id)
+	g := p.add(tr.id)
 	g.annState, g.annAt = s, t
 	g.inPrefix = true
 	g.state, g.since = s, t
-	if stk := st.Stack; stk != trace.NoStack {
-		g.annStack = p.stacks.intern(stk)
+	if tr.stack != trace.NoStack {
+		g.annStack = p.stacks.intern(tr.stack)
 		g.stack = g.annStack
 		p.setName(g, g.annStack)
 	}
 	switch s {
 	case goRunning:
-		g.p = int32(ev.Proc())
+		g.p = tr.proc
 		g.lastP = g.p
 		g.preP = g.p
 		g.ranLocal = true
@@ -581,44 +629,43 @@ func (p *partial) announce(ev *trace.Event, st *trace.StateTransition, id trace.
 }
 
 // create handles a goroutine coming into existence.
-func (p *partial) create(ev *trace.Event, st *trace.StateTransition, id trace.GoID, to trace.GoState, t int64) {
-	g := p.lookup(id)
+func (p *partial) create(tr *transition, t int64) {
+	g := p.lookup(tr.id)
 	if g == nil {
-		g = p.add(id)
+		g = p.add(tr.id)
 	} else {
 		// An id reused within one generation: the trace is inconsistent.
 		// Start over with this goroutine.
-		*g = gLocal{id: id, firstRunP: -1, lastP: -1, p: -1, preP: -1}
+		*g = gLocal{id: tr.id, firstRunP: -1, lastP: -1, p: -1, preP: -1}
 	}
 	g.created, g.createdAt = true, t
-	g.state, g.since = to, t
-	if stk := st.Stack; stk != trace.NoStack {
-		sid := p.stacks.intern(stk)
-		p.setName(g, sid)
+	g.state, g.since = tr.to, t
+	if tr.stack != trace.NoStack {
+		p.setName(g, p.stacks.intern(tr.stack))
 	}
-	g.stack = p.stacks.intern(ev.Stack()) // the creator's stack made it runnable
+	g.stack = p.stacks.intern(tr.evStack) // the creator's stack made it runnable
 	ga := &p.a.goroutines
 	ga.created++
 	if !g.system {
 		ga.userCreated++
 	}
 	p.alive(t, 1)
-	if to == goSyscall {
+	if tr.to == goSyscall {
 		p.a.syscalls.enter(t)
 	}
 }
 
-// leave closes g's open interval at t, on a transition to state to.
-func (p *partial) leave(g *gLocal, ev *trace.Event, st *trace.StateTransition, to trace.GoState, t int64) {
-	from := g.state
+// leave closes g's open interval at t, on the transition tr.
+func (p *partial) leave(g *gLocal, tr *transition, t int64) {
+	from, to := g.state, tr.to
 	if from == goRunning {
 		sw := &p.a.switches
 		switch to {
 		case goWaiting:
 			sw.blocked++
-			sw.addBlocked(p.str(st.Reason), 1)
+			sw.addBlocked(tr.reason, 1)
 		case goRunnable:
-			if st.Reason == "preempted" {
+			if tr.reason != 0 && tr.reason == p.preempted {
 				sw.preempted++
 			} else {
 				sw.yielded++
@@ -629,8 +676,8 @@ func (p *partial) leave(g *gLocal, ev *trace.Event, st *trace.StateTransition, t
 			sw.exited++
 		}
 		// The goroutine's own stack names it.
-		if g.name == 0 && st.Stack != trace.NoStack {
-			p.setName(g, p.stacks.intern(st.Stack))
+		if g.name == 0 && tr.stack != trace.NoStack {
+			p.setName(g, p.stacks.intern(tr.stack))
 		}
 	}
 	if from == goSyscall {
@@ -656,15 +703,16 @@ func (p *partial) leave(g *gLocal, ev *trace.Event, st *trace.StateTransition, t
 	p.a.closeSpan(&g.acc, &s)
 }
 
-// enter opens g's interval in state to at t.
-func (p *partial) enter(g *gLocal, ev *trace.Event, st *trace.StateTransition, from, to trace.GoState, t int64) {
+// enter opens g's interval in state tr.to at t.
+func (p *partial) enter(g *gLocal, tr *transition, t int64) {
+	to := tr.to
 	g.state, g.since = to, t
 	g.reason, g.cat, g.stack, g.gc = 0, catUnknown, 0, false
 	switch to {
 	case goRunning:
-		pid := int32(ev.Proc())
+		pid := tr.proc
 		g.p = pid
-		if from == goRunnable {
+		if tr.from == goRunnable {
 			sw := &p.a.switches
 			sw.total++
 			p.a.procs.addSwitch(int(pid))
@@ -678,15 +726,15 @@ func (p *partial) enter(g *gLocal, ev *trace.Event, st *trace.StateTransition, f
 		g.lastP = pid
 		g.ranLocal = true
 	case goRunnable:
-		g.reason = p.str(st.Reason)
-		g.stack = p.stacks.intern(ev.Stack())
+		g.reason = tr.reason
+		g.stack = p.stacks.intern(tr.evStack)
 	case goWaiting:
-		g.reason = p.str(st.Reason)
+		g.reason = tr.reason
 		g.cat = p.cats[g.reason]
-		g.stack = p.stacks.intern(st.Stack)
+		g.stack = p.stacks.intern(tr.stack)
 	case goSyscall:
-		g.stack = p.stacks.intern(st.Stack)
-		g.p = int32(ev.Proc())
+		g.stack = p.stacks.intern(tr.stack)
+		g.p = tr.proc
 		p.a.syscalls.enter(t)
 	case goNotExist:
 		g.ended, g.endAt = true, t

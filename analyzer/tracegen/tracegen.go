@@ -29,13 +29,32 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
+// DefaultRate is the trace bytes per second Generate aims at: about what a
+// busy service writes, so that a trace of a given size spans a realistic
+// number of generations (the runtime starts one about every second).
+const DefaultRate = 8 << 20
+
 // Generate traces the busy mix until about size bytes of trace have been
-// written to w (or ctx is done), and returns the bytes written. Only one
-// trace can be active in a process.
-func Generate(ctx context.Context, w io.Writer, size int64) (int64, error) {
+// written to w (or ctx is done), and returns the bytes written. rate bounds
+// the trace bytes written per second (0: DefaultRate, negative: as fast as
+// the machine goes). Only one trace can be active in a process.
+func Generate(ctx context.Context, w io.Writer, size int64, rate int64) (int64, error) {
+	if rate == 0 {
+		rate = DefaultRate
+	}
 	cw := &countingWriter{w: w}
 	if err := trace.Start(cw); err != nil {
 		return 0, fmt.Errorf("starting the trace: %w", err)
+	}
+	began := time.Now()
+	// throttle pauses a worker while the trace is ahead of the rate.
+	throttle := func() {
+		if rate < 0 {
+			return
+		}
+		for cw.n.Load() > int64(time.Since(began).Seconds()*float64(rate)) {
+			time.Sleep(time.Millisecond)
+		}
 	}
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -59,6 +78,9 @@ func Generate(ctx context.Context, w io.Writer, size int64) (int64, error) {
 			for i := 0; !stopped(); i++ {
 				ping <- i
 				<-pong
+				if i%256 == 0 {
+					throttle()
+				}
 			}
 			close(ping)
 		})
@@ -73,12 +95,15 @@ func Generate(ctx context.Context, w io.Writer, size int64) (int64, error) {
 	shared := 0
 	for range procs + 1 {
 		start(func() {
-			for !stopped() {
+			for n := 0; !stopped(); n++ {
 				mu.Lock()
 				for i := range 200 {
 					shared += i
 				}
 				mu.Unlock()
+				if n%256 == 0 {
+					throttle()
+				}
 			}
 		})
 	}
@@ -97,6 +122,7 @@ func Generate(ctx context.Context, w io.Writer, size int64) (int64, error) {
 			}()
 			if i%64 == 0 {
 				inner.Wait()
+				throttle()
 			}
 		}
 		inner.Wait()
@@ -132,14 +158,14 @@ loop:
 	return cw.n.Load(), ctx.Err()
 }
 
-// GenerateFile writes a trace of about size bytes to path.
-func GenerateFile(ctx context.Context, path string, size int64) (int64, error) {
+// GenerateFile writes a trace of about size bytes to path (see Generate).
+func GenerateFile(ctx context.Context, path string, size, rate int64) (int64, error) {
 	f, err := os.Create(path)
 	if err != nil {
 		return 0, err
 	}
 	bw := bufio.NewWriterSize(f, 1<<20)
-	n, err := Generate(ctx, bw, size)
+	n, err := Generate(ctx, bw, size, rate)
 	if ferr := bw.Flush(); err == nil {
 		err = ferr
 	}

@@ -49,7 +49,7 @@ func main() {
 
 func usage() {
 	fmt.Fprintln(os.Stderr, `usage:
-  tracebench gen -size 100MB FILE     record a trace of about that size
+  tracebench gen -size 100MB [-rate 8MB] FILE  record a trace of about that size, at that many bytes/s
   tracebench bare FILE                read every event with a bare x/exp/trace loop
   tracebench compare [-runs N] FILE   time and peak RSS of bare loop, gotrace -j1, gotrace, go tool trace`)
 	os.Exit(2)
@@ -78,6 +78,7 @@ func parseSize(s string) (int64, error) {
 func gen(args []string) error {
 	fs := flag.NewFlagSet("gen", flag.ExitOnError)
 	size := fs.String("size", "100MB", "trace size")
+	rate := fs.String("rate", "8MB", "trace bytes per second to aim at (0: as fast as possible)")
 	fs.Parse(args)
 	if fs.NArg() != 1 {
 		usage()
@@ -86,8 +87,14 @@ func gen(args []string) error {
 	if err != nil {
 		return err
 	}
+	r := int64(-1)
+	if *rate != "0" {
+		if r, err = parseSize(*rate); err != nil {
+			return err
+		}
+	}
 	start := time.Now()
-	got, err := tracegen.GenerateFile(context.Background(), fs.Arg(0), n)
+	got, err := tracegen.GenerateFile(context.Background(), fs.Arg(0), n, r)
 	if err != nil {
 		return err
 	}
