@@ -1,6 +1,7 @@
 package render
 
 import (
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -28,8 +29,8 @@ func MeasureValue(v float64, unit string) string {
 
 // num formats a plain number with up to four significant digits.
 func num(v float64) string {
-	if v == float64(int64(v)) && v < 1e15 && v > -1e15 {
-		return Count(int64(v))
+	if v < 1e15 && v > -1e15 && (v == float64(int64(v)) || v >= 100 || v <= -100) {
+		return Count(int64(math.Round(v)))
 	}
 	return strconv.FormatFloat(v, 'g', 4, 64)
 }

@@ -106,7 +106,7 @@ func (a *app) runWorkload(ctx context.Context, name string, rf *runFlags, af *an
 			fmt.Fprintf(a.stderr, "gotrace: warning: %s: %s\n", r.Source.Name, wa)
 		}
 		reports = append(reports, r)
-		if rf.count > 1 {
+		if rf.count > 1 && !af.quiet {
 			fmt.Fprintf(a.stderr, "gotrace: %s run %d/%d done\n", w.Name, i+1, rf.count)
 		}
 	}

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gotrace/gotrace/analyzer"
+	"github.com/gotrace/gotrace/workloads"
+)
+
+// TestMain lets the test binary stand in for gotrace in workload child
+// processes: gotrace run re-executes os.Executable() with __workload.
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == workloads.ChildCommand {
+		os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// report decodes a JSON report.
+func report(t *testing.T, s string) *analyzer.Report {
+	t.Helper()
+	var r analyzer.Report
+	if err := json.Unmarshal([]byte(s), &r); err != nil {
+		t.Fatalf("not a JSON report: %v\n%.300s", err, s)
+	}
+	return &r
+}
+
+func TestRunFanout(t *testing.T) {
+	code, out, errOut := gotrace(t, nil, "run", "fanout", "--set", "jobs=400", "--set", "workers=4", "--set", "work=100us", "-q")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"WORKLOAD FANOUT", "Parameters: jobs=400 work=100µs workers=4.", "SUMMARY", "LEAKED GOROUTINES"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+}
+
+// TestRunThenAnalyze: the trace kept by --trace-out analyzes to the same
+// metrics as the run reported.
+func TestRunThenAnalyze(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "mutex.trace")
+	code, out, errOut := gotrace(t, nil, "run", "mutex", "--set", "iterations=300", "--trace-out", file, "--format", "json", "-q")
+	if code != 0 {
+		t.Fatalf("run: exit %d: %s", code, errOut)
+	}
+	ran := report(t, out)
+	code, out, errOut = gotrace(t, nil, "analyze", file, "--format", "json", "-q")
+	if code != 0 {
+		t.Fatalf("analyze: exit %d: %s", code, errOut)
+	}
+	analyzed := report(t, out)
+	if len(ran.Metrics) < 50 {
+		t.Fatalf("only %d metrics", len(ran.Metrics))
+	}
+	for k, v := range ran.Metrics {
+		if analyzed.Metrics[k] != v {
+			t.Errorf("metric %s: run %v, analyze %v", k, v, analyzed.Metrics[k])
+		}
+	}
+	if analyzed.Run == nil || analyzed.Run.Workload != "mutex" || analyzed.Run.Params["iterations"] != "300" {
+		t.Errorf("analyze did not find the workload in the trace: %+v", analyzed.Run)
+	}
+	if len(analyzed.Measurements) == 0 || ran.Metrics["measure.acquisitions_per_sec"] == 0 && len(ran.Measurements) == 0 {
+		t.Errorf("no measurements in the report")
+	}
+}
+
+func TestRunCount(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "t.trace")
+	code, stdout, errOut := gotrace(t, nil, "run", "fanout", "--count", "3", "--set", "jobs=100", "--trace-out", out, "--format", "json", "-q")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var set analyzer.ReportSet
+	if err := json.Unmarshal([]byte(stdout), &set); err != nil {
+		t.Fatal(err)
+	}
+	if set.Kind != analyzer.ReportSetKind || len(set.Reports) != 3 || set.Env.Workload != "fanout" || set.Env.NumCPU < 1 {
+		t.Errorf("set: kind %q, %d reports, env %+v", set.Kind, len(set.Reports), set.Env)
+	}
+	for i := 1; i <= 3; i++ {
+		if _, err := os.Stat(filepath.Join(dir, "t-"+itoa(i)+".trace")); err != nil {
+			t.Errorf("trace %d not kept: %v", i, err)
+		}
+	}
+}
+
+func TestRunErrors(t *testing.T) {
+	cases := []struct {
+		args   []string
+		stderr string
+	}{
+		{[]string{"run", "nosuch"}, `unknown workload "nosuch"; known workloads: deadlock, fanout, gc, leak, many, mutex, net, syscall, threads`},
+		{[]string{"run", "fanout", "--set", "bogus=1"}, `bogus`},
+		{[]string{"run", "fanout", "--set", "workers=abc"}, `workers`},
+		{[]string{"run", "fanout", "--set", "noequals"}, `noequals`},
+		{[]string{"run"}, `run needs one workload name`},
+		{[]string{"run", "fanout", "--count", "0"}, `--count must be between 1 and 10000`},
+		{[]string{"workloads", "nosuch"}, `unknown workload "nosuch"`},
+	}
+	for _, c := range cases {
+		code, out, errOut := gotrace(t, nil, c.args...)
+		if code != 2 || out != "" || !strings.Contains(errOut, c.stderr) {
+			t.Errorf("%v: exit %d, stdout %.80q, stderr %q; want exit 2 and %q", c.args, code, out, errOut, c.stderr)
+		}
+		checkNoStackTrace(t, errOut)
+	}
+}
+
+func TestRunTimeout(t *testing.T) {
+	start := time.Now()
+	code, _, errOut := gotrace(t, nil, "run", "leak", "--set", "hold=30s", "--timeout", "500ms", "-q")
+	if code != 2 || !regexp.MustCompile(`workload leak \(run 1 of 1\): .*(timed out|timeout|killed)`).MatchString(errOut) {
+		t.Errorf("exit %d, stderr %q; want exit 2 and a timeout", code, errOut)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("timeout took %v", d)
+	}
+}
+
+func TestWorkloadsList(t *testing.T) {
+	code, out, _ := gotrace(t, nil, "workloads")
+	if code != 0 {
+		t.Fatal(code)
+	}
+	for _, name := range workloads.Names() {
+		if !strings.Contains(out, name+" ") {
+			t.Errorf("list lacks %s", name)
+		}
+	}
+	code, out, _ = gotrace(t, nil, "workloads", "many")
+	if code != 0 || !strings.Contains(out, "parameters (--set name=value):") || !strings.Contains(out, "n ") {
+		t.Errorf("workloads many: exit %d\n%s", code, out)
+	}
+}
