@@ -133,13 +133,14 @@ func (b *docBuilder) workload() {
 	if len(r.Measurements) == 0 {
 		return
 	}
-	mt := layoutMeasurements(r.Measurements)
-	t := newDocTable(mt.header)
-	for _, row := range mt.rows {
-		t.row(row...)
+	for _, mt := range layoutMeasurements(r.Measurements) {
+		t := newDocTable(mt.header)
+		for _, row := range mt.rows {
+			t.row(row...)
+		}
+		b.table(t)
+		b.list(mt.notes)
 	}
-	b.table(t)
-	b.list(mt.notes)
 }
 
 func (b *docBuilder) summary() {

@@ -35,57 +35,60 @@ func num(v float64) string {
 	return strconv.FormatFloat(v, 'g', 4, 64)
 }
 
-// measureTable lays out measurements: when some carry variants, one row
-// per name with a column per variant (and their ratio when there are two);
-// other measurements one row each. notes are the help texts.
+// measureTable is a table of measurements and their help texts.
 type measureTable struct {
 	header []string
 	rows   [][]string
 	notes  []string
 }
 
-func layoutMeasurements(ms []analyzer.Measurement) measureTable {
-	var variants []string
+// layoutMeasurements lays out measurements in up to two tables: the names
+// measured in variants get one row each with a column per variant (and
+// their ratio when there are two variants); the others a row each with
+// their value.
+func layoutMeasurements(ms []analyzer.Measurement) []measureTable {
+	var variants, varNames, plainNames []string
 	seenV := map[string]bool{}
-	var names []string
 	seenN := map[string]bool{}
+	hasVariant := map[string]bool{}
 	byKey := map[string]analyzer.Measurement{}
 	help := map[string]string{}
 	for _, m := range ms {
-		if m.Variant != "" && !seenV[m.Variant] {
-			seenV[m.Variant] = true
-			variants = append(variants, m.Variant)
-		}
-		if !seenN[m.Name] {
-			seenN[m.Name] = true
-			names = append(names, m.Name)
+		if m.Variant != "" {
+			hasVariant[m.Name] = true
+			if !seenV[m.Variant] {
+				seenV[m.Variant] = true
+				variants = append(variants, m.Variant)
+			}
 		}
 		byKey[m.Key()] = m // the last of a key wins
 		if m.Help != "" && help[m.Name] == "" {
 			help[m.Name] = m.Help
 		}
 	}
-	var t measureTable
-	if len(variants) == 0 {
-		t.header = []string{"measurement", "value"}
-		for _, n := range names {
-			m := byKey[n]
-			t.rows = append(t.rows, []string{n, MeasureValue(m.Value, m.Unit)})
+	for _, m := range ms {
+		if seenN[m.Name] {
+			continue
 		}
-	} else {
-		t.header = append([]string{"measurement"}, variants...)
+		seenN[m.Name] = true
+		if hasVariant[m.Name] {
+			varNames = append(varNames, m.Name)
+		} else {
+			plainNames = append(plainNames, m.Name)
+		}
+	}
+	var out []measureTable
+	if len(varNames) > 0 {
+		t := measureTable{header: append([]string{"measurement"}, variants...)}
 		if len(variants) == 2 {
 			t.header = append(t.header, "ratio")
 		}
-		for _, n := range names {
+		for _, n := range varNames {
 			row := []string{n}
 			var vals []float64
 			var have []bool
 			for _, v := range variants {
 				m, ok := byKey[n+"["+v+"]"]
-				if !ok {
-					m, ok = byKey[n]
-				}
 				vals = append(vals, m.Value)
 				have = append(have, ok)
 				cell := "-"
@@ -102,14 +105,24 @@ func layoutMeasurements(ms []analyzer.Measurement) measureTable {
 				row = append(row, ratio)
 			}
 			t.rows = append(t.rows, row)
+			if h := help[n]; h != "" {
+				t.notes = append(t.notes, n+": "+h)
+			}
 		}
+		out = append(out, t)
 	}
-	for _, n := range names {
-		if h := help[n]; h != "" {
-			t.notes = append(t.notes, n+": "+h)
+	if len(plainNames) > 0 {
+		t := measureTable{header: []string{"measurement", "value"}}
+		for _, n := range plainNames {
+			m := byKey[n]
+			t.rows = append(t.rows, []string{n, MeasureValue(m.Value, m.Unit)})
+			if h := help[n]; h != "" {
+				t.notes = append(t.notes, n+": "+h)
+			}
 		}
+		out = append(out, t)
 	}
-	return t
+	return out
 }
 
 // formatParams writes workload parameters as "k=v k=v" in name order.
