@@ -34,9 +34,12 @@ func Dur(ns int64) string {
 		s = sig3(float64(ns)/1e6) + "ms"
 	case ns < 100e9:
 		s = sig3(float64(ns)/1e9) + "s"
-	default:
+	case ns < 3600e9:
 		sec := (ns + 5e8) / 1e9
 		s = fmt.Sprintf("%dm%ds", sec/60, sec%60)
+	default:
+		min := (ns + 30e9) / 60e9
+		s = fmt.Sprintf("%dh%dm", min/60, min%60)
 	}
 	if neg {
 		return "-" + s

@@ -143,7 +143,9 @@ Exit codes: 0 pass, 1 regression or broken budget, 2 usage or input error,
 	fl.StringVarP(&output, "output", "o", "", "write the result to `FILE` instead of standard output")
 	af.register(c)
 	rf.register(c, 10)
-	c.Flags().MarkHidden("pprof")
+	for _, f := range []string{"pprof", "buckets", "top"} {
+		c.Flags().MarkHidden(f) // they change no metric
+	}
 	return c
 }
 

@@ -1,0 +1,43 @@
+package render
+
+import "testing"
+
+func TestFormatters(t *testing.T) {
+	durs := []struct {
+		ns   int64
+		want string
+	}{
+		{0, "0ns"}, {999, "999ns"}, {1000, "1.00µs"}, {12345, "12.3µs"}, {999_499, "999µs"},
+		{20_100_000, "20.1ms"}, {1_270_000_000, "1.27s"}, {99_400_000_000, "99.4s"},
+		{125_000_000_000, "2m5s"}, {12_273_000_000_000, "3h25m"}, {-1500, "-1.50µs"},
+	}
+	for _, d := range durs {
+		if got := Dur(d.ns); got != d.want {
+			t.Errorf("Dur(%d) = %q, want %q", d.ns, got, d.want)
+		}
+	}
+	bytes := []struct {
+		b    uint64
+		want string
+	}{{0, "0 B"}, {1023, "1023 B"}, {1024, "1.00 KiB"}, {1536, "1.50 KiB"}, {13 << 20, "13.0 MiB"}, {5 << 40, "5.00 TiB"}}
+	for _, c := range bytes {
+		if got := Bytes(c.b); got != c.want {
+			t.Errorf("Bytes(%d) = %q, want %q", c.b, got, c.want)
+		}
+	}
+	counts := map[int64]string{0: "0", 999: "999", 1000: "1,000", -1234567: "-1,234,567"}
+	for n, want := range counts {
+		if got := Count(n); got != want {
+			t.Errorf("Count(%d) = %q, want %q", n, got, want)
+		}
+	}
+	if got := Rate(13300); got != "13.3k/s" {
+		t.Errorf("Rate = %q", got)
+	}
+	if got := Pct(0.4567); got != "45.7%" {
+		t.Errorf("Pct = %q", got)
+	}
+	if got := MeasureValue(13240.4, "jobs/s"); got != "13,240 jobs/s" {
+		t.Errorf("MeasureValue = %q", got)
+	}
+}
