@@ -172,35 +172,31 @@ func analyze(in *input, opts Options) (rep *Report, err error) {
 	}
 	rep = g.report(in, opts)
 	rep.Trace.Parallel = workers
+	total, known := in.sp.Size()
 	if fail != nil && errors.Is(fail.err, gensplit.ErrSecondTrace) {
 		rest := ""
-		if in.size >= 0 {
-			rest = fmt.Sprintf("; the remaining %d bytes were ignored", in.size-fail.piece.Offset)
+		if known {
+			rest = fmt.Sprintf("; the remaining %d bytes were ignored", total-fail.piece.Offset)
 		}
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("input holds several concatenated traces: analyzed the first one (%d bytes)%s; split the file to analyze the others", fail.piece.Offset, rest))
 		fail = nil
 	}
 	if fail != nil {
-		total := in.size
-		if total < 0 && in.count != nil {
-			total = fail.piece.Offset + fail.piece.Size
-			if fail.piece.Data == nil {
-				total = max(total, analyzedBytes)
-			}
-		}
 		lost := max(total-analyzedBytes, 0)
 		rep.Trace.Truncated = true
 		rep.Trace.LostBytes = lost
-		share := ""
-		if total > 0 {
-			share = fmt.Sprintf(" (%.1f%% of %d bytes)", 100*float64(lost)/float64(total), total)
+		share := fmt.Sprintf("%d bytes lost", lost)
+		if !known {
+			share = fmt.Sprintf("at least %d bytes lost (the rest of the input was not read)", lost)
+		} else if total > 0 {
+			share += fmt.Sprintf(" (%.1f%% of %d bytes)", 100*float64(lost)/float64(total), total)
 		}
 		what := "trace is truncated"
 		if !fail.last {
 			what = "trace is corrupt"
 		}
-		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%s: generation %d is incomplete (%s); analyzed the %d complete generation(s) before it, %d bytes lost%s",
-			what, fail.piece.Index+1, oneLine(fail.err), g.gens, lost, share))
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%s: generation %d is incomplete (%s); analyzed the %d complete generation(s) before it, %s",
+			what, fail.piece.Index+1, oneLine(fail.err), g.gens, share))
 	}
 	return rep, nil
 }

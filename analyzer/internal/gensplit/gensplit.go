@@ -194,6 +194,8 @@ type Splitter struct {
 	done     bool
 	pending  *pendingBatch // a batch of the next generation read while closing the previous one
 	pendErr  error         // an error found while closing the previous piece
+	consumed int64         // stream mode: body bytes read from the stream
+	eof      bool          // stream mode: the stream has ended
 	maxPiece int64
 	hbuf     [maxHeaderLen]byte
 }
@@ -375,6 +377,9 @@ func (s *Splitter) readBatch() (batchHeader, []byte, error) {
 	}
 	// Stream mode.
 	peek, err := s.br.Peek(maxHeaderLen)
+	if err == io.EOF {
+		s.eof = true
+	}
 	if len(peek) == 0 {
 		if err == io.EOF {
 			return batchHeader{}, nil, io.EOF
@@ -383,11 +388,16 @@ func (s *Splitter) readBatch() (batchHeader, []byte, error) {
 	}
 	h, herr := parseBatchHeader(peek, s.hdr.Version)
 	if herr != nil {
+		if s.eof {
+			s.consumed += int64(len(peek)) // a header cut off by the end of input
+		}
 		return h, nil, s.headerErr(herr)
 	}
 	raw := make([]byte, int64(h.hlen)+h.size)
 	n, err := io.ReadFull(s.br, raw)
+	s.consumed += int64(n)
 	if err != nil {
+		s.eof = true
 		return h, nil, fmt.Errorf("batch at offset %d is cut off after %d of %d bytes: %w", s.off, n, len(raw), io.ErrUnexpectedEOF)
 	}
 	return h, raw, nil
@@ -411,6 +421,8 @@ func (s *Splitter) wholeBody() (Piece, error) {
 		p.Size = s.size - s.off
 	} else {
 		data, err := io.ReadAll(io.LimitReader(s.br, s.maxPiece+1))
+		s.consumed += int64(len(data))
+		s.eof = err == nil && int64(len(data)) <= s.maxPiece
 		if err != nil {
 			p.Err = err
 			p.Complete = false
@@ -427,6 +439,16 @@ func (s *Splitter) wholeBody() (Piece, error) {
 		return Piece{}, io.EOF
 	}
 	return p, nil
+}
+
+// Size returns the input's size in bytes, header included, and whether it
+// is known: always for a random-access input; for a stream once it has been
+// read to its end (otherwise the bytes read so far).
+func (s *Splitter) Size() (int64, bool) {
+	if s.ra != nil {
+		return s.size, true
+	}
+	return HeaderSize + s.consumed, s.eof
 }
 
 // Reader returns a reader of the piece as a standalone trace: the header
