@@ -36,12 +36,38 @@ type checkWriter struct {
 func writeCheck(w io.Writer, r *check.Result, style Style) error {
 	cw := &checkWriter{w: bufio.NewWriter(w), r: r, style: style}
 	cw.header()
-	cw.comparison()
-	cw.budgets()
+	d := buildCheckDoc(r)
+	for _, sec := range d.sections {
+		cw.title(sec.title)
+		cw.table(sec.table)
+		cw.notes(sec.notes, len(sec.table.rows))
+	}
 	if err := cw.w.Flush(); err != nil && cw.err == nil {
 		cw.err = err
 	}
 	return cw.err
+}
+
+// table writes a document table; failing verdicts stand out in Markdown.
+func (cw *checkWriter) table(dt *docTable) {
+	var left []int
+	for i := range dt.head {
+		if dt.left[i] && i > 0 {
+			left = append(left, i)
+		}
+	}
+	t := newTable(cw.w, cw.style, dt.head, left...)
+	for _, row := range dt.rows {
+		cells := make([]string, len(row))
+		for i, c := range row {
+			cells[i] = c.text
+			if i == len(row)-1 {
+				cells[i] = cw.verdict(check.Verdict(c.text))
+			}
+		}
+		t.row(cells...)
+	}
+	cw.done(t)
 }
 
 func (cw *checkWriter) printf(format string, args ...any) {
@@ -207,74 +233,75 @@ func (cw *checkWriter) title(s string) {
 	}
 }
 
-func (cw *checkWriter) comparison() {
-	r := cw.r
-	if len(r.Rows) == 0 {
-		return
-	}
-	cw.title("Metrics")
-	pHeader := "p"
-	if r.FamilyWise {
-		pHeader = "p (Holm)"
-	}
-	t := newTable(cw.w, cw.style, []string{"metric", "baseline", "current", "delta", "threshold", pHeader, "n", "verdict"}, 7)
-	for _, row := range r.Rows {
-		base, cur := "—", "—"
-		if row.BaseN > 0 {
-			base = checkValue(row.Unit, row.BaseMedian)
-		}
-		if row.CurN > 0 {
-			cur = checkValue(row.Unit, row.CurMedian)
-		}
-		p := "—"
-		switch {
-		case row.PAdjusted != nil:
-			p = check.FormatP(*row.PAdjusted)
-		case row.P != nil:
-			p = check.FormatP(*row.P)
-		}
-		t.row(row.Metric, base, cur, checkDelta(row), checkThreshold(row), p,
-			fmt.Sprintf("%d+%d", row.BaseN, row.CurN), cw.verdict(row.Verdict))
-	}
-	cw.done(t)
-	var notes [][2]string
-	for _, row := range r.Rows {
-		if row.Note != "" {
-			notes = append(notes, [2]string{row.Metric, row.Note})
-		}
-	}
-	cw.notes(notes, len(r.Rows))
+// checkDoc is the content of a check result, drawn by every format.
+type checkDoc struct {
+	sections []checkSection
 }
 
-func (cw *checkWriter) budgets() {
-	r := cw.r
-	if len(r.Budgets) == 0 {
-		return
+// checkSection is a titled table with "metric: note" lines under it.
+type checkSection struct {
+	title string
+	table *docTable
+	notes [][2]string
+}
+
+func buildCheckDoc(r *check.Result) checkDoc {
+	var d checkDoc
+	if len(r.Rows) > 0 {
+		pHeader := "p"
+		if r.FamilyWise {
+			pHeader = "p (Holm)"
+		}
+		t := newDocTable([]string{"metric", "baseline", "current", "delta", "threshold", pHeader, "n", "verdict"}, 7).codeCols(0)
+		var notes [][2]string
+		for _, row := range r.Rows {
+			base, cur := "—", "—"
+			if row.BaseN > 0 {
+				base = checkValue(row.Unit, row.BaseMedian)
+			}
+			if row.CurN > 0 {
+				cur = checkValue(row.Unit, row.CurMedian)
+			}
+			p := "—"
+			switch {
+			case row.PAdjusted != nil:
+				p = check.FormatP(*row.PAdjusted)
+			case row.P != nil:
+				p = check.FormatP(*row.P)
+			}
+			t.row(row.Metric, base, cur, checkDelta(row), checkThreshold(row), p,
+				fmt.Sprintf("%d+%d", row.BaseN, row.CurN), string(row.Verdict))
+			if row.Note != "" {
+				notes = append(notes, [2]string{row.Metric, row.Note})
+			}
+		}
+		d.sections = append(d.sections, checkSection{title: "Metrics", table: t, notes: notes})
 	}
-	cw.title("Budgets")
-	t := newTable(cw.w, cw.style, []string{"metric", "budget", "worst sample", "past the limit", "verdict"}, 4)
-	var notes [][2]string
-	for _, b := range r.Budgets {
-		limit := "max " + checkValue(b.Unit, b.Limit)
-		if b.Kind == "min" {
-			limit = "min " + checkValue(b.Unit, b.Limit)
+	if len(r.Budgets) > 0 {
+		t := newDocTable([]string{"metric", "budget", "worst sample", "past the limit", "verdict"}, 4).codeCols(0)
+		var notes [][2]string
+		for _, b := range r.Budgets {
+			limit := "max " + checkValue(b.Unit, b.Limit)
+			if b.Kind == "min" {
+				limit = "min " + checkValue(b.Unit, b.Limit)
+			}
+			worst, past := "—", "—"
+			if b.N > 0 {
+				worst = checkValue(b.Unit, b.Worst)
+				past = fmt.Sprintf("%d of %d", b.Broken, b.N)
+			}
+			t.row(b.Metric, limit, worst, past, string(b.Verdict))
+			note := b.Note
+			if b.Verdict == check.BudgetBroken && b.WorstSource != "" {
+				note = checkJoin("worst sample: "+b.WorstSource, note)
+			}
+			if note != "" {
+				notes = append(notes, [2]string{b.Metric + " (" + b.Kind + ")", note})
+			}
 		}
-		worst, past := "—", "—"
-		if b.N > 0 {
-			worst = checkValue(b.Unit, b.Worst)
-			past = fmt.Sprintf("%d of %d", b.Broken, b.N)
-		}
-		t.row(b.Metric, limit, worst, past, cw.verdict(b.Verdict))
-		note := b.Note
-		if b.Verdict == check.BudgetBroken && b.WorstSource != "" {
-			note = checkJoin("worst sample: "+b.WorstSource, note)
-		}
-		if note != "" {
-			notes = append(notes, [2]string{b.Metric + " (" + b.Kind + ")", note})
-		}
+		d.sections = append(d.sections, checkSection{title: "Budgets", table: t, notes: notes})
 	}
-	cw.done(t)
-	cw.notes(notes, len(r.Budgets))
+	return d
 }
 
 const allMetrics = "all metrics"
@@ -282,9 +309,29 @@ const allMetrics = "all metrics"
 // notes lists "metric: note" under a table. Metrics with the same note
 // share one line ("all metrics" when they are all the table's rows).
 func (cw *checkWriter) notes(in [][2]string, all int) {
-	if len(in) == 0 {
+	notes := groupNotes(in, all)
+	if len(notes) == 0 {
 		return
 	}
+	if cw.md() {
+		cw.printf("\n")
+		for _, n := range notes {
+			name := "`" + strings.ReplaceAll(n[0], ", ", "`, `") + "`"
+			if n[0] == allMetrics {
+				name = allMetrics
+			}
+			cw.printf("- %s: %s\n", name, checkMDEscape(n[1]))
+		}
+		return
+	}
+	for _, n := range notes {
+		cw.printf("  %s: %s\n", n[0], n[1])
+	}
+}
+
+// groupNotes merges the names of metrics with the same note ("all
+// metrics" when that is every row of the table).
+func groupNotes(in [][2]string, all int) [][2]string {
 	var notes [][2]string
 	count := []int{}
 	at := map[string]int{}
@@ -301,20 +348,7 @@ func (cw *checkWriter) notes(in [][2]string, all int) {
 	if len(notes) == 1 && count[0] > 2 && count[0] == all {
 		notes[0][0] = allMetrics
 	}
-	if cw.md() {
-		cw.printf("\n")
-		for _, n := range notes {
-			name := "`" + strings.ReplaceAll(n[0], ", ", "`, `") + "`"
-			if n[0] == allMetrics {
-				name = allMetrics
-			}
-			cw.printf("- %s: %s\n", name, checkMDEscape(n[1]))
-		}
-		return
-	}
-	for _, n := range notes {
-		cw.printf("  %s: %s\n", n[0], n[1])
-	}
+	return notes
 }
 
 // verdict writes a verdict; failing ones stand out in Markdown.

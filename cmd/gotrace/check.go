@@ -12,7 +12,7 @@ import (
 	"github.com/gotrace/gotrace/analyzer/render"
 )
 
-var checkFormats = []string{"text", "markdown", "json"}
+var checkFormats = []string{"text", "markdown", "json", "html"}
 
 func (a *app) checkCmd() *cobra.Command {
 	var (
@@ -116,6 +116,8 @@ Exit codes: 0 pass, 1 regression or broken budget, 2 usage or input error,
 					return render.JSON(w, res)
 				case "markdown":
 					return render.CheckMarkdown(w, res)
+				case "html":
+					return render.CheckHTML(w, res)
 				default:
 					return render.CheckText(w, res)
 				}

@@ -44,7 +44,7 @@ func TestCheckUsage(t *testing.T) {
 		{[]string{"check"}, "check needs current samples"},
 		{[]string{"check", "--max", "no.such_metric=1", small}, "no.such_metric"},
 		{[]string{"check", "--max", "goroutines.leaked", small}, "goroutines.leaked"},
-		{[]string{"check", "--format", "html", small}, `unknown --format "html" for check`},
+		{[]string{"check", "--format", "xml", small}, `unknown --format "xml" for check; use one of text, markdown, json, html`},
 		{[]string{"check", "--run", "mutex", small}, "either trace/report files or --run"},
 		{[]string{"check", "--count", "3", small}, "--count needs --run"},
 		{[]string{"check", "--baseline", filepath.Join(t.TempDir(), "nope.json"), small}, "nope.json: cannot open"},
