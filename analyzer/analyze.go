@@ -251,18 +251,27 @@ func parsePiece(in *input, piece gensplit.Piece, p *partial, opts *Options) (err
 	if piece.Err != nil {
 		return piece.Err
 	}
-	p.reset(piece.Index)
-	p.maxEvents = opts.MaxEvents
-	p.v1 = !in.hdr.Generational()
-	br := bufio.NewReaderSize(in.sp.Reader(piece), 1<<16)
-	tr, err := trace.NewReader(br)
-	if err != nil {
-		return err
-	}
 	n := opts.active.Add(1)
 	defer opts.active.Add(-1)
 	if int(n) < runtime.GOMAXPROCS(0) {
-		return p.runPipelined(tr)
+		// A CPU is idle: decode on a goroutine of its own.
+		once := false
+		next := func() (gensplit.Piece, error) {
+			if once {
+				return gensplit.Piece{}, io.EOF
+			}
+			once = true
+			return piece, nil
+		}
+		if f := trackStream(in, next, opts, p, nil); f != nil {
+			return f.err
+		}
+		return nil
+	}
+	p.begin(piece.Index, in, opts)
+	tr, err := trace.NewReader(bufio.NewReaderSize(in.sp.Reader(piece), 1<<16))
+	if err != nil {
+		return err
 	}
 	return p.run(tr)
 }
@@ -294,7 +303,11 @@ func panicError(r any) error {
 // analysis and only one generation is being decoded at a time.
 func runSequential(in *input, g *global, opts Options) *failure {
 	if runtime.GOMAXPROCS(0) > 1 {
-		return runStreamed(in, g, opts)
+		return trackStream(in, in.sp.Next, &opts, newPartial(), func(piece gensplit.Piece, p *partial) {
+			g.merge(p)
+			g.lastPieceEnd = piece.Offset + piece.Size
+			progress(in, g, opts)
+		})
 	}
 	p := newPartial()
 	for {
@@ -314,167 +327,6 @@ func runSequential(in *input, g *global, opts Options) *failure {
 		progress(in, g, opts)
 	}
 }
-
-// streamBatch carries decoded events of one piece from the reader
-// goroutine of runStreamed; the last batch of a piece has end set.
-type streamBatch struct {
-	piece gensplit.Piece
-	evs   []trace.Event
-	end   bool
-	err   error // set on the end batch of a piece that failed
-	last  bool  // with err: no complete piece follows
-}
-
-// runStreamed is runSequential with decoding on its own goroutine.
-func runStreamed(in *input, g *global, opts Options) *failure {
-	full := make(chan *streamBatch, 4)
-	free := make(chan *streamBatch, 6)
-	for range cap(free) {
-		free <- &streamBatch{evs: make([]trace.Event, 0, batchEvents)}
-	}
-	stop := make(chan struct{})
-	defer close(stop)
-	go streamPieces(in, full, free, stop)
-
-	p := newPartial()
-	started := false
-	for b := range full {
-		if !started {
-			p.reset(b.piece.Index)
-			p.maxEvents = opts.MaxEvents
-			p.v1 = !in.hdr.Generational()
-			started = true
-		}
-		err := b.err
-		if err == nil {
-			err = trackBatch(p, b.evs)
-		}
-		if err == nil && b.end {
-			p.finish()
-		}
-		if err != nil {
-			if b.err == nil {
-				// The tracker failed: say whether a complete piece follows.
-				next, nerr := in.sp.Next()
-				b.last = nerr != nil || !next.Complete
-			}
-			return &failure{piece: b.piece, err: err, last: b.last}
-		}
-		if b.end {
-			g.merge(p)
-			g.lastPieceEnd = b.piece.Offset + b.piece.Size
-			progress(in, g, opts)
-			started = false
-		}
-		clear(b.evs)
-		b.evs = b.evs[:0]
-		free <- b
-	}
-	return nil
-}
-
-// trackBatch feeds decoded events to the tracker, turning a panic (of
-// x/exp/trace's getters on malformed data) into an error.
-func trackBatch(p *partial, evs []trace.Event) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = panicError(r)
-		}
-	}()
-	for i := range evs {
-		if err := p.event(&evs[i]); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// streamPieces decodes every piece in turn and sends its events in batches,
-// each piece closed by an end batch. It stops after a failed piece.
-func streamPieces(in *input, full chan<- *streamBatch, free chan *streamBatch, stop <-chan struct{}) {
-	defer close(full)
-	var b *streamBatch
-	get := func(piece gensplit.Piece) bool {
-		select {
-		case b = <-free:
-			b.piece, b.end, b.err, b.last = piece, false, nil, false
-			b.evs = b.evs[:0]
-			return true
-		case <-stop:
-			return false
-		}
-	}
-	send := func() bool {
-		select {
-		case full <- b:
-			b = nil
-			return true
-		case <-stop:
-			return false
-		}
-	}
-	for {
-		piece, err := in.sp.Next()
-		if err == io.EOF {
-			return
-		}
-		if !get(piece) {
-			return
-		}
-		if err == nil {
-			err = decodePiece(in, piece, &b, get, send)
-		}
-		if b == nil && !get(piece) {
-			return
-		}
-		b.end, b.err = true, err
-		if err != nil {
-			next, nerr := in.sp.Next()
-			b.last = nerr != nil || !next.Complete
-		}
-		if !send() || err != nil {
-			return
-		}
-	}
-}
-
-// decodePiece reads one piece's events into batches, sending each full one.
-func decodePiece(in *input, piece gensplit.Piece, b **streamBatch, get func(gensplit.Piece) bool, send func() bool) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = panicError(r)
-		}
-	}()
-	if piece.Err != nil {
-		return piece.Err
-	}
-	tr, err := trace.NewReader(bufio.NewReaderSize(in.sp.Reader(piece), 1<<16))
-	if err != nil {
-		return err
-	}
-	for {
-		evs := (*b).evs
-		n := len(evs)
-		evs = evs[:n+1]
-		var rerr error
-		if evs[n], rerr = tr.ReadEvent(); rerr != nil {
-			(*b).evs = evs[:n]
-			if rerr == io.EOF {
-				return nil
-			}
-			return rerr
-		}
-		(*b).evs = evs
-		if n+1 == cap(evs) {
-			if !send() || !get(piece) {
-				return errStopped
-			}
-		}
-	}
-}
-
-// errStopped ends a reader that was told to stop.
-var errStopped = errors.New("stopped")
 
 func progress(in *input, g *global, opts Options) {
 	if opts.Progress == nil {

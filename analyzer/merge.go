@@ -13,14 +13,7 @@ type gRec struct {
 	createdAt int64
 	name      strID
 
-	// The open interval.
-	state  trace.GoState
-	since  int64
-	reason strID
-	cat    uint8
-	stack  stackID
-	p      int32
-	gc     bool
+	openState
 
 	hasRun bool
 	// preTrace: the open state began before the trace (first seen
@@ -180,18 +173,17 @@ func (g *global) mergeGoroutine(l *gLocal, m *remap) {
 		if r == nil {
 			// First seen already existing: it lived before the trace.
 			r = &gRec{
-				state: l.annState, since: l.annAt, stack: m.k(l.annStack),
-				cat: catUnknown, p: l.preP, lastP: -1, preTrace: true,
+				openState: openState{state: l.annState, since: l.annAt, stack: m.k(l.annStack), cat: catUnknown, p: l.preP},
+				lastP:     -1, preTrace: true,
 			}
 			g.gs[l.id] = r
 			g.preExisting++
 		} else if r.state != l.annState {
 			// The announced state disagrees with what the previous generation
 			// left open; close that interval where the new one is announced.
-			s := g.openSpan(r, l.annAt, l.annState)
+			s := r.span(l.annAt, l.annState, r.hasRun)
 			g.aggs.closeSpan(&r.acc, &s)
-			r.state, r.since, r.reason, r.cat, r.stack, r.gc = l.annState, l.annAt, 0, catUnknown, m.k(l.annStack), false
-			r.p = l.preP
+			r.openState = openState{state: l.annState, since: l.annAt, stack: m.k(l.annStack), cat: catUnknown, p: l.preP}
 			r.preTrace = false
 		}
 		if r.name == 0 && l.name != 0 {
@@ -205,7 +197,7 @@ func (g *global) mergeGoroutine(l *gLocal, m *remap) {
 				r.p = l.preP
 			}
 			r.gc = r.gc || l.preGC
-			s := g.openSpan(r, l.preEnd, l.preTo)
+			s := r.span(l.preEnd, l.preTo, r.hasRun)
 			g.aggs.closeSpan(&r.acc, &s)
 		}
 		if l.ended {
@@ -227,18 +219,10 @@ func (g *global) mergeGoroutine(l *gLocal, m *remap) {
 		r.hasRun = true
 	}
 	if !l.inPrefix && !l.ended {
-		r.state, r.since, r.reason, r.cat, r.stack, r.p, r.gc = l.state, l.since, m.s(l.reason), l.cat, m.k(l.stack), l.p, l.gc
+		r.openState = l.openState.remapped(m)
 		r.preTrace = false
 	} else if l.inPrefix && l.gc {
 		r.gc = true
-	}
-}
-
-// openSpan returns r's open interval closed at t by a transition to state to.
-func (g *global) openSpan(r *gRec, t int64, to trace.GoState) span {
-	return span{
-		state: r.state, start: r.since, end: t, reason: r.reason, cat: r.cat,
-		stack: r.stack, p: r.p, gc: r.gc, to: to, hasRun: r.hasRun,
 	}
 }
 

@@ -22,15 +22,10 @@ const (
 // span is a closed interval of one goroutine in one state, the unit every
 // time-based analysis consumes.
 type span struct {
-	state      trace.GoState
-	start, end int64
-	reason     strID   // Waiting: wait reason; Runnable: why it became runnable
-	cat        uint8   // category of reason (Waiting)
-	stack      stackID // stack of the event that began the interval
-	p          int32   // Running: the P
-	gc         bool    // Running: a GC mark worker
-	to         trace.GoState
-	hasRun     bool // the goroutine had run before start
+	openState       // the state, from since
+	end       int64 // when it ended
+	to        trace.GoState
+	hasRun    bool // the goroutine had run before since
 }
 
 // aggs bundles the aggregates of every analysis. A generation fills one
@@ -86,13 +81,13 @@ func (a *aggs) merge(o *aggs, m *remap) {
 // closeSpan feeds a completed interval to every analysis, and to the
 // per-goroutine accumulator acc.
 func (a *aggs) closeSpan(acc *gAcc, s *span) {
-	d := max(s.end-s.start, 0)
+	d := max(s.end-s.since, 0)
 	switch s.state {
 	case goRunning:
 		acc.t[catExec] += d
 		a.switches.runSlice.Add(uint64(d))
 		a.procs.addBusy(int(s.p), d, s.gc)
-		a.timeline.addBusy(int(s.p), s.start, s.end, s.gc)
+		a.timeline.addBusy(int(s.p), s.since, s.end, s.gc)
 	case goRunnable:
 		acc.t[catSched] += d
 		acc.maxSched = max(acc.maxSched, d)
@@ -107,6 +102,28 @@ func (a *aggs) closeSpan(acc *gAcc, s *span) {
 			a.procs.addSyscall(int(s.p), d)
 		}
 	}
+}
+
+// openState is a goroutine's current state and what began it.
+type openState struct {
+	state  trace.GoState
+	since  int64
+	reason strID   // Waiting: wait reason; Runnable: why it became runnable
+	cat    uint8   // category of reason (Waiting)
+	stack  stackID // stack of the event that began the state
+	p      int32   // Running, Syscall: the P
+	gc     bool    // Running: a GC mark worker
+}
+
+// span closes the state at t, on a transition to state to.
+func (o *openState) span(t int64, to trace.GoState, hasRun bool) span {
+	return span{openState: *o, end: t, to: to, hasRun: hasRun}
+}
+
+// remapped translates the state's ids into the global tables.
+func (o openState) remapped(m *remap) openState {
+	o.reason, o.stack = m.s(o.reason), m.k(o.stack)
+	return o
 }
 
 // gLocal is what one generation knows of a goroutine.
@@ -131,14 +148,7 @@ type gLocal struct {
 	preGC    bool
 	preP     int32
 
-	// The open interval.
-	state  trace.GoState
-	since  int64
-	reason strID
-	cat    uint8
-	stack  stackID
-	p      int32
-	gc     bool
+	openState
 
 	ranLocal        bool  // ran in this generation
 	pendingRunnable int64 // Runnable ns completed before the first run here, for an announced goroutine
@@ -254,6 +264,13 @@ func (p *partial) reset(index int) {
 	p.regionEnds = p.regionEnds[:0]
 }
 
+// begin prepares p for piece index of input in.
+func (p *partial) begin(index int, in *input, opts *Options) {
+	p.reset(index)
+	p.maxEvents = opts.MaxEvents
+	p.v1 = !in.hdr.Generational()
+}
+
 // ErrTooManyEvents is returned when a trace has more events than
 // Options.MaxEvents allows.
 var ErrTooManyEvents = errors.New("trace has more events than the limit")
@@ -306,90 +323,6 @@ func (p *partial) run(r *trace.Reader) error {
 	}
 	p.finish()
 	return nil
-}
-
-// eventBatch carries decoded events from the reader goroutine to the
-// tracker. err ends the stream (io.EOF at the clean end).
-type eventBatch struct {
-	evs []trace.Event
-	err error
-}
-
-// batchEvents is the number of events handed over at once.
-const batchEvents = 4096
-
-// runPipelined reads events on a second goroutine while this one tracks
-// them, so that decoding and analysis overlap on two cores. The results are
-// those of run: the same events reach event in the same order.
-func (p *partial) runPipelined(r *trace.Reader) error {
-	full := make(chan *eventBatch, 4)
-	free := make(chan *eventBatch, 6)
-	for range cap(free) {
-		free <- &eventBatch{evs: make([]trace.Event, 0, batchEvents)}
-	}
-	stop := make(chan struct{})
-	go func() {
-		defer close(full)
-		var b *eventBatch
-		send := func() bool {
-			select {
-			case full <- b:
-				b = nil
-				return true
-			case <-stop:
-				return false
-			}
-		}
-		defer func() {
-			if rec := recover(); rec != nil {
-				if b == nil {
-					b = &eventBatch{}
-				}
-				b.err = panicError(rec)
-				send()
-			}
-		}()
-		for {
-			if b == nil {
-				select {
-				case b = <-free:
-					b.evs, b.err = b.evs[:0], nil
-				case <-stop:
-					return
-				}
-			}
-			n := len(b.evs)
-			b.evs = b.evs[:n+1]
-			var err error
-			if b.evs[n], err = r.ReadEvent(); err != nil {
-				b.evs = b.evs[:n]
-				b.err = err
-				send()
-				return
-			}
-			if n+1 == cap(b.evs) && !send() {
-				return
-			}
-		}
-	}()
-	defer close(stop)
-	for b := range full {
-		for i := range b.evs {
-			if err := p.event(&b.evs[i]); err != nil {
-				return err
-			}
-		}
-		if b.err == io.EOF {
-			p.finish()
-			return nil
-		}
-		if b.err != nil {
-			return b.err
-		}
-		clear(b.evs) // drop references to the generation's tables
-		free <- b
-	}
-	return errors.New("event reader stopped early")
 }
 
 // event handles one event.
@@ -544,7 +477,7 @@ func (p *partial) add(id trace.GoID) *gLocal {
 	i := int32(len(p.gs))
 	p.gidx[id] = i
 	p.gcache[uint64(id)&(gCacheSize-1)] = gCacheEntry{id: id, idx: i + 1}
-	p.gs = append(p.gs, gLocal{id: id, firstRunP: -1, lastP: -1, p: -1, preP: -1})
+	p.gs = append(p.gs, gLocal{id: id, firstRunP: -1, lastP: -1, preP: -1, openState: openState{p: -1}})
 	return &p.gs[len(p.gs)-1]
 }
 
@@ -636,7 +569,7 @@ func (p *partial) create(tr *transition, t int64) {
 	} else {
 		// An id reused within one generation: the trace is inconsistent.
 		// Start over with this goroutine.
-		*g = gLocal{id: tr.id, firstRunP: -1, lastP: -1, p: -1, preP: -1}
+		*g = gLocal{id: tr.id, firstRunP: -1, lastP: -1, preP: -1, openState: openState{p: -1}}
 	}
 	g.created, g.createdAt = true, t
 	g.state, g.since = tr.to, t
@@ -691,10 +624,7 @@ func (p *partial) leave(g *gLocal, tr *transition, t int64) {
 		g.preGC = g.gc
 		return
 	}
-	s := span{
-		state: from, start: g.since, end: t, reason: g.reason, cat: g.cat,
-		stack: g.stack, p: g.p, gc: g.gc, to: to, hasRun: g.ranLocal,
-	}
+	s := g.span(t, to, g.ranLocal)
 	if from == goRunnable && !g.ranLocal && !g.created {
 		// Whether the goroutine ran before this generation is known only
 		// to the merge.

@@ -65,17 +65,7 @@ type checkPageSection struct {
 	Notes []string
 }
 
-var checkTemplate = template.Must(template.Must(htmlTemplate.Clone()).New("checkpage").Parse(`<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="color-scheme" content="light dark">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<meta name="generator" content="gotrace">
-<title>{{.Title}}</title>
-<style>` + htmlCSS + checkCSS + `</style>
-</head>
+var checkTemplate = template.Must(template.Must(htmlTemplate.Clone()).New("checkpage").Parse(`{{template "head" .}}
 <body>
 <main>
 <h1>gotrace check: <span class="status {{.Class}}">{{.Status}}</span></h1>
@@ -93,7 +83,7 @@ var checkTemplate = template.Must(template.Must(htmlTemplate.Clone()).New("check
 </html>
 `))
 
-// checkCSS colours the verdicts.
+// checkCSS colours the verdicts of check pages.
 const checkCSS = `
 .status{padding:0 8px;border-radius:6px}
 .status-pass{background:var(--alive-band);color:var(--alive)}

@@ -358,7 +358,7 @@ func htmlCompare(reports []*analyzer.Report) *htmlTable {
 	return t
 }
 
-var htmlTemplate = template.Must(template.New("page").Parse(`{{define "page"}}<!DOCTYPE html>
+var htmlTemplate = template.Must(template.New("page").Parse(`{{define "head"}}<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -367,8 +367,11 @@ var htmlTemplate = template.Must(template.New("page").Parse(`{{define "page"}}<!
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
 <meta name="generator" content="gotrace">
 <title>{{.Title}}</title>
-<style>` + htmlCSS + `</style>
+<style>` + htmlCSS + checkCSS + `</style>
 </head>
+{{end}}
+
+{{define "page"}}{{template "head" .}}
 <body>
 <main>
 <h1>{{.Heading}}</h1>

@@ -1,0 +1,189 @@
+package analyzer
+
+import (
+	"bufio"
+	"errors"
+	"io"
+
+	"golang.org/x/exp/trace"
+
+	"github.com/gotrace/gotrace/analyzer/internal/gensplit"
+)
+
+// Decoding and tracking on two goroutines: a reader goroutine decodes pieces
+// one after the other and hands their events over in batches, while the
+// caller's goroutine tracks them. The tracker sees the same events in the same
+// order as when one goroutine does both.
+
+// batchEvents is the number of events handed over at once.
+const batchEvents = 4096
+
+// streamBatch carries decoded events of one piece; the last batch of a piece
+// has end set.
+type streamBatch struct {
+	piece gensplit.Piece
+	evs   []trace.Event
+	end   bool
+	err   error // on the end batch of a piece that failed
+	last  bool  // with err: no complete piece follows
+}
+
+// trackStream decodes the pieces next returns (until io.EOF) on a reader
+// goroutine and tracks their events into p, calling done after each piece.
+// It stops at the first piece that fails.
+func trackStream(in *input, next func() (gensplit.Piece, error), opts *Options, p *partial, done func(gensplit.Piece, *partial)) *failure {
+	full := make(chan *streamBatch, 4)
+	free := make(chan *streamBatch, 6)
+	for range cap(free) {
+		free <- &streamBatch{evs: make([]trace.Event, 0, batchEvents)}
+	}
+	stop := make(chan struct{})
+	go streamPieces(in, next, full, free, stop)
+	// stopReader ends the reader and waits for it, so that next is ours.
+	stopReader := func() {
+		close(stop)
+		for range full {
+		}
+	}
+	started := false
+	for b := range full {
+		if !started {
+			p.begin(b.piece.Index, in, opts)
+			started = true
+		}
+		err := b.err
+		last := b.last
+		if err == nil {
+			err = trackBatch(p, b.evs)
+			if err != nil {
+				stopReader()
+				nextPiece, nerr := next()
+				last = nerr != nil || !nextPiece.Complete
+			}
+		}
+		if err != nil {
+			if b.err != nil {
+				stopReader()
+			}
+			return &failure{piece: b.piece, err: err, last: last}
+		}
+		if b.end {
+			p.finish()
+			if done != nil {
+				done(b.piece, p)
+			}
+			started = false
+		}
+		clear(b.evs) // drop references to the generation's tables
+		b.evs = b.evs[:0]
+		free <- b
+	}
+	close(stop)
+	return nil
+}
+
+// trackBatch feeds decoded events to the tracker, turning a panic (of
+// x/exp/trace's getters on malformed data) into an error.
+func trackBatch(p *partial, evs []trace.Event) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = panicError(r)
+		}
+	}()
+	for i := range evs {
+		if err := p.event(&evs[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// streamPieces decodes every piece in turn and sends its events in batches,
+// each piece closed by an end batch. It stops after a failed piece.
+func streamPieces(in *input, next func() (gensplit.Piece, error), full chan<- *streamBatch, free chan *streamBatch, stop <-chan struct{}) {
+	defer close(full)
+	var b *streamBatch
+	get := func(piece gensplit.Piece) bool {
+		select {
+		case b = <-free:
+			b.piece, b.end, b.err, b.last = piece, false, nil, false
+			b.evs = b.evs[:0]
+			return true
+		case <-stop:
+			return false
+		}
+	}
+	send := func() bool {
+		select {
+		case full <- b:
+			b = nil
+			return true
+		case <-stop:
+			return false
+		}
+	}
+	for {
+		piece, err := next()
+		if err == io.EOF {
+			return
+		}
+		if !get(piece) {
+			return
+		}
+		if err == nil {
+			err = decodePiece(in, piece, &b, get, send)
+			if errors.Is(err, errStopped) {
+				return
+			}
+		}
+		if b == nil && !get(piece) {
+			return
+		}
+		b.end, b.err = true, err
+		if err != nil {
+			nextPiece, nerr := next()
+			b.last = nerr != nil || !nextPiece.Complete
+		}
+		if !send() || err != nil {
+			return
+		}
+	}
+}
+
+// decodePiece reads one piece's events into batches, sending each full one.
+func decodePiece(in *input, piece gensplit.Piece, b **streamBatch, get func(gensplit.Piece) bool, send func() bool) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = panicError(r)
+		}
+	}()
+	if piece.Err != nil {
+		return piece.Err
+	}
+	tr, err := trace.NewReader(bufio.NewReaderSize(in.sp.Reader(piece), 1<<16))
+	if err != nil {
+		return err
+	}
+	for {
+		evs := (*b).evs
+		n := len(evs)
+		evs = evs[:n+1]
+		var rerr error
+		if evs[n], rerr = tr.ReadEvent(); rerr != nil {
+			(*b).evs = evs[:n]
+			if rerr == io.EOF {
+				return nil
+			}
+			return rerr
+		}
+		(*b).evs = evs
+		if n+1 == cap(evs) {
+			if !send() || !get(piece) {
+				return errStopped
+			}
+		}
+	}
+}
+
+// errStopped ends a reader that was told to stop.
+var errStopped = errors.New("stopped")
