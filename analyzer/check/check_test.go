@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"math/rand/v2"
+	"sort"
 	"strings"
 	"testing"
 
@@ -36,9 +37,15 @@ var centers = map[string]float64{
 // samples makes n samples; shift maps a metric to a factor on its center.
 func (g *gen) samples(n int, env analyzer.Env, shift map[string]float64) *Samples {
 	s := &Samples{Env: env}
+	names := make([]string, 0, len(centers))
+	for k := range centers {
+		names = append(names, k)
+	}
+	sort.Strings(names) // draw in a fixed order: map order would make the test random
 	for i := 0; i < n; i++ {
 		m := map[string]float64{}
-		for k, c := range centers {
+		for _, k := range names {
+			c := centers[k]
 			f := 1.0
 			if x, ok := shift[k]; ok {
 				f = x
