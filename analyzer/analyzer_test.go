@@ -335,7 +335,8 @@ func multiGen(t *testing.T) []byte {
 
 func TestParallelEqualsSequential(t *testing.T) {
 	traces := map[string][]byte{"multigen": multiGen(t)}
-	for _, f := range sharedTraceFiles(t) {
+	committed, _ := filepath.Glob(filepath.Join("..", "testdata", "traces", "*.trace"))
+	for _, f := range append(committed, sharedTraceFiles(t)...) {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
