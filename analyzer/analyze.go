@@ -233,6 +233,9 @@ func oneLine(err error) string {
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
 		s = strings.TrimSpace(s[:i])
 	}
+	// x/exp/trace calls some checks of malformed input "internal error";
+	// they are about the input, not about a bug.
+	s = strings.ReplaceAll(s, "internal error: ", "")
 	const max = 200
 	if len(s) > max {
 		s = s[:max] + "..."

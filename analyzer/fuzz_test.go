@@ -93,7 +93,7 @@ func checkAnalysis(t *testing.T, data []byte) {
 				t.Fatalf("error is %T, not *analyzer.Error: %v", err, err)
 			}
 			msg := err.Error()
-			if strings.Contains(msg, "\n") || strings.Contains(msg, "internal error") || strings.Contains(msg, "[running]") {
+			if strings.Contains(msg, "\n") || strings.Contains(msg, "internal error in ") || strings.Contains(msg, "[running]") {
 				t.Fatalf("bad error message: %q", msg)
 			}
 			kinds := []error{analyzer.ErrNotTrace, analyzer.ErrCorrupt, analyzer.ErrIncomplete, analyzer.ErrLimit, analyzer.ErrUnreadable}
@@ -117,7 +117,7 @@ func checkAnalysis(t *testing.T, data []byte) {
 			}
 		}
 		for _, w := range r.Warnings {
-			if strings.Contains(w, "internal error") {
+			if strings.Contains(w, "internal error in ") {
 				t.Fatalf("warning reports an internal error: %s", w)
 			}
 		}
