@@ -146,7 +146,7 @@ type failure struct {
 func analyze(in *input, opts Options) (rep *Report, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			rep, err = nil, inputErr(in.name, ErrCorrupt, nil, "internal error while analyzing (please report it with the trace): %v", r)
+			rep, err = nil, inputErr(in.name, ErrCorrupt, nil, "internal error in the analysis (please report it with the trace): %v", r)
 		}
 	}()
 	g := newGlobal()
