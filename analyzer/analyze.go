@@ -171,7 +171,6 @@ func analyze(in *input, opts Options) (rep *Report, err error) {
 		return nil, inputErr(in.name, ErrIncomplete, nil, "trace holds no events; nothing to analyze")
 	}
 	rep = g.report(in, opts)
-	rep.Trace.Parallel = workers
 	total, known := in.sp.Size()
 	if fail != nil && errors.Is(fail.err, gensplit.ErrSecondTrace) {
 		rest := ""
@@ -402,12 +401,15 @@ func runParallel(in *input, g *global, opts Options, workers int) *failure {
 		}
 	}()
 	var fail *failure
+	sawNext := false // the piece after a failed one has been seen
 	for j := range order {
 		<-j.done
 		if fail != nil {
-			// Drain; a later complete piece means the failure was not at the end.
-			if j.err == nil && j.piece.Complete {
-				fail.last = false
+			// Drain. As in sequential mode, the failure is the trace's last
+			// piece unless the splitter found a complete one right after it.
+			if !sawNext {
+				sawNext = true
+				fail.last = !j.piece.Complete
 			}
 			if j.p != nil {
 				pool <- j.p
@@ -431,6 +433,12 @@ func runParallel(in *input, g *global, opts Options, workers int) *failure {
 		progress(in, g, opts)
 	}
 	wg.Wait()
+	if fail != nil && !sawNext {
+		// The producer stopped before the next piece; it has exited (order
+		// is closed), so the splitter is ours.
+		next, err := in.sp.Next()
+		fail.last = err != nil || !next.Complete
+	}
 	return fail
 }
 

@@ -1,6 +1,7 @@
 package analyzer_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"flag"
@@ -10,11 +11,13 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"golang.org/x/exp/trace"
 
 	"github.com/gotrace/gotrace/analyzer"
+	"github.com/gotrace/gotrace/analyzer/internal/gensplit"
 	"github.com/gotrace/gotrace/analyzer/tracegen"
 )
 
@@ -77,7 +80,8 @@ func splitSizes() []string {
 	return out
 }
 
-// countEvents counts a trace's events with a bare reader.
+// countEvents counts a trace's events (sync markers excluded) with a bare
+// reader.
 func countEvents(b *testing.B, path string) int64 {
 	f, err := os.Open(path)
 	if err != nil {
@@ -90,14 +94,16 @@ func countEvents(b *testing.B, path string) int64 {
 	}
 	var n int64
 	for {
-		_, err := r.ReadEvent()
+		ev, err := r.ReadEvent()
 		if err == io.EOF {
 			return n
 		}
 		if err != nil {
 			b.Fatal(err)
 		}
-		n++
+		if ev.Kind() != trace.EventSync {
+			n++
+		}
 	}
 }
 
@@ -133,6 +139,16 @@ func BenchmarkAnalyze(b *testing.B) {
 			report(b, st.Size(), events)
 			b.ReportMetric(float64(after.Mallocs-before.Mallocs)/float64(b.N)/float64(events), "allocs/event")
 		})
+		// The ceiling of any analysis on generations decoded at once: the
+		// decoders alone, one per CPU, with nothing done with the events.
+		b.Run(fmt.Sprintf("size=%s/bare-parallel", size), func(b *testing.B) {
+			for b.Loop() {
+				if n := decodeParallel(b, path, runtime.GOMAXPROCS(0)); n != events {
+					b.Fatalf("read %d events, want %d", n, events)
+				}
+			}
+			report(b, st.Size(), events)
+		})
 		for _, w := range []int{1, runtime.GOMAXPROCS(0)} {
 			b.Run(fmt.Sprintf("size=%s/workers=%d", size, w), func(b *testing.B) {
 				b.ReportAllocs()
@@ -149,4 +165,61 @@ func BenchmarkAnalyze(b *testing.B) {
 			})
 		}
 	}
+}
+
+// decodeParallel reads every event of the trace's generations, workers at a
+// time, with bare readers.
+func decodeParallel(b *testing.B, path string, workers int) int64 {
+	f, err := os.Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	st, _ := f.Stat()
+	var hdr [gensplit.HeaderSize]byte
+	f.ReadAt(hdr[:], 0)
+	h, err := gensplit.ParseHeader(hdr[:])
+	if err != nil {
+		b.Fatal(err)
+	}
+	sp := gensplit.NewAt(f, st.Size(), h)
+	pieces := make(chan gensplit.Piece)
+	var total atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for p := range pieces {
+				r, err := trace.NewReader(bufio.NewReaderSize(sp.Reader(p), 1<<16))
+				if err != nil {
+					panic(err)
+				}
+				var n int64
+				for {
+					ev, err := r.ReadEvent()
+					if err == io.EOF {
+						break
+					}
+					if err != nil {
+						panic(err)
+					}
+					if ev.Kind() != trace.EventSync {
+						n++
+					}
+				}
+				total.Add(n)
+			}
+		}()
+	}
+	for {
+		p, err := sp.Next()
+		if err == io.EOF {
+			break
+		}
+		pieces <- p
+	}
+	close(pieces)
+	wg.Wait()
+	return total.Load()
 }

@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"runtime"
 	"strconv"
 	"strings"
@@ -138,6 +139,19 @@ func FuzzAnalyze(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		checkAnalysis(t, data)
+		// A hang would stall the fuzzer silently: bound each input, and on
+		// timeout show where every goroutine is.
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			checkAnalysis(t, data)
+		}()
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			var buf bytes.Buffer
+			pprof.Lookup("goroutine").WriteTo(&buf, 2)
+			t.Fatalf("analysis of %d bytes did not finish in 20s; goroutines:\n%s", len(data), buf.String())
+		}
 	})
 }

@@ -73,9 +73,6 @@ type TraceInfo struct {
 	Truncated bool `json:"truncated,omitempty"`
 	// LostBytes is how many bytes at the end of the input were not analyzed.
 	LostBytes int64 `json:"lost_bytes,omitempty"`
-	// Parallel is how many generations were decoded at once (1 = sequential).
-	// It does not change any number in the report.
-	Parallel int `json:"-"`
 }
 
 // Dist summarizes a distribution of durations (ns) or sizes. Quantiles are
