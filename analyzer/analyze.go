@@ -369,6 +369,9 @@ func runParallel(in *input, g *global, opts Options, workers int) *failure {
 		}()
 	}
 	// The producer splits the input; it stops at the first incomplete piece.
+	// A piece it took from the splitter but could not deliver once told to
+	// stop is kept in held (read after order is closed).
+	var held *gensplit.Piece
 	go func() {
 		defer close(order)
 		defer close(jobs)
@@ -385,6 +388,7 @@ func runParallel(in *input, g *global, opts Options, workers int) *failure {
 			select {
 			case order <- j:
 			case <-stop:
+				held = &piece
 				return
 			}
 			if err == nil {
@@ -434,10 +438,14 @@ func runParallel(in *input, g *global, opts Options, workers int) *failure {
 	}
 	wg.Wait()
 	if fail != nil && !sawNext {
-		// The producer stopped before the next piece; it has exited (order
-		// is closed), so the splitter is ours.
-		next, err := in.sp.Next()
-		fail.last = err != nil || !next.Complete
+		// The producer stopped before delivering the next piece; it has
+		// exited (order is closed), so held and the splitter are ours.
+		if held != nil {
+			fail.last = !held.Complete
+		} else {
+			next, err := in.sp.Next()
+			fail.last = err != nil || !next.Complete
+		}
 	}
 	return fail
 }
