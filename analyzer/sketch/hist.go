@@ -47,7 +47,32 @@ type Hist struct {
 
 // Add records one value.
 func (h *Hist) Add(v uint64) {
-	h.AddN(v, 1)
+	if h.n == 0 || v < h.min {
+		h.min = v
+	}
+	if v > h.max {
+		h.max = v
+	}
+	h.n++
+	if s := h.sum + v; s >= h.sum {
+		h.sum = s
+	} else {
+		h.sum = math.MaxUint64
+	}
+	if v < subCount {
+		if h.exact == nil {
+			h.exact = new([subCount]uint64)
+		}
+		h.exact[v]++
+		return
+	}
+	e := bits.Len64(v) - 1
+	b := h.grp[e-SubBits]
+	if b == nil {
+		b = new([subCount]uint64)
+		h.grp[e-SubBits] = b
+	}
+	b[(v>>uint(e-SubBits))&(subCount-1)]++
 }
 
 // AddN records a value n times.
