@@ -191,20 +191,6 @@ func oracleMetricNS(t *testing.T, r *analyzer.Report, name string) int64 {
 	return int64(v)
 }
 
-// oracleStacks returns the report's time-by-stack list for a profile kind.
-func oracleStacks(r *analyzer.Report, kind string) []analyzer.StackTime {
-	switch kind {
-	case "sched":
-		return r.Profiles.Sched
-	case "sync":
-		return r.Profiles.Sync
-	case "net":
-		return r.Profiles.Net
-	case "syscall":
-		return r.Profiles.Syscall
-	}
-	return nil
-}
 
 func oracleRelDiff(ours, ref int64) float64 {
 	if ours == ref {
@@ -241,7 +227,7 @@ func oracleCheck(t *testing.T, path string) *analyzer.Report {
 		if m.kind != "sched" {
 			// The time-by-stack lists the export writes hold the same total.
 			var sum int64
-			for _, st := range oracleStacks(r, m.kind) {
+			for _, st := range r.Profiles.Of(m.kind) {
 				sum += st.TotalNS
 			}
 			if sum != ours {

@@ -378,6 +378,27 @@ type Timeline struct {
 	AliveMax []int64 `json:"alive_max"`
 }
 
+// ProfileKinds names the profiles of Profiles, as `go tool trace -pprof` does.
+var ProfileKinds = []string{"sched", "sync", "syscall", "net"}
+
+// Of returns the profile of a kind (one of ProfileKinds), or nil.
+func (p *Profiles) Of(kind string) []StackTime {
+	if p == nil {
+		return nil
+	}
+	switch kind {
+	case "sched":
+		return p.Sched
+	case "sync":
+		return p.Sync
+	case "syscall":
+		return p.Syscall
+	case "net":
+		return p.Net
+	}
+	return nil
+}
+
 // Profiles is time by stack for the four pprof-style profiles.
 type Profiles struct {
 	Sched   []StackTime // Runnable intervals by the stack that made the goroutine runnable

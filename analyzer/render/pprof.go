@@ -16,7 +16,7 @@ import (
 
 // PprofKinds lists the profiles of the pprof export, in the order WritePprof
 // writes them. Each is written to KIND.pb.gz.
-var PprofKinds = []string{"sched", "sync", "syscall", "net"}
+var PprofKinds = analyzer.ProfileKinds
 
 // pprofWhat says what each profile holds, for its comment.
 var pprofWhat = map[string]string{
@@ -81,19 +81,7 @@ func PprofProfile(r *analyzer.Report, kind string) (*profile.Profile, error) {
 	if !ok {
 		return nil, fmt.Errorf("unknown pprof profile %q (want one of sched, sync, syscall, net)", kind)
 	}
-	var stacks []analyzer.StackTime
-	if pr := r.Profiles; pr != nil {
-		switch kind {
-		case "sched":
-			stacks = pr.Sched
-		case "sync":
-			stacks = pr.Sync
-		case "syscall":
-			stacks = pr.Syscall
-		case "net":
-			stacks = pr.Net
-		}
-	}
+	stacks := r.Profiles.Of(kind)
 	name := r.Source.Name
 	if name == "" {
 		name = "(unnamed)"

@@ -30,20 +30,6 @@ var pprofMetric = map[string]string{
 	"net":     "block.net.completed_ns",
 }
 
-// pprofStacks returns the report's time-by-stack list for a profile kind.
-func pprofStacks(r *analyzer.Report, kind string) []analyzer.StackTime {
-	switch kind {
-	case "sched":
-		return r.Profiles.Sched
-	case "sync":
-		return r.Profiles.Sync
-	case "syscall":
-		return r.Profiles.Syscall
-	case "net":
-		return r.Profiles.Net
-	}
-	panic("unknown kind " + kind)
-}
 
 // pprofTrace records a short trace in which goroutines wait on a channel, a
 // mutex, loopback TCP reads and blocking pipe reads, and waits for a P.
@@ -271,7 +257,7 @@ func checkShape(t *testing.T, p *profile.Profile, r *analyzer.Report, kind strin
 		locs[f], lids[l.ID], addrs[l.Address] = true, true, true
 	}
 
-	want := pprofStacks(r, kind)
+	want := r.Profiles.Of(kind)
 	if len(p.Sample) != len(want) {
 		t.Fatalf("%s: %d samples, want one per stack: %d", kind, len(p.Sample), len(want))
 	}
@@ -449,7 +435,7 @@ func TestPprofGoTool(t *testing.T) {
 			t.Errorf("go tool pprof -top %s: no \"Type: delay\" line:\n%s", path, s)
 		}
 		// The heaviest stack's leaf function is listed.
-		if st := pprofStacks(r, kind); len(st) > 0 && len(st[0].Stack) > 0 {
+		if st := r.Profiles.Of(kind); len(st) > 0 && len(st[0].Stack) > 0 {
 			if leaf := st[0].Stack[0].Func; !strings.Contains(s, leaf) {
 				t.Errorf("go tool pprof -top %s: heaviest leaf %s not listed:\n%s", path, leaf, s)
 			}
