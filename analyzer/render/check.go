@@ -1,7 +1,6 @@
 package render
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"math"
@@ -26,60 +25,28 @@ func CheckMarkdown(w io.Writer, r *check.Result) error {
 	return writeCheck(w, r, StyleMarkdown)
 }
 
+// checkWriter writes one check result in one style.
 type checkWriter struct {
-	w     *bufio.Writer
-	r     *check.Result
-	style Style
-	err   error
+	styledWriter
+	r *check.Result
 }
 
 func writeCheck(w io.Writer, r *check.Result, style Style) error {
-	cw := &checkWriter{w: bufio.NewWriter(w), r: r, style: style}
+	cw := &checkWriter{styledWriter: newStyledWriter(w, style), r: r}
 	cw.header()
-	d := buildCheckDoc(r)
-	for _, sec := range d.sections {
+	for _, sec := range buildCheckDoc(r).sections {
 		cw.title(sec.title)
-		cw.table(sec.table)
+		// The last column is the verdict: failing ones stand out in Markdown.
+		last := len(sec.table.head) - 1
+		cw.table(sec.table, func(col int, text string) string {
+			if col == last {
+				return cw.verdict(check.Verdict(text))
+			}
+			return text
+		})
 		cw.notes(sec.notes, len(sec.table.rows))
 	}
-	if err := cw.w.Flush(); err != nil && cw.err == nil {
-		cw.err = err
-	}
-	return cw.err
-}
-
-// table writes a document table; failing verdicts stand out in Markdown.
-func (cw *checkWriter) table(dt *docTable) {
-	var left []int
-	for i := range dt.head {
-		if dt.left[i] && i > 0 {
-			left = append(left, i)
-		}
-	}
-	t := newTable(cw.w, cw.style, dt.head, left...)
-	for _, row := range dt.rows {
-		cells := make([]string, len(row))
-		for i, c := range row {
-			cells[i] = c.text
-			if i == len(row)-1 {
-				cells[i] = cw.verdict(check.Verdict(c.text))
-			}
-		}
-		t.row(cells...)
-	}
-	cw.done(t)
-}
-
-func (cw *checkWriter) printf(format string, args ...any) {
-	fmt.Fprintf(cw.w, format, args...)
-}
-
-func (cw *checkWriter) md() bool { return cw.style == StyleMarkdown }
-
-func (cw *checkWriter) done(t *table) {
-	if err := t.render(); err != nil && cw.err == nil {
-		cw.err = err
-	}
+	return cw.flush()
 }
 
 // summary says what failed, or why nothing was decided.
@@ -223,14 +190,6 @@ func checkEnv(e analyzer.Env) string {
 		parts = append(parts, e.GOOS+"/"+e.GOARCH)
 	}
 	return strings.Join(parts, ", ")
-}
-
-func (cw *checkWriter) title(s string) {
-	if cw.md() {
-		cw.printf("\n### %s\n\n", s)
-	} else {
-		cw.printf("\n%s\n", strings.ToUpper(s))
-	}
 }
 
 // checkDoc is the content of a check result, drawn by every format.

@@ -21,41 +21,82 @@ func Markdown(w io.Writer, r *analyzer.Report) error {
 	return writeReport(w, r, StyleMarkdown)
 }
 
-// reportWriter writes one report in one style.
-type reportWriter struct {
+// styledWriter writes titles, prose and document tables in one style; the
+// report and check writers share it.
+type styledWriter struct {
 	w     *bufio.Writer
-	r     *analyzer.Report
 	style Style
 	err   error
 }
 
+func newStyledWriter(w io.Writer, style Style) styledWriter {
+	return styledWriter{w: bufio.NewWriter(w), style: style}
+}
+
+func (sw *styledWriter) md() bool { return sw.style == StyleMarkdown }
+
+func (sw *styledWriter) printf(format string, args ...any) {
+	fmt.Fprintf(sw.w, format, args...)
+}
+
+func (sw *styledWriter) title(s string) {
+	if sw.md() {
+		sw.printf("\n### %s\n\n", s)
+	} else {
+		sw.printf("\n%s\n", strings.ToUpper(s))
+	}
+}
+
+// table writes a document table; cell, when set, restyles a cell's text.
+func (sw *styledWriter) table(dt *docTable, cell func(col int, text string) string) {
+	var left []int
+	for i := range dt.head {
+		if dt.left[i] && i > 0 {
+			left = append(left, i)
+		}
+	}
+	t := newTable(sw.w, sw.style, dt.head, left...)
+	for _, row := range dt.rows {
+		cells := make([]string, len(row))
+		for i, c := range row {
+			cells[i] = c.text
+			if cell != nil {
+				cells[i] = cell(i, c.text)
+			}
+		}
+		t.row(cells...)
+	}
+	if err := t.render(); err != nil && sw.err == nil {
+		sw.err = err
+	}
+}
+
+// flush ends the output, returning the first error.
+func (sw *styledWriter) flush() error {
+	if err := sw.w.Flush(); err != nil && sw.err == nil {
+		sw.err = err
+	}
+	return sw.err
+}
+
+// reportWriter writes one report in one style.
+type reportWriter struct {
+	styledWriter
+	r *analyzer.Report
+}
+
 func writeReport(w io.Writer, r *analyzer.Report, style Style) error {
-	rw := &reportWriter{w: bufio.NewWriter(w), r: r, style: style}
+	rw := &reportWriter{styledWriter: newStyledWriter(w, style), r: r}
 	rw.header()
 	for _, sec := range buildDoc(r) {
 		rw.section(sec)
 	}
-	if err := rw.w.Flush(); err != nil && rw.err == nil {
-		rw.err = err
-	}
-	return rw.err
-}
-
-func (rw *reportWriter) printf(format string, args ...any) {
-	fmt.Fprintf(rw.w, format, args...)
-}
-
-func (rw *reportWriter) title(s string) {
-	if rw.style == StyleMarkdown {
-		rw.printf("\n### %s\n\n", s)
-	} else {
-		rw.printf("\n%s\n", strings.ToUpper(s))
-	}
+	return rw.flush()
 }
 
 // note writes a line of prose.
 func (rw *reportWriter) note(s string) {
-	if rw.style == StyleMarkdown {
+	if rw.md() {
 		rw.printf("\n%s\n\n", s)
 		return
 	}
@@ -75,11 +116,11 @@ func (rw *reportWriter) section(sec *docSection) {
 	for _, bl := range sec.blocks {
 		switch {
 		case bl.table != nil:
-			rw.table(bl.table)
+			rw.table(bl.table, nil)
 		case bl.note != "":
 			rw.note(bl.note)
 		case bl.textNote != "":
-			if rw.style == StyleMarkdown {
+			if rw.md() {
 				rw.printf("    %s\n", bl.textNote) // a code block keeps the columns
 			} else {
 				rw.printf("  %s\n", bl.textNote)
@@ -88,30 +129,10 @@ func (rw *reportWriter) section(sec *docSection) {
 			for _, item := range bl.list {
 				rw.printf("- %s\n", item)
 			}
-			if rw.style == StyleMarkdown {
+			if rw.md() {
 				rw.printf("\n")
 			}
 		}
-	}
-}
-
-func (rw *reportWriter) table(dt *docTable) {
-	var left []int
-	for i := range dt.head {
-		if dt.left[i] && i > 0 {
-			left = append(left, i)
-		}
-	}
-	t := newTable(rw.w, rw.style, dt.head, left...)
-	for _, row := range dt.rows {
-		cells := make([]string, len(row))
-		for i, c := range row {
-			cells[i] = c.text
-		}
-		t.row(cells...)
-	}
-	if err := t.render(); err != nil && rw.err == nil {
-		rw.err = err
 	}
 }
 
