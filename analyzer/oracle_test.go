@@ -191,7 +191,6 @@ func oracleMetricNS(t *testing.T, r *analyzer.Report, name string) int64 {
 	return int64(v)
 }
 
-
 func oracleRelDiff(ours, ref int64) float64 {
 	if ours == ref {
 		return 0

@@ -30,7 +30,6 @@ var pprofMetric = map[string]string{
 	"net":     "block.net.completed_ns",
 }
 
-
 // pprofTrace records a short trace in which goroutines wait on a channel, a
 // mutex, loopback TCP reads and blocking pipe reads, and waits for a P.
 func pprofTrace(t *testing.T) []byte {
