@@ -408,7 +408,7 @@ func sharedTraceFiles(t *testing.T) []string {
 
 func TestRealTraces(t *testing.T) {
 	files := sharedTraceFiles(t)
-	goroot := runtime.GOROOT()
+	goroot := analyzer.GoRoot()
 	v1, _ := filepath.Glob(filepath.Join(goroot, "src", "internal", "trace", "internal", "tracev1", "testdata", "*_good"))
 	if len(v1) == 0 {
 		t.Logf("no Go distribution old-format traces under %s", goroot)

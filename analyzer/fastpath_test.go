@@ -4,7 +4,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"testing"
 
 	"golang.org/x/exp/trace"
@@ -18,7 +17,7 @@ func TestFastPathMatches(t *testing.T) {
 	}
 	files, _ := filepath.Glob(filepath.Join("..", "testdata", "traces", "*.trace"))
 	shared, _ := filepath.Glob(filepath.Join("..", "..", "shared", "traces", "*.trace"))
-	v1, _ := filepath.Glob(filepath.Join(runtime.GOROOT(), "src", "internal", "trace", "internal", "tracev1", "testdata", "*_good"))
+	v1, _ := filepath.Glob(filepath.Join(goRoot(), "src", "internal", "trace", "internal", "tracev1", "testdata", "*_good"))
 	files = append(append(files, shared...), v1...)
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {

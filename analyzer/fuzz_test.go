@@ -8,7 +8,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"runtime"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -38,7 +37,7 @@ func fuzzSeeds(t testing.TB) [][]byte {
 			seeds = append(seeds, flipped)
 		}
 	}
-	corpus, _ := filepath.Glob(filepath.Join(runtime.GOROOT(), "src", "internal", "trace", "testdata", "fuzz", "FuzzReader", "*"))
+	corpus, _ := filepath.Glob(filepath.Join(analyzer.GoRoot(), "src", "internal", "trace", "testdata", "fuzz", "FuzzReader", "*"))
 	for _, f := range corpus {
 		if b, ok := readCorpusFile(f); ok {
 			seeds = append(seeds, b)

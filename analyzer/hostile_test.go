@@ -97,18 +97,3 @@ func TestLimits(t *testing.T) {
 		})
 	}
 }
-
-// TestCraftedPanicInput is the 36-byte kind of input that makes
-// x/exp/trace's Event.StateTransition panic (and go tool trace with it).
-func TestCraftedPanicInput(t *testing.T) {
-	for _, f := range []string{"testdata/fuzz/FuzzAnalyze"} {
-		files, _ := filepath.Glob(filepath.Join(f, "*"))
-		for _, file := range files {
-			b, ok := readCorpusFile(file)
-			if !ok {
-				t.Fatalf("%s: not a fuzz corpus file", file)
-			}
-			checkAnalysis(t, b)
-		}
-	}
-}

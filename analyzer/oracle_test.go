@@ -366,19 +366,7 @@ func oracleWorkload(d time.Duration) (oracleTruth, error) {
 			return
 		}
 		defer c.Close()
-		buf := make([]byte, 64)
-		var waited int64
-		for {
-			t0 := time.Now()
-			_, err := c.Read(buf)
-			if err != nil {
-				if !errors.Is(err, io.EOF) {
-					errc <- err
-				}
-				break
-			}
-			waited += int64(time.Since(t0))
-		}
+		waited := oracleReadAll(c, errc)
 		mu.Lock()
 		gt.netWaitNS = waited / 2
 		mu.Unlock()
@@ -391,13 +379,7 @@ func oracleWorkload(d time.Duration) (oracleTruth, error) {
 			return
 		}
 		defer c.Close()
-		for time.Now().Before(deadline) {
-			time.Sleep(tick)
-			if _, err := c.Write([]byte("ping")); err != nil {
-				errc <- err
-				return
-			}
-		}
+		oracleWriteUntil(c, deadline, tick, errc)
 	}()
 
 	// Syscalls: the read end of a pipe in blocking mode (Fd puts it there),
@@ -411,19 +393,7 @@ func oracleWorkload(d time.Duration) (oracleTruth, error) {
 	go func() {
 		defer wg.Done()
 		defer pr.Close()
-		buf := make([]byte, 64)
-		var waited int64
-		for {
-			t0 := time.Now()
-			_, err := pr.Read(buf)
-			if err != nil {
-				if !errors.Is(err, io.EOF) {
-					errc <- err
-				}
-				break
-			}
-			waited += int64(time.Since(t0))
-		}
+		waited := oracleReadAll(pr, errc)
 		mu.Lock()
 		gt.syscallNS = waited / 2
 		mu.Unlock()
@@ -431,13 +401,7 @@ func oracleWorkload(d time.Duration) (oracleTruth, error) {
 	go func() {
 		defer wg.Done()
 		defer pw.Close()
-		for time.Now().Before(deadline) {
-			time.Sleep(tick)
-			if _, err := pw.Write([]byte("x")); err != nil {
-				errc <- err
-				return
-			}
-		}
+		oracleWriteUntil(pw, deadline, tick, errc)
 	}()
 
 	// Short-lived goroutines, in bursts, so that they queue for a P.
@@ -633,4 +597,31 @@ func oracleShortLived(n int, block bool) {
 		}
 	}
 	wg.Wait()
+}
+
+// oracleReadAll reads r to its end and returns the ns spent waiting in Read.
+func oracleReadAll(r io.Reader, errc chan<- error) int64 {
+	buf := make([]byte, 64)
+	var waited int64
+	for {
+		t0 := time.Now()
+		if _, err := r.Read(buf); err != nil {
+			if !errors.Is(err, io.EOF) {
+				errc <- err
+			}
+			return waited
+		}
+		waited += int64(time.Since(t0))
+	}
+}
+
+// oracleWriteUntil writes a few bytes to w every tick until the deadline.
+func oracleWriteUntil(w io.Writer, deadline time.Time, tick time.Duration, errc chan<- error) {
+	for time.Now().Before(deadline) {
+		time.Sleep(tick)
+		if _, err := w.Write([]byte("ping")); err != nil {
+			errc <- err
+			return
+		}
+	}
 }

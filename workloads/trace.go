@@ -65,7 +65,6 @@ type Env struct {
 	res     *Result
 	start   time.Time
 	stopped bool
-	stopErr error
 }
 
 // Context is the context of the workload's trace task.

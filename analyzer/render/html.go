@@ -121,14 +121,6 @@ func newHTMLTable(header []string, left ...int) *htmlTable {
 	return t
 }
 
-// code marks columns that hold function names, stacks or other code.
-func (t *htmlTable) code(cols ...int) *htmlTable {
-	for _, i := range cols {
-		t.mono[i] = true
-	}
-	return t
-}
-
 func (t *htmlTable) class(i int) string {
 	c := "n"
 	if t.left[i] {
@@ -138,14 +130,6 @@ func (t *htmlTable) class(i int) string {
 		c += " code"
 	}
 	return c
-}
-
-func (t *htmlTable) row(cells ...string) {
-	row := make([]htmlCell, len(cells))
-	for i, c := range cells {
-		row[i] = htmlCell{Text: htmlClean(c), Class: t.class(i)}
-	}
-	t.Rows = append(t.Rows, row)
 }
 
 // rowCells appends a row of prepared cells, filling in the classes.
