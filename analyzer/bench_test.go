@@ -1,23 +1,18 @@
 package analyzer_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime"
 	"sync"
-	"sync/atomic"
 	"testing"
 
-	"golang.org/x/exp/trace"
-
 	"github.com/gotrace/gotrace/analyzer"
-	"github.com/gotrace/gotrace/analyzer/internal/gensplit"
+	"github.com/gotrace/gotrace/analyzer/bare"
 	"github.com/gotrace/gotrace/analyzer/tracegen"
 )
 
@@ -83,28 +78,17 @@ func splitSizes() []string {
 // countEvents counts a trace's events (sync markers excluded) with a bare
 // reader.
 func countEvents(b *testing.B, path string) int64 {
+	b.Helper()
 	f, err := os.Open(path)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer f.Close()
-	r, err := trace.NewReader(f)
+	n, err := bare.Count(f)
 	if err != nil {
 		b.Fatal(err)
 	}
-	var n int64
-	for {
-		ev, err := r.ReadEvent()
-		if err == io.EOF {
-			return n
-		}
-		if err != nil {
-			b.Fatal(err)
-		}
-		if ev.Kind() != trace.EventSync {
-			n++
-		}
-	}
+	return n
 }
 
 func report(b *testing.B, bytes, events int64) {
@@ -167,59 +151,22 @@ func BenchmarkAnalyze(b *testing.B) {
 	}
 }
 
-// decodeParallel reads every event of the trace's generations, workers at a
-// time, with bare readers.
+// decodeParallel counts a trace's events with a reader per generation,
+// workers at once.
 func decodeParallel(b *testing.B, path string, workers int) int64 {
+	b.Helper()
 	f, err := os.Open(path)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer f.Close()
-	st, _ := f.Stat()
-	var hdr [gensplit.HeaderSize]byte
-	f.ReadAt(hdr[:], 0)
-	h, err := gensplit.ParseHeader(hdr[:])
+	st, err := f.Stat()
 	if err != nil {
 		b.Fatal(err)
 	}
-	sp := gensplit.NewAt(f, st.Size(), h)
-	pieces := make(chan gensplit.Piece)
-	var total atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for p := range pieces {
-				r, err := trace.NewReader(bufio.NewReaderSize(sp.Reader(p), 1<<16))
-				if err != nil {
-					panic(err)
-				}
-				var n int64
-				for {
-					ev, err := r.ReadEvent()
-					if err == io.EOF {
-						break
-					}
-					if err != nil {
-						panic(err)
-					}
-					if ev.Kind() != trace.EventSync {
-						n++
-					}
-				}
-				total.Add(n)
-			}
-		}()
+	n, err := bare.CountParallel(f, st.Size(), workers)
+	if err != nil {
+		b.Fatal(err)
 	}
-	for {
-		p, err := sp.Next()
-		if err == io.EOF {
-			break
-		}
-		pieces <- p
-	}
-	close(pieces)
-	wg.Wait()
-	return total.Load()
+	return n
 }

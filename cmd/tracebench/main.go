@@ -15,14 +15,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
 
-	"golang.org/x/exp/trace"
-
+	"github.com/gotrace/gotrace/analyzer/bare"
 	"github.com/gotrace/gotrace/analyzer/tracegen"
 )
 
@@ -35,7 +35,7 @@ func main() {
 	case "gen":
 		err = gen(os.Args[2:])
 	case "bare":
-		err = bare(os.Args[2:])
+		err = bareCmd(os.Args[2:])
 	case "compare":
 		err = compare(os.Args[2:])
 	default:
@@ -50,8 +50,8 @@ func main() {
 func usage() {
 	fmt.Fprintln(os.Stderr, `usage:
   tracebench gen -size 100MB [-rate 8MB] FILE  record a trace of about that size, at that many bytes/s
-  tracebench bare FILE                read every event with a bare x/exp/trace loop
-  tracebench compare [-runs N] FILE   time and peak RSS of bare loop, gotrace -j1, gotrace, go tool trace`)
+  tracebench bare [-parallel] FILE    read every event with a bare x/exp/trace loop (or a loop per generation)
+  tracebench compare [-runs N] FILE   time and peak RSS of the bare loops, gotrace -j1, gotrace, go tool trace`)
 	os.Exit(2)
 }
 
@@ -102,31 +102,30 @@ func gen(args []string) error {
 	return nil
 }
 
-// bare is the reference: the fastest anything built on one x/exp/trace
-// reader can go.
-func bare(args []string) error {
-	if len(args) != 1 {
+func bareCmd(args []string) error {
+	fs := flag.NewFlagSet("bare", flag.ExitOnError)
+	parallel := fs.Bool("parallel", false, "a reader per generation, GOMAXPROCS generations at once (the decoders' ceiling)")
+	fs.Parse(args)
+	if fs.NArg() != 1 {
 		usage()
 	}
-	f, err := os.Open(args[0])
+	f, err := os.Open(fs.Arg(0))
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	r, err := trace.NewReader(f)
-	if err != nil {
-		return err
-	}
-	n := 0
-	for {
-		_, err := r.ReadEvent()
-		if err == io.EOF {
-			break
-		}
+	var n int64
+	if *parallel {
+		st, err := f.Stat()
 		if err != nil {
 			return err
 		}
-		n++
+		n, err = bare.CountParallel(f, st.Size(), runtime.GOMAXPROCS(0))
+		if err != nil {
+			return err
+		}
+	} else if n, err = bare.Count(f); err != nil {
+		return err
 	}
 	fmt.Println(n, "events")
 	return nil
@@ -187,6 +186,7 @@ func compare(args []string) error {
 		argv []string
 	}{
 		{"bare x/exp/trace loop", []string{self, "bare", file}},
+		{"bare, a loop per generation", []string{self, "bare", "-parallel", file}},
 		{"gotrace analyze -j 1", []string{gotrace, "analyze", "-q", "-j", "1", "--format", "json", file}},
 		{"gotrace analyze", []string{gotrace, "analyze", "-q", "--format", "json", file}},
 	}
@@ -196,13 +196,17 @@ func compare(args []string) error {
 			argv []string
 		}{"go tool trace -pprof=sched", []string{"go", "tool", "trace", "-pprof=sched", file}})
 	}
-	var res []result
-	for _, tool := range tools {
-		var rs []result
-		for range *runs {
-			rs = append(rs, measure(tool.name, tool.argv...))
+	// Runs go round-robin, so that a change of machine load during the
+	// comparison weighs on every tool alike.
+	rs := make([][]result, len(tools))
+	for range *runs {
+		for i, tool := range tools {
+			rs[i] = append(rs[i], measure(tool.name, tool.argv...))
 		}
-		res = append(res, median(rs))
+	}
+	var res []result
+	for _, r := range rs {
+		res = append(res, median(r))
 	}
 	w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
 	mb := float64(st.Size()) / 1e6
