@@ -40,6 +40,14 @@ func (s *series) reset() {
 
 // cover makes sure absolute times t0 <= t1 fall inside the bins.
 func (s *series) cover(t0, t1 int64) {
+	if s.started && 0 <= t0 && t0 <= t1 && t0>>s.shift >= s.base && t1>>s.shift < s.base+int64(s.n) {
+		return // the common case, kept small enough to inline
+	}
+	s.grow(t0, t1)
+}
+
+// grow extends or coarsens the bins to cover t0 <= t1.
+func (s *series) grow(t0, t1 int64) {
 	if t0 < 0 {
 		t0 = 0
 	}
