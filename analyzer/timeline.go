@@ -109,19 +109,31 @@ func (s *series) extend(lo, hi int64) {
 	s.n = newN
 }
 
-// coarsen doubles the bin width.
+// coarsen doubles the bin width, in place: bin j moves to bin k <= j, and
+// every bin below j has been read by the time bin j is.
 func (s *series) coarsen() {
 	newBase := s.base >> 1
 	newN := int(((s.base+int64(s.n)-1)>>1)-newBase) + 1
 	if s.n == 0 {
 		newN = 0
 	}
+	// to is the new bin of old bin j; first says j is the first old bin
+	// that goes there.
+	to := func(j int) (k int, first bool) {
+		k = int(((s.base + int64(j)) >> 1) - newBase)
+		return k, j == 0 || k != int(((s.base+int64(j)-1)>>1)-newBase)
+	}
 	add := func(l []int64) []int64 {
-		out := make([]int64, newN, max(newN, cap(l)))
 		for j := 0; j < s.n; j++ {
-			out[int(((s.base+int64(j))>>1)-newBase)] += l[j]
+			v := l[j]
+			if k, first := to(j); first {
+				l[k] = v
+			} else {
+				l[k] += v
+			}
 		}
-		return out
+		clear(l[newN:s.n])
+		return l[:newN]
 	}
 	s.busyAll = add(s.busyAll)
 	s.gcAll = add(s.gcAll)
@@ -130,14 +142,19 @@ func (s *series) coarsen() {
 		s.busy[i] = add(s.busy[i])
 		s.gc[i] = add(s.gc[i])
 	}
-	d := make([]int64, newN, max(newN, cap(s.aliveD)))
-	p := make([]int64, newN, max(newN, cap(s.aliveP)))
+	d, p := s.aliveD, s.aliveP
 	for j := 0; j < s.n; j++ {
-		k := int(((s.base + int64(j)) >> 1) - newBase)
-		p[k] = max(p[k], d[k]+s.aliveP[j])
-		d[k] += s.aliveD[j]
+		dj, pj := d[j], p[j]
+		if k, first := to(j); first {
+			d[k], p[k] = dj, pj
+		} else {
+			p[k] = max(p[k], d[k]+pj)
+			d[k] += dj
+		}
 	}
-	s.aliveD, s.aliveP = d, p
+	clear(d[newN:s.n])
+	clear(p[newN:s.n])
+	s.aliveD, s.aliveP = d[:newN], p[:newN]
 	s.shift++
 	s.base = newBase
 	s.n = newN
