@@ -430,6 +430,9 @@ func runParallel(in *input, g *global, opts Options, workers int) *failure {
 		}
 		g.merge(j.p)
 		g.lastPieceEnd = j.piece.Offset + j.piece.Size
+		// Emptied now, a pooled partial no longer holds its generation's
+		// tables (stack handles, strings) alive.
+		j.p.reset(0)
 		select {
 		case pool <- j.p:
 		default:
