@@ -106,13 +106,13 @@ func (a *aggs) closeSpan(acc *gAcc, s *span) {
 
 // openState is a goroutine's current state and what began it.
 type openState struct {
-	state  trace.GoState
 	since  int64
 	reason strID   // Waiting: wait reason; Runnable: why it became runnable
-	cat    uint8   // category of reason (Waiting)
 	stack  stackID // stack of the event that began the state
 	p      int32   // Running, Syscall: the P
-	gc     bool    // Running: a GC mark worker
+	state  trace.GoState
+	cat    uint8 // category of reason (Waiting)
+	gc     bool  // Running: a GC mark worker
 }
 
 // span closes the state at t, on a transition to state to.
@@ -126,37 +126,38 @@ func (o openState) remapped(m *remap) openState {
 	return o
 }
 
-// gLocal is what one generation knows of a goroutine.
+// gLocal is what one generation knows of a goroutine. The fields every
+// transition touches come first, to share as few cache lines as possible.
 type gLocal struct {
-	id trace.GoID
-
-	// How the goroutine entered the generation: created in it, or
-	// announced by a status event (then annState since an unknown time).
-	created   bool
-	createdAt int64
-	annState  trace.GoState
-	annAt     int64
-	annStack  stackID
-	name      strID // start function, 0 if not seen in this generation
-	system    bool  // name is a runtime function
-
-	// The prefix is the announced state, begun in an earlier generation.
-	inPrefix bool
-	preDone  bool
-	preEnd   int64
-	preTo    trace.GoState
-	preGC    bool
-	preP     int32
-
 	openState
 
-	ranLocal        bool  // ran in this generation
+	ranLocal  bool  // ran in this generation
+	created   bool  // created in this generation (else announced)
+	inPrefix  bool  // the open state is the announced one, begun earlier
+	system    bool  // name is a runtime function
+	ended     bool  // ended in this generation
+	preDone   bool  // the announced state ended here
+	lastP     int32 // -1 when unknown
+	firstRunP int32 // P of the first run start when no P was known before; -1
+	name      strID // start function, 0 if not seen in this generation
+	acc       gAcc
+
+	id trace.GoID
+	// How the goroutine entered the generation: created in it at createdAt,
+	// or announced by a status event (then annState since an unknown time).
+	createdAt int64
+	annAt     int64
+	annStack  stackID
+	annState  trace.GoState
+
+	// The prefix is the announced state, begun in an earlier generation.
+	preTo  trace.GoState
+	preGC  bool
+	preP   int32
+	preEnd int64
+
 	pendingRunnable int64 // Runnable ns completed before the first run here, for an announced goroutine
-	firstRunP       int32 // P of the first run start when no P was known before; -1
-	lastP           int32 // -1 when unknown
-	ended           bool
 	endAt           int64
-	acc             gAcc
 	regions         []openRegion
 }
 
@@ -212,7 +213,8 @@ type partial struct {
 
 	maxEvents int64 // 0: no limit
 
-	closing span // the span leave hands to the analyses
+	closing span       // the span leave hands to the analyses
+	tr      transition // the transition being handled
 }
 
 // maxProcsSamples bounds GOMAXPROCS samples kept per generation.
@@ -329,9 +331,15 @@ func (p *partial) run(r *trace.Reader) error {
 
 // event handles one event.
 func (p *partial) event(ev *trace.Event) error {
-	k := ev.Kind()
-	if k == trace.EventSync {
-		return nil
+	// The frequent goroutine transitions are recognized by their wire type
+	// before anything else; p.tr is fully written by the fast path.
+	fast := p.fastTransition(ev, &p.tr)
+	k := trace.EventStateTransition
+	if !fast {
+		k = ev.Kind()
+		if k == trace.EventSync {
+			return nil
+		}
 	}
 	t := int64(ev.Time())
 	if p.v1 {
@@ -356,17 +364,18 @@ func (p *partial) event(ev *trace.Event) error {
 			p.a.syscalls.threads[th] = struct{}{}
 		}
 	}
+	if fast {
+		p.goTransition(&p.tr, t)
+		return nil
+	}
 	switch k {
 	case trace.EventStateTransition:
-		var tr transition
-		if !p.fastTransition(ev, &tr) {
-			st := ev.StateTransition()
-			if st.Resource.Kind != trace.ResourceGoroutine {
-				break
-			}
-			p.slowTransition(ev, &st, &tr)
+		st := ev.StateTransition()
+		if st.Resource.Kind != trace.ResourceGoroutine {
+			break
 		}
-		p.goTransition(&tr, t)
+		p.slowTransition(ev, &st, &p.tr)
+		p.goTransition(&p.tr, t)
 	case trace.EventRangeBegin, trace.EventRangeActive, trace.EventRangeEnd:
 		p.rangeEvent(ev, k, t)
 	case trace.EventMetric:
