@@ -67,6 +67,14 @@ type groupAcc struct {
 	acc                          gAcc
 }
 
+func (a *groupAcc) merge(o *groupAcc) {
+	a.count += o.count
+	a.created += o.created
+	a.ended += o.ended
+	a.alive += o.alive
+	a.acc.merge(&o.acc)
+}
+
 // goroutineStats builds the goroutine section from the global state.
 func (g *global) goroutineStats(top int) GoroutineStats {
 	a := &g.aggs.goroutines

@@ -100,7 +100,14 @@ func (g *global) merge(p *partial) {
 	g.procsSamples = append(g.procsSamples, p.procs...)
 
 	for i := range p.gs {
-		g.mergeGoroutine(&p.gs[i], m)
+		if !p.gs[i].retired {
+			g.mergeGoroutine(&p.gs[i], m)
+		}
+	}
+	for name := range p.groups {
+		if o := &p.groups[name]; o.count > 0 {
+			g.group(m.s(strID(name))).merge(o)
+		}
 	}
 
 	g.aggs.merge(&p.a, m)
@@ -140,7 +147,7 @@ func (g *global) merge(p *partial) {
 	// Region begins of this generation that stay open.
 	for i := range p.gs {
 		l := &p.gs[i]
-		if len(l.regions) == 0 {
+		if len(l.regions) == 0 || l.retired {
 			continue
 		}
 		if r := g.gs[l.id]; r != nil {
@@ -152,7 +159,7 @@ func (g *global) merge(p *partial) {
 	// Goroutines that ended in this generation leave the live set.
 	for i := range p.gs {
 		l := &p.gs[i]
-		if !l.ended {
+		if !l.ended || l.retired {
 			continue
 		}
 		if r := g.gs[l.id]; r != nil {
@@ -241,11 +248,7 @@ func (g *global) endAnnounced(r *gRec, l *gLocal) {
 
 // fold adds a goroutine to its group. alive says it was alive at the end.
 func (g *global) fold(r *gRec, alive bool) {
-	gr := g.groups[r.name]
-	if gr == nil {
-		gr = new(groupAcc)
-		g.groups[r.name] = gr
-	}
+	gr := g.group(r.name)
 	gr.count++
 	if r.created {
 		gr.created++
@@ -256,6 +259,16 @@ func (g *global) fold(r *gRec, alive bool) {
 		gr.ended++
 	}
 	gr.acc.merge(&r.acc)
+}
+
+// group returns the accumulator of the goroutines named name.
+func (g *global) group(name strID) *groupAcc {
+	gr := g.groups[name]
+	if gr == nil {
+		gr = new(groupAcc)
+		g.groups[name] = gr
+	}
+	return gr
 }
 
 // foldLive adds every goroutine still alive at the end to its group.

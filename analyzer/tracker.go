@@ -159,6 +159,7 @@ type gLocal struct {
 	pendingRunnable int64 // Runnable ns completed before the first run here, for an announced goroutine
 	endAt           int64
 	regions         []openRegion
+	retired         bool // a free record (see retire)
 }
 
 // partial is the analysis of one generation: the single state tracker and
@@ -182,6 +183,8 @@ type partial struct {
 	gidx   map[trace.GoID]int32
 	gcache [gCacheSize]gCacheEntry
 	gs     []gLocal
+	free   []int32    // indexes of retired records in gs
+	groups []groupAcc // by local name id: goroutines created and ended here
 
 	a aggs
 
@@ -248,10 +251,11 @@ func (p *partial) reset(index int) {
 	p.fastChecked = [numFastTypes]uint8{}
 	p.gcache = [gCacheSize]gCacheEntry{}
 	p.scache = [sCacheSize]sCacheEntry{}
-	for i := range p.gs {
-		p.gs[i] = gLocal{}
-	}
+	clear(p.gs)
 	p.gs = p.gs[:0]
+	p.free = p.free[:0]
+	clear(p.groups)
+	p.groups = p.groups[:0]
 	p.a.reset()
 	p.first, p.last, p.events = 0, 0, 0
 	p.rawLast, p.aliveT, p.aliveD = 0, 0, 0
@@ -485,11 +489,43 @@ func (p *partial) lookup(id trace.GoID) *gLocal {
 }
 
 func (p *partial) add(id trace.GoID) *gLocal {
-	i := int32(len(p.gs))
+	rec := gLocal{id: id, firstRunP: -1, lastP: -1, preP: -1, openState: openState{p: -1}}
+	var i int32
+	if n := len(p.free); n > 0 {
+		i = p.free[n-1]
+		p.free = p.free[:n-1]
+		p.gs[i] = rec
+	} else {
+		i = int32(len(p.gs))
+		p.gs = append(p.gs, rec)
+	}
 	p.gidx[id] = i
 	p.gcache[uint64(id)&(gCacheSize-1)] = gCacheEntry{id: id, idx: i + 1}
-	p.gs = append(p.gs, gLocal{id: id, firstRunP: -1, lastP: -1, preP: -1, openState: openState{p: -1}})
-	return &p.gs[len(p.gs)-1]
+	return &p.gs[i]
+}
+
+// retire folds a goroutine created and ended in this generation into its
+// group and frees its record: nothing later in the trace can refer to it, so
+// the records held stay about as many as the goroutines alive at once.
+func (p *partial) retire(g *gLocal) {
+	if int(g.name) >= len(p.groups) {
+		p.groups = append(p.groups, make([]groupAcc, int(g.name)+1-len(p.groups))...)
+	}
+	gr := &p.groups[g.name]
+	gr.count++
+	gr.created++
+	gr.ended++
+	gr.acc.merge(&g.acc)
+	i, ok := p.gidx[g.id]
+	if !ok {
+		return
+	}
+	delete(p.gidx, g.id)
+	if c := &p.gcache[uint64(g.id)&(gCacheSize-1)]; c.id == g.id {
+		*c = gCacheEntry{}
+	}
+	p.gs[i] = gLocal{retired: true}
+	p.free = append(p.free, i)
 }
 
 // setName records the start function of g from one of its own stacks.
@@ -690,6 +726,9 @@ func (p *partial) enter(g *gLocal, tr *transition, t int64) {
 		if g.created && !g.system {
 			ga.userEnded++
 			ga.lifetime.Add(uint64(max(t-g.createdAt, 0)))
+		}
+		if g.created {
+			p.retire(g)
 		}
 	}
 }

@@ -1,0 +1,89 @@
+package analyzer
+
+import (
+	"bytes"
+	"io"
+	"runtime/trace"
+	"sync"
+	"testing"
+
+	xtrace "golang.org/x/exp/trace"
+)
+
+// TestRecordsBoundedByLiveGoroutines checks that a generation keeps records
+// for about as many goroutines as are alive at once, not for every goroutine
+// it saw created: goroutines created and ended within it are folded into
+// their group when they end. It also checks that nothing of theirs is lost.
+func TestRecordsBoundedByLiveGoroutines(t *testing.T) {
+	const waves, perWave = 200, 10
+	var buf bytes.Buffer
+	if err := trace.Start(&buf); err != nil {
+		t.Skipf("cannot trace: %v", err)
+	}
+	for range waves {
+		var wg sync.WaitGroup
+		for range perWave {
+			wg.Add(1)
+			go churnWorker(&wg)
+		}
+		wg.Wait()
+	}
+	trace.Stop()
+
+	r, err := xtrace.NewReader(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newPartial()
+	p.reset(0)
+	maxRecords, gens := 0, 0
+	created, grouped := int64(0), int64(0)
+	finishGen := func() {
+		p.finish()
+		maxRecords = max(maxRecords, len(p.gs))
+		created += p.a.goroutines.created
+		for name, gr := range p.groups {
+			if p.strs.str(strID(name)) == "github.com/gotrace/gotrace/analyzer.churnWorker" {
+				grouped += gr.ended
+			}
+		}
+		gens++
+		p.reset(gens)
+	}
+	for {
+		ev, err := r.ReadEvent()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.Kind() == xtrace.EventSync && p.events > 0 {
+			finishGen()
+		}
+		if err := p.event(&ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	finishGen()
+	if created < waves*perWave {
+		t.Fatalf("saw %d goroutines created, want at least %d", created, waves*perWave)
+	}
+	if maxRecords > 200 {
+		t.Errorf("a generation held %d goroutine records for %d goroutines created, at most %d+runtime alive at once", maxRecords, created, perWave)
+	}
+	// A worker whose creation and end fall in different generations is
+	// merged by the global state instead; nearly all are folded here.
+	if grouped < waves*perWave*9/10 {
+		t.Errorf("%d churnWorker goroutines folded into their group, want about %d", grouped, waves*perWave)
+	}
+}
+
+func churnWorker(wg *sync.WaitGroup) {
+	defer wg.Done()
+	var x [64]byte
+	for i := range x {
+		x[i] = byte(i)
+	}
+	_ = x
+}
