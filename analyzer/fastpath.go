@@ -15,7 +15,8 @@ import (
 // It depends on the layout of golang.org/x/exp/trace's Event at the version
 // in go.mod. Two guards keep it honest: the layout's size is checked once,
 // and every generation compares the fast decoding of its first transitions
-// of each kind with StateTransition; any difference turns the fast path off
+// of each kind (their time and thread included) with StateTransition, Time
+// and Thread; any difference turns the fast path off
 // for the rest of the process. TestFastPathMatches compares every
 // transition of real traces.
 
@@ -118,7 +119,7 @@ func (p *partial) fastTransition(ev *trace.Event, tr *transition) bool {
 		var want transition
 		st := ev.StateTransition()
 		p.slowTransition(ev, &st, &want)
-		if want != *tr {
+		if want != *tr || raw.time != int64(ev.Time()) || trace.ThreadID(raw.m) != ev.Thread() {
 			fastOff.Store(true)
 			*tr = want
 		}

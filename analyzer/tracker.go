@@ -345,7 +345,16 @@ func (p *partial) event(ev *trace.Event) error {
 			return nil
 		}
 	}
-	t := int64(ev.Time())
+	var t int64
+	var th trace.ThreadID
+	if fast {
+		// The layout is the one fastTransition checked; reading the
+		// fields through Event's value methods would copy the event.
+		raw := (*rawEvent)(unsafe.Pointer(ev))
+		t, th = raw.time, trace.ThreadID(raw.m)
+	} else {
+		t, th = int64(ev.Time()), ev.Thread()
+	}
 	if p.v1 {
 		raw := t
 		if p.events > 0 && raw-p.rawLast <= v1TieBump {
@@ -361,7 +370,7 @@ func (p *partial) event(ev *trace.Event) error {
 	if p.maxEvents > 0 && p.events > p.maxEvents {
 		return ErrTooManyEvents
 	}
-	if th := ev.Thread(); th != p.lastThread && th != trace.NoThread {
+	if th != p.lastThread && th != trace.NoThread {
 		p.lastThread = th
 		if c := &p.tcache[uint64(th)&uint64(len(p.tcache)-1)]; *c != th {
 			*c = th
