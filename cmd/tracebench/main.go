@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -50,7 +51,7 @@ func main() {
 func usage() {
 	fmt.Fprintln(os.Stderr, `usage:
   tracebench gen -size 100MB [-rate 8MB] FILE  record a trace of about that size, at that many bytes/s
-  tracebench bare [-parallel] FILE    read every event with a bare x/exp/trace loop (or a loop per generation)
+  tracebench bare [-parallel] [-cpuprofile F] FILE  read every event with a bare x/exp/trace loop (or a loop per generation)
   tracebench compare [-runs N] FILE   time and peak RSS of the bare loops, gotrace -j1, gotrace, go tool trace`)
 	os.Exit(2)
 }
@@ -105,6 +106,7 @@ func gen(args []string) error {
 func bareCmd(args []string) error {
 	fs := flag.NewFlagSet("bare", flag.ExitOnError)
 	parallel := fs.Bool("parallel", false, "a reader per generation, GOMAXPROCS generations at once (the decoders' ceiling)")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile to `FILE` (compare builds a PGO bare loop from it)")
 	fs.Parse(args)
 	if fs.NArg() != 1 {
 		usage()
@@ -114,6 +116,19 @@ func bareCmd(args []string) error {
 		return err
 	}
 	defer f.Close()
+	if *cpuprofile != "" {
+		pf, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return err
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			pf.Close()
+		}()
+	}
 	var n int64
 	if *parallel {
 		st, err := f.Stat()
@@ -177,16 +192,29 @@ func compare(args []string) error {
 	if err != nil {
 		return err
 	}
+	// gotrace is built as go build and go install build it: with the
+	// profile-guided optimization of cmd/gotrace/default.pgo. For a like for
+	// like reference, the bare loop is also built with a profile of itself.
 	gotrace := filepath.Join(dir, "gotrace")
 	if out, err := exec.Command("go", "build", "-o", gotrace, "github.com/gotrace/gotrace/cmd/gotrace").CombinedOutput(); err != nil {
 		return fmt.Errorf("building gotrace: %v: %s", err, out)
+	}
+	prof := filepath.Join(dir, "bare.pprof")
+	if r := measure("profiling the bare loop", self, "bare", "-cpuprofile", prof, file); r.err != nil {
+		return r.err
+	}
+	barePGO := filepath.Join(dir, "tracebench-pgo")
+	if out, err := exec.Command("go", "build", "-pgo="+prof, "-o", barePGO, "github.com/gotrace/gotrace/cmd/tracebench").CombinedOutput(); err != nil {
+		return fmt.Errorf("building the PGO bare loop: %v: %s", err, out)
 	}
 	tools := []struct {
 		name string
 		argv []string
 	}{
 		{"bare x/exp/trace loop", []string{self, "bare", file}},
+		{"bare loop, PGO build", []string{barePGO, "bare", file}},
 		{"bare, a loop per generation", []string{self, "bare", "-parallel", file}},
+		{"same, PGO build", []string{barePGO, "bare", "-parallel", file}},
 		{"gotrace analyze -j 1", []string{gotrace, "analyze", "-q", "-j", "1", "--format", "json", file}},
 		{"gotrace analyze", []string{gotrace, "analyze", "-q", "--format", "json", file}},
 	}
@@ -210,15 +238,16 @@ func compare(args []string) error {
 	}
 	w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
 	mb := float64(st.Size()) / 1e6
-	fmt.Fprintf(w, "tool\ttime\tMB/s\tpeak RSS\tvs bare: speed\tRSS\t\n")
-	base := res[0]
+	fmt.Fprintf(w, "tool\ttime\tMB/s\tpeak RSS\tspeed vs bare\tvs PGO bare\tRSS vs bare\t\n")
+	base, basePGO := res[0], res[1]
 	for _, r := range res {
 		if r.err != nil {
-			fmt.Fprintf(w, "%s\tfailed: %v\t\t\t\t\t\n", r.name, r.err)
+			fmt.Fprintf(w, "%s\tfailed: %v\t\t\t\t\t\t\n", r.name, r.err)
 			continue
 		}
-		fmt.Fprintf(w, "%s\t%.2fs\t%.1f\t%.0f MiB\t%.2fx\t%.2fx\t\n", r.name, r.wall.Seconds(), mb/r.wall.Seconds(),
-			float64(r.maxRSS)/1024, base.wall.Seconds()/r.wall.Seconds(), float64(r.maxRSS)/float64(base.maxRSS))
+		fmt.Fprintf(w, "%s\t%.2fs\t%.1f\t%.0f MiB\t%.2fx\t%.2fx\t%.2fx\t\n", r.name, r.wall.Seconds(), mb/r.wall.Seconds(),
+			float64(r.maxRSS)/1024, base.wall.Seconds()/r.wall.Seconds(), basePGO.wall.Seconds()/r.wall.Seconds(),
+			float64(r.maxRSS)/float64(base.maxRSS))
 	}
 	fmt.Printf("%s: %.1f MB, median of %d runs\n", file, mb, *runs)
 	return errors.Join(w.Flush())
