@@ -517,6 +517,10 @@ func (p *partial) add(id trace.GoID) *gLocal {
 // group and frees its record: nothing later in the trace can refer to it, so
 // the records held stay about as many as the goroutines alive at once.
 func (p *partial) retire(g *gLocal) {
+	i, ok := p.gidx[g.id]
+	if !ok {
+		return // not a record of the table: the merge folds it instead
+	}
 	if int(g.name) >= len(p.groups) {
 		p.groups = append(p.groups, make([]groupAcc, int(g.name)+1-len(p.groups))...)
 	}
@@ -525,10 +529,6 @@ func (p *partial) retire(g *gLocal) {
 	gr.created++
 	gr.ended++
 	gr.acc.merge(&g.acc)
-	i, ok := p.gidx[g.id]
-	if !ok {
-		return
-	}
 	delete(p.gidx, g.id)
 	if c := &p.gcache[uint64(g.id)&(gCacheSize-1)]; c.id == g.id {
 		*c = gCacheEntry{}
