@@ -67,6 +67,21 @@ type groupAcc struct {
 	acc                          gAcc
 }
 
+// add counts one goroutine of the group: created in the trace or not, alive
+// at the end or ended, with its time by category.
+func (a *groupAcc) add(created, alive bool, acc *gAcc) {
+	a.count++
+	if created {
+		a.created++
+	}
+	if alive {
+		a.alive++
+	} else {
+		a.ended++
+	}
+	a.acc.merge(acc)
+}
+
 func (a *groupAcc) merge(o *groupAcc) {
 	a.count += o.count
 	a.created += o.created

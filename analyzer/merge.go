@@ -248,17 +248,7 @@ func (g *global) endAnnounced(r *gRec, l *gLocal) {
 
 // fold adds a goroutine to its group. alive says it was alive at the end.
 func (g *global) fold(r *gRec, alive bool) {
-	gr := g.group(r.name)
-	gr.count++
-	if r.created {
-		gr.created++
-	}
-	if alive {
-		gr.alive++
-	} else {
-		gr.ended++
-	}
-	gr.acc.merge(&r.acc)
+	g.group(r.name).add(r.created, alive, &r.acc)
 }
 
 // group returns the accumulator of the goroutines named name.

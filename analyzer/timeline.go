@@ -41,7 +41,7 @@ func (s *series) reset() {
 // cover makes sure absolute times t0 <= t1 fall inside the bins.
 func (s *series) cover(t0, t1 int64) {
 	if s.started && 0 <= t0 && t0 <= t1 && t0>>s.shift >= s.base && t1>>s.shift < s.base+int64(s.n) {
-		return // the common case, kept small enough to inline
+		return // the common case, checked before any call
 	}
 	s.grow(t0, t1)
 }

@@ -339,12 +339,6 @@ func (p *partial) event(ev *trace.Event) error {
 	// before anything else; p.tr is fully written by the fast path.
 	fast := p.fastTransition(ev, &p.tr)
 	k := trace.EventStateTransition
-	if !fast {
-		k = ev.Kind()
-		if k == trace.EventSync {
-			return nil
-		}
-	}
 	var t int64
 	var th trace.ThreadID
 	if fast {
@@ -353,6 +347,10 @@ func (p *partial) event(ev *trace.Event) error {
 		raw := (*rawEvent)(unsafe.Pointer(ev))
 		t, th = raw.time, trace.ThreadID(raw.m)
 	} else {
+		k = ev.Kind()
+		if k == trace.EventSync {
+			return nil
+		}
 		t, th = int64(ev.Time()), ev.Thread()
 	}
 	if p.v1 {
@@ -524,11 +522,7 @@ func (p *partial) retire(g *gLocal) {
 	if int(g.name) >= len(p.groups) {
 		p.groups = append(p.groups, make([]groupAcc, int(g.name)+1-len(p.groups))...)
 	}
-	gr := &p.groups[g.name]
-	gr.count++
-	gr.created++
-	gr.ended++
-	gr.acc.merge(&g.acc)
+	p.groups[g.name].add(true, false, &g.acc)
 	delete(p.gidx, g.id)
 	if c := &p.gcache[uint64(g.id)&(gCacheSize-1)]; c.id == g.id {
 		*c = gCacheEntry{}
