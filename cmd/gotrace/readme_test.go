@@ -1,0 +1,143 @@
+package main
+
+import (
+	"io"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"unicode"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+)
+
+// readmeSections splits README.md into its "## " sections, keyed by heading.
+func readmeSections(t *testing.T) map[string]string {
+	t.Helper()
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sections := map[string]string{}
+	var head string
+	var body strings.Builder
+	flush := func() {
+		if head != "" {
+			sections[head] = body.String()
+		}
+		body.Reset()
+	}
+	for _, line := range strings.SplitAfter(string(b), "\n") {
+		if strings.HasPrefix(line, "## ") {
+			flush()
+			head = strings.TrimSpace(line[3:])
+		}
+		body.WriteString(line)
+	}
+	flush()
+	return sections
+}
+
+// TestReadmeDocumentsEveryFlag fails when a visible subcommand has no README
+// section headed "`gotrace NAME`", or when one of its visible flags is named
+// (as --name or its shorthand) neither in that section nor in a section it
+// links to, so the README cannot fall behind the CLI.
+func TestReadmeDocumentsEveryFlag(t *testing.T) {
+	sections := readmeSections(t)
+	root := newRoot(strings.NewReader(""), io.Discard, io.Discard)
+	for _, c := range root.Commands() {
+		if c.Hidden || c.Name() == "help" {
+			continue
+		}
+		t.Run(c.Name(), func(t *testing.T) {
+			section := sectionFor(sections, c)
+			if section == "" {
+				t.Fatalf("README.md has no section headed \"## `gotrace %s`\"", c.Name())
+			}
+			docs := section + linkedSections(sections, section)
+			c.NonInheritedFlags().VisitAll(func(f *pflag.Flag) {
+				if f.Hidden || f.Name == "help" {
+					return
+				}
+				name := `--` + regexp.QuoteMeta(f.Name)
+				if f.Shorthand != "" {
+					name = `(?:` + name + `|-` + regexp.QuoteMeta(f.Shorthand) + `)`
+				}
+				if !regexp.MustCompile("(?:^|[^\\w-])" + name + `\b`).MatchString(docs) {
+					t.Errorf("README.md's section on gotrace %s, and the sections it links to, do not mention --%s (%s)", c.Name(), f.Name, f.Usage)
+				}
+			})
+		})
+	}
+}
+
+// linkedSections returns the sections that text links to as "](#anchor)",
+// concatenated.
+func linkedSections(sections map[string]string, text string) string {
+	var out strings.Builder
+	for _, m := range regexp.MustCompile(`\]\(#([\w-]+)\)`).FindAllStringSubmatch(text, -1) {
+		for head, body := range sections {
+			if anchor(head) == m[1] {
+				out.WriteString(body)
+			}
+		}
+	}
+	return out.String()
+}
+
+// anchor is the fragment GitHub gives a heading: lower case, punctuation
+// other than hyphens dropped, spaces as hyphens.
+func anchor(heading string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(heading) {
+		switch {
+		case r == ' ':
+			b.WriteByte('-')
+		case r == '-' || r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r):
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// sectionFor returns the README section headed by "`gotrace NAME`".
+func sectionFor(sections map[string]string, c *cobra.Command) string {
+	want := "`gotrace " + c.Name() + "`"
+	for head, body := range sections {
+		if strings.HasPrefix(head, want) {
+			return body
+		}
+	}
+	return ""
+}
+
+// TestReadmeLinksResolve fails when README.md links to "#anchor" that no
+// heading has, or to a repository file that does not exist.
+func TestReadmeLinksResolve(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(b)
+	anchors := map[string]bool{}
+	for _, m := range regexp.MustCompile(`(?m)^#+ (.+)$`).FindAllStringSubmatch(text, -1) {
+		anchors[anchor(strings.TrimSpace(m[1]))] = true
+	}
+	for _, m := range regexp.MustCompile(`\]\(([^)\s]+)\)`).FindAllStringSubmatch(text, -1) {
+		target := m[1]
+		switch {
+		case strings.HasPrefix(target, "#"):
+			if !anchors[target[1:]] {
+				t.Errorf("README.md links to %s, which no heading has", target)
+			}
+		case strings.Contains(target, "://"):
+			// External; not checked offline.
+		default:
+			path, _, _ := strings.Cut(target, "#")
+			if _, err := os.Stat("../../" + path); err != nil {
+				t.Errorf("README.md links to %s: %v", target, err)
+			}
+		}
+	}
+}
