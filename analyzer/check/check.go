@@ -32,8 +32,13 @@ type Options struct {
 	Alpha float64
 	// Thresholds overrides metrics' thresholds, in percent of the baseline
 	// median. Naming a metric here also compares it when it is not in the
-	// compared list.
+	// compared list. A neutral metric (one without a direction in Specs,
+	// such as a workload's measure.*) named here needs a direction in
+	// Directions.
 	Thresholds map[string]float64
+	// Directions overrides metrics' directions: which way of change is a
+	// regression. It is how a neutral metric gets gated.
+	Directions map[string]Direction
 	// Max and Min are absolute budgets: every current sample must have the
 	// metric <= Max (>= Min). They need no baseline.
 	Max, Min map[string]float64
@@ -179,30 +184,9 @@ func Compare(base, cur *Samples, opts Options) (*Result, error) {
 	if cur.Len() == 0 {
 		return nil, errors.New("no current samples to check")
 	}
-	alpha := opts.Alpha
-	if alpha == 0 {
-		alpha = DefaultAlpha
-	}
-	if !(alpha > 0 && alpha < 1) {
-		return nil, fmt.Errorf("alpha %v out of range; want 0 < alpha < 1 (usually 0.05)", opts.Alpha)
-	}
-	minN := opts.MinSamples
-	if minN == 0 {
-		minN = DefaultMinSamples
-		if opts.Exact {
-			minN = 1
-		}
-	}
-	if minN < 1 {
-		return nil, fmt.Errorf("minimum samples %d: want at least 1", minN)
-	}
-	if base == nil {
-		if len(opts.Metrics) > 0 || len(opts.Thresholds) > 0 {
-			return nil, errors.New("thresholds and compared metrics need a baseline to compare against; give one, or use budgets (--max/--min)")
-		}
-		if len(opts.Max) == 0 && len(opts.Min) == 0 {
-			return nil, errors.New("nothing to check: give a baseline, or budgets (--max/--min)")
-		}
+	alpha, minN, err := opts.settings(base != nil)
+	if err != nil {
+		return nil, err
 	}
 
 	known := knownNames(base, cur)
@@ -227,16 +211,12 @@ func Compare(base, cur *Samples, opts Options) (*Result, error) {
 			return nil, err
 		}
 	}
-	for name, t := range opts.Thresholds {
-		if !(t >= 0) || math.IsInf(t, 0) {
-			return nil, fmt.Errorf("threshold %s=%v: want a percentage >= 0", name, t)
-		}
+	if err := check("direction", sortedKeys(opts.Directions)); err != nil {
+		return nil, err
 	}
-	for _, b := range []map[string]float64{opts.Max, opts.Min} {
-		for name, v := range b {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return nil, fmt.Errorf("budget %s=%v is not a finite number", name, v)
-			}
+	for _, name := range sortedKeys(opts.Thresholds) {
+		if err := opts.directed(name); err != nil {
+			return nil, err
 		}
 	}
 
@@ -260,16 +240,23 @@ func Compare(base, cur *Samples, opts Options) (*Result, error) {
 	res.Warnings = dedupe(res.Warnings)
 
 	if base != nil {
-		var notes []string
+		var notes, undirected []string
 		for _, name := range comparedMetrics(opts) {
 			spec, _ := SpecOf(name)
 			if t, ok := opts.Thresholds[name]; ok {
 				spec.ThresholdPct = t
 			}
+			spec.Direction = directionOf(name, opts)
+			if spec.Direction == Neutral {
+				undirected = append(undirected, name)
+			}
 			bv, bnote := values(base, name)
 			cv, cnote := values(cur, name)
 			res.Rows = append(res.Rows, measure(spec, bv, cv, minN, opts.Exact))
 			notes = append(notes, joinNotes(prefixNote("baseline", bnote), prefixNote("current", cnote)))
+		}
+		if len(undirected) > 0 {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("%s: no direction, so a change is reported but never fails the check; give a threshold with a sign (--threshold %s=+10 if an increase is bad, -10 if a decrease is) to gate it", strings.Join(undirected, ", "), undirected[0]))
 		}
 		var levels map[int]float64
 		if opts.FamilyWise && !opts.Exact {
@@ -326,6 +313,85 @@ func Compare(base, cur *Samples, opts Options) (*Result, error) {
 	return res, nil
 }
 
+// Validate checks the options that do not depend on the samples, so a
+// caller can refuse bad options before it spends time producing samples;
+// Compare checks them again, and the metric names against the samples.
+// withBaseline says whether a baseline will be given.
+func (opts Options) Validate(withBaseline bool) error {
+	_, _, err := opts.settings(withBaseline)
+	return err
+}
+
+// settings validates the options and returns the alpha and minimum samples
+// to use.
+func (opts Options) settings(withBaseline bool) (alpha float64, minN int, err error) {
+	alpha = opts.Alpha
+	if alpha == 0 {
+		alpha = DefaultAlpha
+	}
+	if !(alpha > 0 && alpha < 1) {
+		return 0, 0, fmt.Errorf("alpha %v out of range; want 0 < alpha < 1 (usually 0.05)", opts.Alpha)
+	}
+	minN = opts.MinSamples
+	if minN == 0 {
+		minN = DefaultMinSamples
+		if opts.Exact {
+			minN = 1
+		}
+	}
+	if minN < 1 {
+		return 0, 0, fmt.Errorf("minimum samples %d: want at least 1", minN)
+	}
+	if !withBaseline {
+		if len(opts.Metrics) > 0 || len(opts.Thresholds) > 0 || len(opts.Directions) > 0 {
+			return 0, 0, errors.New("thresholds and compared metrics need a baseline to compare against; give one, or use budgets (--max/--min)")
+		}
+		if len(opts.Max) == 0 && len(opts.Min) == 0 {
+			return 0, 0, errors.New("nothing to check: give a baseline, or budgets (--max/--min)")
+		}
+	}
+	for _, name := range sortedKeys(opts.Thresholds) {
+		t := opts.Thresholds[name]
+		if !(t >= 0) || math.IsInf(t, 0) {
+			return 0, 0, fmt.Errorf("threshold %s=%v: want a percentage >= 0", name, t)
+		}
+		// Names the table does not know are checked against the samples
+		// first (Compare), so a typo is reported as one.
+		if _, ok := SpecOf(name); ok || strings.HasPrefix(name, "measure.") {
+			if err := opts.directed(name); err != nil {
+				return 0, 0, err
+			}
+		}
+	}
+	for _, b := range []map[string]float64{opts.Max, opts.Min} {
+		for _, name := range sortedKeys(b) {
+			if v := b[name]; math.IsNaN(v) || math.IsInf(v, 0) {
+				return 0, 0, fmt.Errorf("budget %s=%v is not a finite number", name, v)
+			}
+		}
+	}
+	return alpha, minN, nil
+}
+
+// directed fails when a threshold names a metric that has no direction, so
+// it could never regress.
+func (opts Options) directed(name string) error {
+	if directionOf(name, opts) != Neutral {
+		return nil
+	}
+	t := opts.Thresholds[name]
+	return fmt.Errorf("threshold %s=%v: %s has no direction of its own, so it would never regress; write %s=+%v if an increase is a regression, %s=-%v if a decrease is", name, t, name, name, t, name, t)
+}
+
+// directionOf is the metric's direction: the override, else its spec's.
+func directionOf(name string, opts Options) Direction {
+	if d, ok := opts.Directions[name]; ok {
+		return d
+	}
+	s, _ := SpecOf(name)
+	return s.Direction
+}
+
 // comparedMetrics is the list of metrics to compare, in report order.
 func comparedMetrics(opts Options) []string {
 	names := opts.Metrics
@@ -333,6 +399,7 @@ func comparedMetrics(opts Options) []string {
 		names = Gated()
 	}
 	names = append(append([]string(nil), names...), sortedKeys(opts.Thresholds)...)
+	names = append(names, sortedKeys(opts.Directions)...)
 	return orderMetrics(names)
 }
 

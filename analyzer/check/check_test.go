@@ -411,6 +411,12 @@ func TestCompareErrors(t *testing.T) {
 		{name: "bad alpha", base: base, opts: Options{Alpha: 1.5}, want: "alpha 1.5 out of range"},
 		{name: "negative threshold", base: base, opts: Options{Thresholds: map[string]float64{"procs.utilization": -5}}, want: "want a percentage >= 0"},
 		{name: "NaN budget", opts: Options{Max: map[string]float64{"goroutines.leaked": math.NaN()}}, want: "not a finite number"},
+		{name: "neutral threshold without sign", base: base, opts: Options{Thresholds: map[string]float64{"goroutines.created": 10}}, want: "goroutines.created has no direction of its own, so it would never regress; write goroutines.created=+10 if an increase is a regression"},
+		{name: "sample-only threshold without sign", base: base, opts: Options{Thresholds: map[string]float64{"workload.custom_ns": 10}}, want: "workload.custom_ns has no direction"},
+		{name: "typo with unsigned threshold is a typo", base: base, opts: Options{Thresholds: map[string]float64{"goroutines.creatd": 10}}, want: `unknown metric "goroutines.creatd"`},
+		{name: "neutral threshold with direction", base: base, opts: Options{Thresholds: map[string]float64{"goroutines.created": 10}, Directions: map[string]Direction{"goroutines.created": LowerIsBetter}}},
+		{name: "direction typo", base: base, opts: Options{Directions: map[string]Direction{"goroutines.creatd": LowerIsBetter}}, want: `direction: unknown metric "goroutines.creatd"`},
+		{name: "min samples negative", base: base, opts: Options{MinSamples: -1}, want: "minimum samples -1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -425,6 +431,76 @@ func TestCompareErrors(t *testing.T) {
 	}
 	if _, err := Compare(base, &Samples{}, Options{}); err == nil {
 		t.Error("no current samples: want an error")
+	}
+}
+
+// TestValidateBeforeSamples: the options Compare would refuse whatever the
+// samples are refused before any sample exists (check --run validates
+// them before it runs a workload).
+func TestValidateBeforeSamples(t *testing.T) {
+	for _, tt := range []struct {
+		opts         Options
+		withBaseline bool
+		want         string
+	}{
+		{Options{}, false, "nothing to check"},
+		{Options{Alpha: 2}, true, "alpha 2 out of range"},
+		{Options{Thresholds: map[string]float64{"goroutines.created": 5}}, true, "has no direction"},
+		{Options{Thresholds: map[string]float64{"measure.jobs_per_sec": 5}}, true, "has no direction"},
+		{Options{Metrics: []string{"procs.utilization"}}, false, "need a baseline"},
+		{Options{Max: map[string]float64{"goroutines.leaked": 0}}, false, ""},
+		{Options{Thresholds: map[string]float64{"measure.jobs_per_sec": 5}, Directions: map[string]Direction{"measure.jobs_per_sec": HigherIsBetter}}, true, ""},
+	} {
+		err := tt.opts.Validate(tt.withBaseline)
+		if tt.want == "" && err != nil || tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
+			t.Errorf("Validate(%+v, %v) = %v, want %q", tt.opts, tt.withBaseline, err, tt.want)
+		}
+	}
+}
+
+// TestDirectionGatesNeutralMetric: a workload measurement has no direction
+// of its own; a signed threshold gives it one and a move the bad way past
+// the threshold then regresses, the good way improves.
+func TestDirectionGatesNeutralMetric(t *testing.T) {
+	base := constSamples("measure.lock_wait_ns", 100, 101, 99, 100, 102, 98)
+	up := constSamples("measure.lock_wait_ns", 1000, 1010, 990, 1000, 1020, 980)
+	down := constSamples("measure.lock_wait_ns", 10, 11, 9, 10, 12, 8)
+	for _, tt := range []struct {
+		cur  *Samples
+		dir  Direction
+		want Verdict
+	}{
+		{up, LowerIsBetter, Regressed},
+		{down, LowerIsBetter, Improved},
+		{up, HigherIsBetter, Improved},
+		{down, HigherIsBetter, Regressed},
+	} {
+		res, err := Compare(base, tt.cur, Options{
+			Metrics:    []string{"measure.lock_wait_ns"},
+			Thresholds: map[string]float64{"measure.lock_wait_ns": 10},
+			Directions: map[string]Direction{"measure.lock_wait_ns": tt.dir},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		row := rowOf(t, res, "measure.lock_wait_ns")
+		if row.Verdict != tt.want || row.Direction != tt.dir {
+			t.Errorf("direction %v, median %v -> %v: verdict %s (direction %v), want %s", tt.dir, row.BaseMedian, row.CurMedian, row.Verdict, row.Direction, tt.want)
+		}
+		if wantExit := map[Verdict]int{Regressed: ExitFail, Improved: ExitPass}[tt.want]; res.ExitCode() != wantExit {
+			t.Errorf("exit %d, want %d", res.ExitCode(), wantExit)
+		}
+	}
+	// Without a direction the same move is only "changed".
+	res, err := Compare(base, up, Options{Metrics: []string{"measure.lock_wait_ns"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if row := rowOf(t, res, "measure.lock_wait_ns"); row.Verdict != Changed || res.ExitCode() != ExitPass {
+		t.Errorf("neutral: verdict %s exit %d, want changed, 0", row.Verdict, res.ExitCode())
+	}
+	if len(res.Warnings) != 1 || !strings.HasPrefix(res.Warnings[0], "measure.lock_wait_ns: no direction, so a change is reported but never fails") {
+		t.Errorf("warnings %q, want one saying measure.lock_wait_ns has no direction", res.Warnings)
 	}
 }
 

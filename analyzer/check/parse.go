@@ -9,18 +9,31 @@ import (
 )
 
 // ParseThresholds parses --threshold flag values "METRIC=PCT": PCT is a
-// percentage of the baseline median, written "10" or "10%", >= 0.
-func ParseThresholds(list []string) (map[string]float64, error) {
-	return parseKV("--threshold", list, func(metric, v string) (float64, error) {
-		x, err := parseNumber(strings.TrimSuffix(v, "%"))
+// percentage of the baseline median, written "10" or "10%". A sign sets the
+// bad direction, as reports print it: "+10" makes an increase past 10% a
+// regression (lower is better), "-10" a decrease (higher is better);
+// without a sign the metric keeps its own direction. dirs holds the signed
+// ones.
+func ParseThresholds(list []string) (pcts map[string]float64, dirs map[string]Direction, err error) {
+	dirs = map[string]Direction{}
+	pcts, err = parseKV("--threshold", list, func(metric, v string) (float64, error) {
+		num := strings.TrimSuffix(v, "%")
+		x, err := parseNumber(num)
 		if err != nil {
-			return 0, fmt.Errorf("%q is not a percentage (write 10 or 10%%)", v)
+			return 0, fmt.Errorf("%q is not a percentage (write 10, +10%% or -10%%)", v)
 		}
-		if x < 0 {
-			return 0, fmt.Errorf("threshold %s is negative; it is a size of change, the metric's direction says which way is bad", v)
+		switch num[0] {
+		case '+':
+			dirs[metric] = LowerIsBetter
+		case '-':
+			dirs[metric] = HigherIsBetter
 		}
-		return x, nil
+		return math.Abs(x), nil
 	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return pcts, dirs, nil
 }
 
 // ParseBudgets parses --max/--min flag values "METRIC=VALUE": VALUE is in

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime/trace"
@@ -236,12 +237,15 @@ func TestLoadErrors(t *testing.T) {
 }
 
 func TestParse(t *testing.T) {
-	th, err := ParseThresholds([]string{"sched.latency.p99_ns=10", "procs.utilization=7.5%", " gc.stw.max_ns = 0 "})
+	th, dirs, err := ParseThresholds([]string{"sched.latency.p99_ns=10", "procs.utilization=7.5%", " gc.stw.max_ns = 0 ", "measure.x=+20%", "measure.y=-3"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if th["sched.latency.p99_ns"] != 10 || th["procs.utilization"] != 7.5 || th["gc.stw.max_ns"] != 0 || len(th) != 3 {
+	if th["sched.latency.p99_ns"] != 10 || th["procs.utilization"] != 7.5 || th["gc.stw.max_ns"] != 0 || th["measure.x"] != 20 || th["measure.y"] != 3 || len(th) != 5 {
 		t.Errorf("thresholds %v", th)
+	}
+	if want := map[string]Direction{"measure.x": LowerIsBetter, "measure.y": HigherIsBetter}; !maps.Equal(dirs, want) {
+		t.Errorf("directions %v, want %v", dirs, want)
 	}
 	b, err := ParseBudgets("--max", []string{"goroutines.leaked=0", "sched.latency.p99_ns=1ms", "gc.stw.max_ns=250us", "procs.utilization=80%", "gc.heap.max_bytes=1e9"})
 	if err != nil {
@@ -257,12 +261,12 @@ func TestParse(t *testing.T) {
 		fn   func() error
 		want string
 	}{
-		{func() error { _, err := ParseThresholds([]string{"sched.latency.p99_ns"}); return err }, `--threshold "sched.latency.p99_ns": want METRIC=VALUE`},
-		{func() error { _, err := ParseThresholds([]string{"=5"}); return err }, "want METRIC=VALUE"},
-		{func() error { _, err := ParseThresholds([]string{"a=ten"}); return err }, `--threshold a: "ten" is not a percentage`},
-		{func() error { _, err := ParseThresholds([]string{"a=-1"}); return err }, "negative"},
-		{func() error { _, err := ParseThresholds([]string{"a=NaN"}); return err }, "not a percentage"},
-		{func() error { _, err := ParseThresholds([]string{"a=1", "a=2"}); return err }, "a given twice"},
+		{func() error { _, _, err := ParseThresholds([]string{"sched.latency.p99_ns"}); return err }, `--threshold "sched.latency.p99_ns": want METRIC=VALUE`},
+		{func() error { _, _, err := ParseThresholds([]string{"=5"}); return err }, "want METRIC=VALUE"},
+		{func() error { _, _, err := ParseThresholds([]string{"a=ten"}); return err }, `--threshold a: "ten" is not a percentage`},
+		{func() error { _, _, err := ParseThresholds([]string{"a=--1"}); return err }, "not a percentage"},
+		{func() error { _, _, err := ParseThresholds([]string{"a=NaN"}); return err }, "not a percentage"},
+		{func() error { _, _, err := ParseThresholds([]string{"a=1", "a=2"}); return err }, "a given twice"},
 		{func() error { _, err := ParseBudgets("--max", []string{"goroutines.leaked=1ms"}); return err }, "a duration only fits a *_ns metric"},
 		{func() error { _, err := ParseBudgets("--min", []string{"switches.per_sec=50%"}); return err }, "a percentage only fits a ratio metric"},
 		{func() error { _, err := ParseBudgets("--max", []string{"sched.latency.p99_ns=fast"}); return err }, "want a number of nanoseconds or a duration such as 1ms"},

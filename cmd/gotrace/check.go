@@ -48,10 +48,15 @@ Gated by default: sched.latency.p50_ns, sched.latency.p99_ns, procs.utilization,
 gc.stw.max_ns, gc.stw.total_ns, goroutines.leaked, switches.per_sec.
 
 Exit codes: 0 pass, 1 regression or broken budget, 2 usage or input error,
-3 not enough samples to decide (fewer than 4 a side).`,
+3 not enough samples to decide (fewer than 4 a side).
+
+A metric without a direction (counts, workload measurements measure.*) is only
+reported as changed; --threshold METRIC=+PCT (or -PCT) says which way is bad
+and gates it.`,
 		Example: `  gotrace run mutex --count 10 --format json -o base.json
   gotrace check --baseline base.json --run mutex --count 10
   gotrace check --baseline base.json --threshold sched.latency.p99_ns=25 new-*.trace
+  gotrace check --baseline base.json --threshold measure.jobs_per_sec=-10 --run fanout
   gotrace check --max goroutines.leaked=0 --max sched.latency.p99_ns=1ms trace.out
   gotrace check --baseline base.json --format markdown new.json >> "$GITHUB_STEP_SUMMARY"`,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -67,12 +72,25 @@ Exit codes: 0 pass, 1 regression or broken budget, 2 usage or input error,
 			if runName == "" && len(args) == 0 {
 				return usageErr("check needs current samples: trace or report files, or --run WORKLOAD")
 			}
-			if runName == "" && cmd.Flags().Changed("count") {
-				return usageErr("--count needs --run")
+			if runName == "" {
+				for _, f := range []string{"count", "set", "gomaxprocs", "timeout", "trace-out"} {
+					if cmd.Flags().Changed(f) {
+						return usageErr("--%s needs --run", f)
+					}
+				}
 			}
-			opts := check.Options{Alpha: alpha, Metrics: metrics, MinSamples: minSamples, Exact: exact, FamilyWise: familyWise}
+			if cmd.Flags().Changed("alpha") && !(alpha > 0 && alpha < 1) {
+				return usageErr("--alpha %v out of range; want 0 < alpha < 1 (usually 0.05)", alpha)
+			}
+			if cmd.Flags().Changed("min-samples") && minSamples < 1 {
+				return usageErr("--min-samples %d: want at least 1", minSamples)
+			}
+			opts := check.Options{Alpha: alpha, Metrics: metrics, Exact: exact, FamilyWise: familyWise}
+			if cmd.Flags().Changed("min-samples") {
+				opts.MinSamples = minSamples // else the library's default: 4, or 1 with --exact
+			}
 			var err error
-			if opts.Thresholds, err = check.ParseThresholds(thresholds); err != nil {
+			if opts.Thresholds, opts.Directions, err = check.ParseThresholds(thresholds); err != nil {
 				return usageErr("%v", err)
 			}
 			if opts.Max, err = check.ParseBudgets("--max", maxes); err != nil {
@@ -80,6 +98,15 @@ Exit codes: 0 pass, 1 regression or broken budget, 2 usage or input error,
 			}
 			if opts.Min, err = check.ParseBudgets("--min", mins); err != nil {
 				return usageErr("%v", err)
+			}
+			// Refuse bad options before spending minutes on workload runs.
+			if err := opts.Validate(len(baseline) > 0); err != nil {
+				return usageErr("%v", err)
+			}
+			if runName != "" {
+				if err := rf.validate(); err != nil {
+					return err
+				}
 			}
 			aopts, _ := af.options("", a.stderr)
 			aopts.Progress = nil
@@ -91,9 +118,6 @@ Exit codes: 0 pass, 1 regression or broken budget, 2 usage or input error,
 			}
 			var cur *check.Samples
 			if runName != "" {
-				if err := rf.validate(); err != nil {
-					return err
-				}
 				set, err := a.runWorkload(cmd.Context(), runName, &rf, &af)
 				if err != nil {
 					return err
@@ -132,12 +156,12 @@ Exit codes: 0 pass, 1 regression or broken budget, 2 usage or input error,
 	}
 	fl := c.Flags()
 	fl.StringArrayVar(&baseline, "baseline", nil, "baseline samples: a trace or report JSON `FILE` (repeatable)")
-	fl.StringArrayVar(&thresholds, "threshold", nil, "change that counts as a regression, `METRIC=PCT` (repeatable; gates the metric)")
+	fl.StringArrayVar(&thresholds, "threshold", nil, "gate METRIC: a change past PCT% of the baseline median regresses, `METRIC=PCT`; +PCT: increases are bad, -PCT: decreases (needed for metrics without a direction, such as measure.*) (repeatable)")
 	fl.StringArrayVar(&maxes, "max", nil, "budget: every current sample must have `METRIC=VALUE` or less (repeatable; 1ms, 80% accepted)")
 	fl.StringArrayVar(&mins, "min", nil, "budget: every current sample must have `METRIC=VALUE` or more (repeatable)")
 	fl.StringArrayVar(&metrics, "metric", nil, "gate this `METRIC` instead of the default list (repeatable)")
 	fl.Float64Var(&alpha, "alpha", check.DefaultAlpha, "significance level of the Mann-Whitney U test")
-	fl.IntVar(&minSamples, "min-samples", check.DefaultMinSamples, "samples needed on each side to decide")
+	fl.IntVar(&minSamples, "min-samples", check.DefaultMinSamples, "samples needed on each side to decide (1 with --exact unless given)")
 	fl.BoolVar(&exact, "exact", false, "compare single samples as exact values (no statistics; for deterministic metrics)")
 	fl.BoolVar(&familyWise, "family-wise", false, "control the false-positive rate over all gated metrics together (Holm), not per metric")
 	fl.StringVar(&runName, "run", "", "produce the current samples by running built-in `WORKLOAD` (with --count, --set, --gomaxprocs)")

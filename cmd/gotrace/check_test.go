@@ -19,6 +19,9 @@ func TestCheckBudgets(t *testing.T) {
 		{[]string{"check", "--max", "goroutines.leaked=5", small}, 0, "budget ok"},
 		{[]string{"check", "--min", "procs.gomaxprocs=4", small}, 1, "procs.gomaxprocs"},
 		{[]string{"check", "--max", "sched.latency.p99_ns=1s", "--max", "goroutines.peak=1000", small}, 0, "PASS"},
+		// --exact compares one sample a side without --min-samples.
+		{[]string{"check", "--exact", "--baseline", small, small}, 0, "PASS"},
+		{[]string{"check", "--exact", "--baseline", small, "--threshold", "goroutines.created=+0", repoFile("traces", "multigen.trace")}, 1, "goroutines.created"},
 	}
 	for _, c := range cases {
 		code, out, errOut := gotrace(t, nil, c.args...)
@@ -47,11 +50,21 @@ func TestCheckUsage(t *testing.T) {
 		{[]string{"check", "--format", "xml", small}, `unknown --format "xml" for check; use one of text, markdown, json, html`},
 		{[]string{"check", "--run", "mutex", small}, "either trace/report files or --run"},
 		{[]string{"check", "--count", "3", small}, "--count needs --run"},
+		{[]string{"check", "--set", "n=1", "--max", "goroutines.leaked=0", small}, "--set needs --run"},
+		{[]string{"check", "--gomaxprocs", "4", "--max", "goroutines.leaked=0", small}, "--gomaxprocs needs --run"},
+		{[]string{"check", "--timeout", "1s", "--max", "goroutines.leaked=0", small}, "--timeout needs --run"},
+		{[]string{"check", "--trace-out", "x.trace", "--max", "goroutines.leaked=0", small}, "--trace-out needs --run"},
+		{[]string{"check", "--alpha", "0", "--baseline", small, small}, "--alpha 0 out of range"},
+		{[]string{"check", "--min-samples", "0", "--baseline", small, small}, "--min-samples 0: want at least 1"},
+		{[]string{"check", "--baseline", small, "--threshold", "goroutines.created=10", small}, "goroutines.created has no direction of its own"},
+		// Bad options are refused before any workload runs (no progress line).
+		{[]string{"check", "--run", "fanout", "--set", "jobs=10"}, "nothing to check"},
+		{[]string{"check", "--run", "fanout", "--baseline", small, "--threshold", "measure.jobs_per_sec=5"}, "measure.jobs_per_sec has no direction"},
 		{[]string{"check", "--baseline", filepath.Join(t.TempDir(), "nope.json"), small}, "nope.json: cannot open"},
 	}
 	for _, c := range cases {
 		code, out, errOut := gotrace(t, nil, c.args...)
-		if code != 2 || out != "" || !strings.Contains(errOut, c.stderr) {
+		if code != 2 || out != "" || !strings.Contains(errOut, c.stderr) || strings.Contains(errOut, "run 1/") {
 			t.Errorf("%v: exit %d, stdout %.80q, stderr %q; want exit 2 and %q", c.args, code, out, errOut, c.stderr)
 		}
 	}
