@@ -1,6 +1,7 @@
 package analyzer
 
 import (
+	"math"
 	"strconv"
 	"strings"
 )
@@ -83,7 +84,8 @@ func slug(s string) string {
 }
 
 // ParseMeasurement parses the message of a MeasureCategory log event back
-// into a measurement (without Help). ok is false if msg is not one.
+// into a measurement (without Help). ok is false if msg is not one; a
+// value that is not a finite number (NaN, Inf) is not one.
 func ParseMeasurement(msg string) (m Measurement, ok bool) {
 	key, rest, found := strings.Cut(msg, "=")
 	if !found || key == "" {
@@ -99,7 +101,7 @@ func ParseMeasurement(msg string) (m Measurement, ok bool) {
 	}
 	num, unit, _ := strings.Cut(rest, " ")
 	v, err := strconv.ParseFloat(num, 64)
-	if err != nil || m.Name == "" {
+	if err != nil || m.Name == "" || math.IsNaN(v) || math.IsInf(v, 0) {
 		return Measurement{}, false
 	}
 	m.Value, m.Unit = v, unit

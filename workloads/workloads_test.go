@@ -163,7 +163,7 @@ func TestMeasurementLogRoundTrip(t *testing.T) {
 			t.Errorf("ParseMeasurement(%q) = %+v, %v; want %+v", msg, got, ok, m)
 		}
 	}
-	for _, bad := range []string{"", "noequals", "=1 ns", "x=abc ns", "x[v=1 ns"} {
+	for _, bad := range []string{"", "noequals", "=1 ns", "x=abc ns", "x[v=1 ns", "x=NaN ns", "x=+Inf ns", "x=-inf", "x=1e999 ns"} {
 		if m, ok := ParseMeasurement(bad); ok {
 			t.Errorf("ParseMeasurement(%q) = %+v, want not ok", bad, m)
 		}

@@ -1,7 +1,7 @@
 package main
 
 import (
-	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -35,31 +35,20 @@ func (o *outputFlags) validate() error {
 	return usageErr("unknown --format %q; use one of %s", o.format, strings.Join(reportFormats, ", "))
 }
 
-// write opens the destination, calls fn, and closes it, reporting errors
-// with the file name.
+// write renders with fn and writes the result to the destination. A file
+// is written only after rendering succeeded, so a failure leaves an
+// existing file as it was. Errors name the file.
 func (o *outputFlags) write(stdout io.Writer, fn func(w io.Writer) error) error {
+	var buf bytes.Buffer
+	if err := fn(&buf); err != nil {
+		return fmt.Errorf("rendering the %s output: %w", o.format, err)
+	}
 	if o.out == "" || o.out == "-" {
-		bw := bufio.NewWriter(stdout)
-		if err := fn(bw); err != nil {
-			return err
-		}
-		return bw.Flush()
-	}
-	f, err := os.Create(o.out)
-	if err != nil {
-		return usageErr("cannot write output: %v", err)
-	}
-	bw := bufio.NewWriter(f)
-	if err := fn(bw); err != nil {
-		f.Close()
+		_, err := stdout.Write(buf.Bytes())
 		return err
 	}
-	if err := bw.Flush(); err != nil {
-		f.Close()
-		return usageErr("%s: %v", o.out, err)
-	}
-	if err := f.Close(); err != nil {
-		return usageErr("%s: %v", o.out, err)
+	if err := os.WriteFile(o.out, buf.Bytes(), 0o666); err != nil {
+		return usageErr("cannot write output: %v", err)
 	}
 	return nil
 }
