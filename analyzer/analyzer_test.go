@@ -167,6 +167,11 @@ func TestUtilization(t *testing.T) {
 			if busy != r.Procs.BusyNS {
 				t.Errorf("per-P busy sums to %d, total says %d", busy, r.Procs.BusyNS)
 			}
+			// The metric is the exact ratio, not a rounded one: check gates
+			// on it with thresholds of a few percent.
+			if want := float64(r.Procs.BusyNS) / float64(r.Procs.ExistNS); u != want {
+				t.Errorf("procs.utilization = %v, busy/exist = %v", u, want)
+			}
 			// The timeline agrees with the total: its mean over buckets is
 			// close to the overall utilization.
 			var sum float64

@@ -90,8 +90,8 @@ func (g *global) procStats() ProcStats {
 	s.ExistNS = procsExist(g.procsSamples, g.start, g.end, -1)
 	s.IdleNS = max(s.ExistNS-s.BusyNS, 0)
 	if s.ExistNS > 0 {
-		s.Utilization = round4(clamp01(float64(s.BusyNS) / float64(s.ExistNS)))
-		s.GCUtilization = round4(clamp01(float64(s.GCNS) / float64(s.ExistNS)))
+		s.Utilization = clamp01(float64(s.BusyNS) / float64(s.ExistNS))
+		s.GCUtilization = clamp01(float64(s.GCNS) / float64(s.ExistNS))
 	}
 	maxP := 0
 	for _, ps := range g.procsSamples {
@@ -104,7 +104,7 @@ func (g *global) procStats() ProcStats {
 			u.BusyNS, u.GCNS, u.Switches, u.SyscallNS = a.busy[p], a.gc[p], a.sw[p], a.sys[p]
 		}
 		if u.ExistNS > 0 {
-			u.Utilization = round4(clamp01(float64(u.BusyNS) / float64(u.ExistNS)))
+			u.Utilization = clamp01(float64(u.BusyNS) / float64(u.ExistNS))
 		}
 		s.PerP = append(s.PerP, u)
 	}

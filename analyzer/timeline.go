@@ -413,7 +413,9 @@ func clamp01(v float64) float64 {
 	return v
 }
 
-// round4 rounds to 4 decimals so that reports stay short and stable.
+// round4 rounds a timeline ratio to 4 decimals, so that the series stay
+// short in JSON; summary ratios (ProcSummary) keep full precision, since
+// check gates on them.
 func round4(v float64) float64 {
 	return float64(int64(v*10000+0.5)) / 10000
 }
