@@ -149,7 +149,7 @@ func (b *docBuilder) summary() {
 	t := newDocTable([]string{"", "value", "detail"}, 2)
 	g := &r.Goroutines
 	t.row("goroutines created", Count(g.Created), fmt.Sprintf("peak %s alive, %s alive at end, %s ended", Count(g.Peak), Count(g.AliveAtEnd), Count(g.Ended)))
-	t.row("P utilization", Pct(r.Procs.Utilization), fmt.Sprintf("%s of it GC, GOMAXPROCS %d", Pct(r.Procs.GCUtilization), r.Procs.GOMAXPROCS))
+	t.row("P utilization", Pct(r.Procs.Utilization), fmt.Sprintf("incl. %s GC work, GOMAXPROCS %d", Pct(r.Procs.GCUtilization), r.Procs.GOMAXPROCS))
 	t.row("goroutine switches", Count(r.Switches.Total), fmt.Sprintf("%s, %s per P", Rate(r.Switches.PerSec), Rate(r.Switches.PerSecPerP)))
 	l := &r.Latency.Dist
 	t.row("scheduler latency p99", DurU(l.P99), fmt.Sprintf("p50 %s, max %s, over %s waits", DurU(l.P50), DurU(l.Max), Count(int64(l.Count))))
