@@ -195,7 +195,7 @@ type SwitchStats struct {
 // SwitchOuts counts why goroutines stopped running.
 type SwitchOuts struct {
 	Blocked   int64            `json:"blocked"`              // Running -> Waiting
-	Preempted int64            `json:"preempted"`            // Running -> Runnable, reason "preempted"
+	Preempted int64            `json:"preempted"`            // Running -> Runnable or Waiting, reason "preempted" (the latter: suspended for a GC stack scan)
 	Yielded   int64            `json:"yielded"`              // Running -> Runnable, runtime.Gosched and other reasons
 	Syscall   int64            `json:"syscall"`              // Running -> Syscall
 	Exited    int64            `json:"exited"`               // Running -> NotExist

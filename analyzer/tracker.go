@@ -645,8 +645,14 @@ func (p *partial) leave(g *gLocal, tr *transition, t int64) {
 		sw := &p.a.switches
 		switch to {
 		case goWaiting:
-			sw.blocked++
-			sw.addBlocked(tr.reason, 1)
+			// Parked "preempted": suspended for a GC stack scan, an
+			// involuntary switch like a preemption to the run queue.
+			if tr.reason != 0 && tr.reason == p.preempted {
+				sw.preempted++
+			} else {
+				sw.blocked++
+				sw.addBlocked(tr.reason, 1)
+			}
 		case goRunnable:
 			if tr.reason != 0 && tr.reason == p.preempted {
 				sw.preempted++
