@@ -203,8 +203,11 @@ func analyze(in *input, opts Options) (rep *Report, err error) {
 // firstPieceError explains why not even the first generation could be analyzed.
 func firstPieceError(in *input, f *failure) error {
 	msg := oneLine(f.err)
-	if errors.Is(f.err, ErrTooManyEvents) || errors.Is(f.err, gensplit.ErrPieceTooLarge) {
-		return inputErr(in.name, ErrLimit, f.err, "%s; raise the limit if the trace is genuine", msg)
+	if errors.Is(f.err, ErrTooManyEvents) {
+		return inputErr(in.name, ErrLimit, f.err, "%s; raise the limit (gotrace --max-events, Options.MaxEvents) if the trace is genuine", msg)
+	}
+	if errors.Is(f.err, gensplit.ErrPieceTooLarge) {
+		return inputErr(in.name, ErrLimit, f.err, "%s; raise the limit (gotrace --max-generation-bytes, Options.MaxGenerationBytes) if the trace is genuine", msg)
 	}
 	if f.last && looksTruncated(f) {
 		return inputErr(in.name, ErrIncomplete, f.err, "trace is truncated before its first generation is complete (%s); nothing to analyze", msg)

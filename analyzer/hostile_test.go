@@ -85,8 +85,8 @@ func TestLimits(t *testing.T) {
 		opts analyzer.Options
 		want string
 	}{
-		{"events", analyzer.Options{MaxEvents: 100}, "trace has more events than the limit"},
-		{"generation size", analyzer.Options{MaxGenerationBytes: 1000}, "generation exceeds the size limit (1000 bytes)"},
+		{"events", analyzer.Options{MaxEvents: 100}, "trace has more events than the limit (100 events in one generation); raise the limit (gotrace --max-events"},
+		{"generation size", analyzer.Options{MaxGenerationBytes: 1000}, "generation exceeds the size limit (1000 bytes); raise the limit (gotrace --max-generation-bytes"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -214,6 +214,9 @@ func parseHeader(name string, head []byte, all func() []byte) (gensplit.Header, 
 	}
 	var uv *gensplit.UnsupportedVersionError
 	if errors.As(err, &uv) {
+		if uv.Version < gensplit.MinVersion {
+			return hdr, inputErr(name, ErrNotTrace, err, "%v; traces older than go 1.%d are not readable by golang.org/x/exp/trace; go tool trace of that Go release reads them", err, gensplit.MinVersion)
+		}
 		return hdr, inputErr(name, ErrNotTrace, err, "%v; a newer gotrace (golang.org/x/exp/trace) may read it", err)
 	}
 	if bytes.HasPrefix(head, []byte("go 1.")) && len(head) < gensplit.HeaderSize {

@@ -2,6 +2,7 @@ package analyzer
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"unsafe"
@@ -283,6 +284,13 @@ func (p *partial) begin(index int, in *input, opts *Options) {
 // Options.MaxEvents allows.
 var ErrTooManyEvents = errors.New("trace has more events than the limit")
 
+// tooManyEvents is ErrTooManyEvents with the limit, kept out of the hot path.
+//
+//go:noinline
+func tooManyEvents(limit int64) error {
+	return fmt.Errorf("%w (%d events in one generation)", ErrTooManyEvents, limit)
+}
+
 // sCacheSize is the size of the direct-mapped string cache (a power of two).
 const sCacheSize = 64
 
@@ -366,7 +374,7 @@ func (p *partial) event(ev *trace.Event) error {
 	p.last = t
 	p.events++
 	if p.maxEvents > 0 && p.events > p.maxEvents {
-		return ErrTooManyEvents
+		return tooManyEvents(p.maxEvents)
 	}
 	if th != p.lastThread && th != trace.NoThread {
 		p.lastThread = th

@@ -142,6 +142,7 @@ func badInputs(t *testing.T) map[string][]byte {
 		"pprof":        prof.Bytes(),
 		"gzip":         gz.Bytes(),
 		"v27":          append([]byte("go 1.27 trace\x00\x00\x00"), small[16:]...),
+		"v10":          append([]byte("go 1.10 trace\x00\x00\x00"), small[16:]...),
 		"header-only":  small[:16],
 		"cut-header":   small[:10],
 		"truncated":    multi[:len(multi)*3/4],
@@ -164,7 +165,8 @@ func TestInputs(t *testing.T) {
 		{"random", 2, `random: not a Go execution trace \(bad header\)`, false},
 		{"pprof", 2, `pprof: this is a pprof profile, not an execution trace`, false},
 		{"gzip", 0, `^$`, true},
-		{"v27", 2, `v27: unsupported trace version go 1.27 \(this build reads go 1.11 through go 1.26\)`, false},
+		{"v27", 2, `v27: unsupported trace version go 1.27 \(this build reads go 1.11 through go 1.26\); a newer gotrace`, false},
+		{"v10", 2, `v10: unsupported trace version go 1.10 \(this build reads go 1.11 through go 1.26\); traces older than go 1.11 are not readable`, false},
 		{"header-only", 3, `header-only: trace holds no events; nothing to analyze`, false},
 		{"cut-header", 3, `cut-header: trace ends inside its 16-byte header`, false},
 		{"truncated", 0, `truncated: trace is truncated: generation \d+ is incomplete .*analyzed the \d+ complete generation\(s\) before it, \d+ bytes lost \(\d+\.\d% of \d+ bytes\)`, true},
@@ -249,6 +251,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"analyze", "--buckets", "0", small}, `--buckets must be between 1 and 10000`},
 		{[]string{"analyze", "--bogus", small}, `unknown flag: --bogus`},
 		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
+		{[]string{"workloads", "fanout", "extra"}, "gotrace: workloads: accepts at most 1 arg(s), received 2 (see gotrace workloads --help)\n"},
 	}
 	for _, c := range cases {
 		code, out, errOut := gotrace(t, nil, c.args...)

@@ -131,7 +131,29 @@ Exit codes: 0 ok, 1 check failed, 2 usage or input error, 3 not enough data.`,
 	for _, c := range extraCommands(a) {
 		root.AddCommand(c)
 	}
+	for _, c := range root.Commands() {
+		nameArgErrors(c)
+	}
 	return root
+}
+
+// nameArgErrors makes c's argument-count errors name the command, as flag
+// errors do: cobra's own say only "accepts at most 1 arg(s), received 2".
+func nameArgErrors(c *cobra.Command) {
+	check := c.Args
+	if check == nil {
+		return
+	}
+	c.Args = func(cmd *cobra.Command, args []string) error {
+		if err := check(cmd, args); err != nil {
+			var ee *exitError
+			if errors.As(err, &ee) {
+				return err // already ours
+			}
+			return usageErr("%s: %v (see gotrace %s --help)", cmd.Name(), err, cmd.Name())
+		}
+		return nil
+	}
 }
 
 // extraCommands lets other files register subcommands.
