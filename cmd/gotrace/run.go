@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -43,6 +44,21 @@ func (f *runFlags) validate() error {
 	}
 	if f.timeout <= 0 {
 		return usageErr("--timeout must be positive")
+	}
+	if f.traceOut != "" {
+		// The child writes the trace; check its directory here, so a typo
+		// is a usage error before any run, not a child failure after one.
+		dir := filepath.Dir(f.traceOut)
+		st, err := os.Stat(dir)
+		switch {
+		case err != nil:
+			return usageErr("--trace-out %s: directory %s: %v", f.traceOut, dir, errors.Unwrap(err))
+		case !st.IsDir():
+			return usageErr("--trace-out %s: %s is not a directory", f.traceOut, dir)
+		}
+		if st, err := os.Stat(f.traceOut); err == nil && st.IsDir() {
+			return usageErr("--trace-out %s is a directory; give a file name", f.traceOut)
+		}
 	}
 	return nil
 }

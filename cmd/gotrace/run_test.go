@@ -106,12 +106,14 @@ func TestRunErrors(t *testing.T) {
 		{[]string{"run", "fanout", "--set", "noequals"}, `noequals`},
 		{[]string{"run"}, `run needs one workload name`},
 		{[]string{"run", "fanout", "--count", "0"}, `--count must be between 1 and 10000`},
+		{[]string{"run", "fanout", "--trace-out", filepath.Join(t.TempDir(), "nodir", "x.trace")}, `nodir: no such file or directory`},
+		{[]string{"run", "fanout", "--trace-out", t.TempDir()}, `is a directory; give a file name`},
 		{[]string{"workloads", "nosuch"}, `unknown workload "nosuch"`},
 	}
 	for _, c := range cases {
 		code, out, errOut := gotrace(t, nil, c.args...)
-		if code != 2 || out != "" || !strings.Contains(errOut, c.stderr) {
-			t.Errorf("%v: exit %d, stdout %.80q, stderr %q; want exit 2 and %q", c.args, code, out, errOut, c.stderr)
+		if code != 2 || out != "" || !strings.Contains(errOut, c.stderr) || strings.Count(errOut, "\n") != 1 {
+			t.Errorf("%v: exit %d, stdout %.80q, stderr %q; want exit 2 and one line with %q", c.args, code, out, errOut, c.stderr)
 		}
 		checkNoStackTrace(t, errOut)
 	}
