@@ -3,6 +3,7 @@ package analyzer_test
 import (
 	"bytes"
 	"encoding/json"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -182,6 +183,74 @@ func TestUtilization(t *testing.T) {
 				t.Errorf("timeline mean utilization %.3f, overall %.3f", mean, u)
 			}
 		})
+	}
+}
+
+// TestIdleServerIsNotALeak: a listener's accept loop and an idle
+// connection wait on network I/O for the whole trace; they are listed as
+// blocked, not suspected, while a goroutine stuck on a channel is.
+func TestIdleServerIsNotALeak(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Skipf("no loopback network: %v", err)
+	}
+	defer ln.Close()
+	block := make(chan int)
+	defer close(block)
+	data := record(t, func() {
+		go func() { // the accept loop
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				go func() { // an idle connection's reader
+					defer c.Close()
+					buf := make([]byte, 512)
+					for {
+						if _, err := c.Read(buf); err != nil {
+							return
+						}
+					}
+				}()
+			}
+		}()
+		conn, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Errorf("dial: %v", err)
+			return
+		}
+		t.Cleanup(func() { conn.Close() }) // open, and idle, until the trace ends
+		go func() { <-block }()            // a real leak
+		time.Sleep(300 * time.Millisecond)
+	})
+	r := analyze(t, data, analyzer.Options{LeakThreshold: 200 * time.Millisecond})
+	var network, chans int64
+	for _, g := range r.Leaks.Groups {
+		if !strings.Contains(g.Start, "TestIdleServerIsNotALeak") {
+			continue
+		}
+		switch g.Reason {
+		case "network":
+			network += g.Count
+			if g.Suspected {
+				t.Errorf("network waiters suspected: %+v", g)
+			}
+			if !strings.Contains(g.Diagnosis, "not counted as a leak") {
+				t.Errorf("network diagnosis %q", g.Diagnosis)
+			}
+		case "chan receive":
+			chans += g.Count
+			if !g.Suspected {
+				t.Errorf("channel waiter not suspected: %+v", g)
+			}
+		}
+	}
+	if network != 2 || chans != 1 {
+		t.Errorf("blocked at end from the test: %d on network (want 2: accept loop, idle reader), %d on a channel (want 1); groups %+v", network, chans, r.Leaks.Groups)
+	}
+	if got := suspectedFrom(r, "TestIdleServerIsNotALeak"); got != 1 {
+		t.Errorf("suspected from the test = %d, want 1", got)
 	}
 }
 

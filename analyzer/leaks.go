@@ -53,10 +53,12 @@ func (g *global) leakStats(threshold int64) LeakStats {
 		a.count++
 		a.minB = min(a.minB, blocked)
 		a.maxB = max(a.maxB, blocked)
-		// A goroutine blocked since before the trace whose start function
-		// never showed (old trace formats record no stack for it) is most
-		// likely the runtime's; it is listed but not suspected.
-		if blocked >= threshold && r.name != 0 {
+		// Listed but not suspected: a goroutine blocked since before the
+		// trace whose start function never showed (old trace formats record
+		// no stack for it), most likely the runtime's; and one waiting on
+		// network I/O, which is how a server's accept loop and idle
+		// connections wait.
+		if blocked >= threshold && r.name != 0 && g.strs.str(r.reason) != "network" {
 			a.suspected++
 			s.Suspected++
 		}
@@ -135,7 +137,7 @@ func diagnose(reason, start string, frames []Frame) string {
 	case strings.HasPrefix(reason, "select"):
 		return who + " blocked in a select whose cases never become ready"
 	case reason == "network":
-		return who + " waiting on network I/O (an idle connection or listener)"
+		return who + " waiting on network I/O: an idle listener or connection, as servers wait, so not counted as a leak (a connection nobody closes looks the same)"
 	case reason == "sleep":
 		return who + " sleeping"
 	}

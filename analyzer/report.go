@@ -310,7 +310,9 @@ type LeakStats struct {
 	// ThresholdNS is how long a goroutine must have been blocked at the end to
 	// be a suspected leak.
 	ThresholdNS int64 `json:"threshold_ns"`
-	// Suspected counts goroutines blocked at least ThresholdNS.
+	// Suspected counts goroutines blocked at least ThresholdNS, except those
+	// waiting on network I/O (servers' listeners and idle connections) and
+	// those of unknown identity (blocked since before the trace, no stack).
 	Suspected int64 `json:"suspected"`
 	// Blocked counts all user goroutines blocked at the end.
 	Blocked int64 `json:"blocked"`
