@@ -19,24 +19,29 @@ type ReportSet struct {
 }
 
 // Env fingerprints the environment the samples came from; a check warns when
-// the baseline's and the current samples' differ.
+// the baseline's and the current samples' differ. Empty fields are unknown
+// and never differ.
 type Env struct {
 	GoVersion  string `json:"go_version"` // Go of the traced program (release or trace format range)
 	GOMAXPROCS int    `json:"gomaxprocs"` // from the trace
-	NumCPU     int    `json:"num_cpu"`    // CPUs of the machine that made the set
-	GOOS       string `json:"goos"`
-	GOARCH     string `json:"goarch"`
+	// NumCPU, GOOS and GOARCH describe the machine that recorded the
+	// traces. A trace does not record them, so they are known only for
+	// sets gotrace recorded itself (gotrace run).
+	NumCPU int    `json:"num_cpu,omitempty"`
+	GOOS   string `json:"goos,omitempty"`
+	GOARCH string `json:"goarch,omitempty"`
 	// Workload and Params name the built-in workload the traces came from,
 	// for sets made by `gotrace run`.
 	Workload string            `json:"workload,omitempty"`
 	Params   map[string]string `json:"params,omitempty"`
 }
 
-// NewReportSet wraps reports with the fingerprint of this machine. goVersion
-// names the Go release that produced the traces; empty means the trace
-// format's range of the first report.
+// NewReportSet wraps reports with what their traces say of the environment:
+// the Go release (goVersion; empty means the trace format's range of the
+// first report) and GOMAXPROCS. RecordedHere adds this machine's
+// description, for traces recorded on it.
 func NewReportSet(reports []*Report, goVersion string) *ReportSet {
-	env := Env{GoVersion: goVersion, NumCPU: runtime.NumCPU(), GOOS: runtime.GOOS, GOARCH: runtime.GOARCH}
+	env := Env{GoVersion: goVersion}
 	if len(reports) > 0 {
 		if env.GoVersion == "" {
 			env.GoVersion = "go" + reports[0].Source.GoVersion
@@ -44,4 +49,10 @@ func NewReportSet(reports []*Report, goVersion string) *ReportSet {
 		env.GOMAXPROCS = reports[0].Procs.GOMAXPROCS
 	}
 	return &ReportSet{Schema: SchemaVersion, Kind: ReportSetKind, Env: env, Reports: reports}
+}
+
+// RecordedHere records that the set's traces were recorded on this machine:
+// its CPU count, OS and architecture.
+func (s *ReportSet) RecordedHere() {
+	s.Env.NumCPU, s.Env.GOOS, s.Env.GOARCH = runtime.NumCPU(), runtime.GOOS, runtime.GOARCH
 }

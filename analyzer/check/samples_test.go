@@ -80,6 +80,10 @@ func TestLoad(t *testing.T) {
 	writeJSON(t, reportPath, rep)
 
 	set := analyzer.NewReportSet([]*analyzer.Report{rep, rep, rep}, "go1.26.8")
+	if set.Env.NumCPU != 0 || set.Env.GOOS != "" {
+		t.Errorf("a set of traces knows the machine that recorded them: %+v", set.Env)
+	}
+	set.RecordedHere() // as gotrace run does
 	set.Env.Workload = "fanout"
 	setPath := filepath.Join(dir, "set.json")
 	writeJSON(t, setPath, set)

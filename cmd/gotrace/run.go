@@ -127,6 +127,7 @@ func (a *app) runWorkload(ctx context.Context, name string, rf *runFlags, af *an
 		}
 	}
 	set := analyzer.NewReportSet(reports, runtime.Version())
+	set.RecordedHere()
 	set.Env.Workload = w.Name
 	set.Env.Params = params
 	return set, nil
