@@ -16,13 +16,16 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/trace"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/pprof/profile"
+	xtrace "golang.org/x/exp/trace"
 
 	"github.com/gotrace/gotrace/analyzer"
+	"github.com/gotrace/gotrace/analyzer/internal/gensplit"
 	"github.com/gotrace/gotrace/analyzer/render"
 )
 
@@ -34,7 +37,10 @@ import (
 //     first events of the new generation that carry a timestamp earlier than
 //     the previous generation's last event to just after it; gotrace reads
 //     each generation on its own and keeps their recorded timestamps
-//     (observed: tens of µs per boundary).
+//     (observed: tens of µs per boundary on a quiet machine; under load, an
+//     M descheduled while it still writes the old generation stretches this
+//     to milliseconds). oracleBoundaryMoves bounds the effect, and only the
+//     difference beyond it is held to the tolerance.
 //   - On old-format (Go < 1.22) traces gotrace takes steps of at most a few ns
 //     between consecutive events as ties, so the 1 ns the converter gives each
 //     non-blocking syscall counts as 0, and go tool trace itself varies by a
@@ -212,16 +218,22 @@ func oracleCheck(t *testing.T, path string) *analyzer.Report {
 		t.Fatalf("%s: report has no profiles", path)
 	}
 	name := filepath.Base(path)
+	t.Cleanup(func() { oracleKeep(t, path) })
 	refs := oracleGoToolTraceAll(t, gocmd, path)
+	moved := oracleBoundaryMoves(t, path)
 	for _, m := range oracleMetrics {
 		ref := refs[m.kind]
 		ours := oracleMetricNS(t, r, m.metric)
-		d := oracleRelDiff(ours, ref.ns)
-		t.Logf("oracle %s %-7s %-30s gotrace=%d go-tool-trace=%d (samples %d) diff=%+d (%.4f%%)",
-			name, m.kind, m.metric, ours, ref.ns, ref.count, ours-ref.ns, 100*d)
+		// What go tool trace's reader moved at generation boundaries can
+		// change its totals by up to moved; only the rest must agree.
+		diff := ours - ref.ns
+		unexplained := max(diff-moved, -diff-moved, 0)
+		d := oracleRelDiff(ref.ns+unexplained, ref.ns)
+		t.Logf("oracle %s %-7s %-30s gotrace=%d go-tool-trace=%d (samples %d) diff=%+d, %d beyond the %d ns moved at boundaries (%.4f%%)",
+			name, m.kind, m.metric, ours, ref.ns, ref.count, diff, unexplained, moved, 100*d)
 		if d > oracleTolerance {
-			t.Errorf("%s: %s = %d, go tool trace -pprof=%s sums %d: differ by %.3f%% (> %.0f%%)",
-				name, m.metric, ours, m.kind, ref.ns, 100*d, 100*oracleTolerance)
+			t.Errorf("%s: %s = %d, go tool trace -pprof=%s sums %d: differ by %d ns beyond the %d ns its reader moved events at generation boundaries, %.3f%% (> %.0f%%)",
+				name, m.metric, ours, m.kind, ref.ns, unexplained, moved, 100*d, 100*oracleTolerance)
 		}
 		if m.kind != "sched" {
 			// The time-by-stack lists the export writes hold the same total.
@@ -260,6 +272,79 @@ func oracleCheck(t *testing.T, path string) *analyzer.Report {
 	t.Logf("oracle %s sched export: sched.wait.completed_ns=%d (samples %d) vs after_first_run_ns=%d: wait before first run %d ns = %.1f%%",
 		name, completed, got.count, after, completed-after, 100*float64(completed-after)/float64(max(completed, 1)))
 	return r
+}
+
+// oracleBoundaryMoves bounds how much a whole-trace reader (go tool trace)
+// changes interval totals at generation boundaries. A generation's first
+// events can carry timestamps earlier than the previous generation's last
+// one (an M still writing the old generation); such a reader moves each to
+// just after that last event, and each move changes at most two intervals
+// (the one the event ends and the one it starts) by the distance moved.
+// gotrace reads each generation on its own and keeps the recorded times.
+func oracleBoundaryMoves(t *testing.T, path string) int64 {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := make([]byte, gensplit.HeaderSize)
+	if _, err := f.ReadAt(head, 0); err != nil {
+		t.Fatal(err)
+	}
+	hdr, err := gensplit.ParseHeader(head)
+	if err != nil || !hdr.Generational() {
+		return 0 // one piece: nothing is moved between generations
+	}
+	sp := gensplit.NewAt(f, st.Size(), hdr)
+	var moved int64
+	var prevLast xtrace.Time
+	for first := true; ; first = false {
+		p, err := sp.Next()
+		if err != nil {
+			break
+		}
+		r, err := xtrace.NewReader(sp.Reader(p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var last xtrace.Time
+		for {
+			ev, err := r.ReadEvent()
+			if err != nil {
+				break
+			}
+			if ev.Kind() == xtrace.EventSync {
+				continue
+			}
+			if ts := ev.Time(); !first && ts < prevLast {
+				moved += 2 * int64(prevLast-ts)
+			}
+			last = max(last, ev.Time())
+		}
+		prevLast = max(prevLast, last)
+	}
+	return moved
+}
+
+// oracleKeep copies the trace of a failed oracle check out of the test's
+// temporary directory, so the disagreement can be studied.
+func oracleKeep(t *testing.T, path string) {
+	if !t.Failed() || !strings.HasPrefix(path, os.TempDir()) {
+		return
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return
+	}
+	keep := filepath.Join(os.TempDir(), fmt.Sprintf("gotrace-oracle-failed-%d-%s", os.Getpid(), filepath.Base(path)))
+	if err := os.WriteFile(keep, data, 0o644); err == nil {
+		t.Logf("kept the trace as %s", keep)
+	}
 }
 
 // TestOracleSharedTraces holds gotrace to go tool trace on real traces recorded
