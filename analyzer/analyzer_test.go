@@ -254,6 +254,74 @@ func TestIdleServerIsNotALeak(t *testing.T) {
 	}
 }
 
+// TestBlockedBeforeTrace traces a program mid-run, as /debug/pprof/trace and
+// the flight recorder do: goroutines already blocked when the trace starts
+// get their reason from their stack, their time counts from the trace
+// start, and network waiters are not suspected.
+func TestBlockedBeforeTrace(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Skipf("no loopback network: %v", err)
+	}
+	defer ln.Close()
+	block := make(chan int)
+	defer close(block)
+	const leakers = 3
+	for range leakers {
+		go func() { <-block }()
+	}
+	go func() { // an idle accept loop
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	time.Sleep(50 * time.Millisecond) // all of them blocked before the trace
+	const traced = 300 * time.Millisecond
+	data := record(t, func() { time.Sleep(traced) })
+	r := analyze(t, data, analyzer.Options{LeakThreshold: 200 * time.Millisecond})
+	dur := r.Trace.EndNS - r.Trace.StartNS
+	var chans, network int64
+	for _, g := range r.Leaks.Groups {
+		if !strings.Contains(g.Start, "TestBlockedBeforeTrace") {
+			continue
+		}
+		if !g.BeforeTrace || g.MinBlockedNS != dur {
+			t.Errorf("%s: before trace %v, blocked %v; want true and the whole trace (%v)", g.Start, g.BeforeTrace, time.Duration(g.MinBlockedNS), time.Duration(dur))
+		}
+		switch g.Reason {
+		case "chan receive":
+			chans += g.Count
+			if !g.Suspected || !strings.Contains(g.Diagnosis, "channel") {
+				t.Errorf("channel waiters: suspected %v, diagnosis %q", g.Suspected, g.Diagnosis)
+			}
+		case "network":
+			network += g.Count
+			if g.Suspected {
+				t.Errorf("the accept loop is suspected: %+v", g)
+			}
+		default:
+			t.Errorf("reason %q for %s, want it read from the stack", g.Reason, g.Start)
+		}
+	}
+	if chans != leakers || network != 1 {
+		t.Errorf("blocked before the trace: %d on a channel (want %d), %d on the network (want 1)", chans, leakers, network)
+	}
+	// Their time counts from the trace start, in the open total and in
+	// their group.
+	if open := r.Blocking.OpenNS; open < (leakers+1)*dur {
+		t.Errorf("block.open_ns = %v, want at least %d goroutines x the trace (%v)", time.Duration(open), leakers+1, time.Duration(dur))
+	}
+	for _, gr := range r.Goroutines.Groups {
+		if strings.Contains(gr.Name, "TestBlockedBeforeTrace") && gr.Time.Blocked < gr.Count*dur {
+			t.Errorf("group %s: blocked %v for %d goroutines, want %d x the trace (%v)", gr.Name, time.Duration(gr.Time.Blocked), gr.Count, gr.Count, time.Duration(dur))
+		}
+	}
+}
+
 func TestLeaks(t *testing.T) {
 	const leaked = 7
 	block := make(chan int)

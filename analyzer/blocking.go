@@ -125,7 +125,7 @@ func (g *global) blockingStats(top int) BlockingStats {
 	})
 	for _, r := range g.gs {
 		if r.state == goWaiting {
-			s.OpenNS += max(g.end-r.since, 0)
+			s.OpenNS += max(g.end-g.openSince(r), 0)
 		}
 	}
 	return s

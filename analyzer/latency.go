@@ -50,7 +50,7 @@ func (g *global) latencyStats(top int) LatencyStats {
 	}
 	for _, r := range g.gs {
 		if r.state == goRunnable {
-			s.OpenNS += max(g.end-r.since, 0)
+			s.OpenNS += max(g.end-g.openSince(r), 0)
 		}
 	}
 	for name, gr := range g.groups {

@@ -16,6 +16,7 @@ type leakKey struct {
 	reason strID
 	stack  stackID
 	name   strID
+	before bool // blocked since before the trace
 }
 
 // leakStats lists user goroutines blocked at the end. threshold <= 0 means
@@ -38,13 +39,17 @@ func (g *global) leakStats(threshold int64) LeakStats {
 		if isSystemFunc(g.strs.str(r.name)) {
 			continue
 		}
-		since := r.since
-		if r.preTrace {
-			since = g.start // blocked since before the trace began
+		reason := r.reason
+		if r.preTrace && reason == 0 {
+			// The trace records no reason for a wait that began before
+			// it; the blocking stack usually tells.
+			if sr := stackReason(g.stacks.stacks[r.stack].frames); sr != "" {
+				reason = g.strs.intern(sr)
+			}
 		}
-		blocked := max(g.end-since, 0)
+		blocked := max(g.end-g.openSince(r), 0)
 		s.Blocked++
-		k := leakKey{reason: r.reason, stack: r.stack, name: r.name}
+		k := leakKey{reason: reason, stack: r.stack, name: r.name, before: r.preTrace}
 		a := groups[k]
 		if a == nil {
 			a = &acc{minB: blocked, maxB: blocked}
@@ -58,7 +63,7 @@ func (g *global) leakStats(threshold int64) LeakStats {
 		// no stack for it), most likely the runtime's; and one waiting on
 		// network I/O, which is how a server's accept loop and idle
 		// connections wait.
-		if blocked >= threshold && r.name != 0 && g.strs.str(r.reason) != "network" {
+		if blocked >= threshold && r.name != 0 && g.strs.str(reason) != "network" {
 			a.suspected++
 			s.Suspected++
 		}
@@ -75,7 +80,7 @@ func (g *global) leakStats(threshold int64) LeakStats {
 		frames := g.stacks.stacks[k.stack].frames
 		lg := LeakGroup{
 			Reason: reason, Start: start, Count: a.count, Suspected: a.suspected > 0,
-			MinBlockedNS: a.minB, MaxBlockedNS: a.maxB, Stack: frames,
+			MinBlockedNS: a.minB, MaxBlockedNS: a.maxB, BeforeTrace: k.before, Stack: frames,
 		}
 		lg.Diagnosis = diagnose(reason, start, frames)
 		if k.name == 0 {
@@ -105,6 +110,35 @@ func (g *global) leakStats(threshold int64) LeakStats {
 		return compareFrames(x.Stack, y.Stack)
 	})
 	return s
+}
+
+// stackReason names the wait reason a blocking stack shows, in the words
+// the trace uses for reasons, or "" when the stack does not tell. It serves
+// waits that began before the trace, whose reason the trace does not record.
+func stackReason(frames []Frame) string {
+	for _, f := range frames {
+		switch f.Func {
+		case "runtime.netpollblock", "internal/poll.runtime_pollWait":
+			return "network"
+		case "runtime.chanrecv", "runtime.chanrecv1", "runtime.chanrecv2":
+			return "chan receive"
+		case "runtime.chansend", "runtime.chansend1":
+			return "chan send"
+		case "runtime.selectgo":
+			return "select"
+		case "runtime.block":
+			return "select (no cases)"
+		case "time.Sleep":
+			return "sleep"
+		case "sync.(*Cond).Wait":
+			return "sync.(*Cond).Wait"
+		case "sync.(*Mutex).Lock", "sync.(*RWMutex).Lock", "sync.(*RWMutex).RLock", "sync.(*WaitGroup).Wait",
+			"sync.runtime_SemacquireMutex", "sync.runtime_Semacquire", "sync.runtime_SemacquireWaitGroup",
+			"sync.runtime_SemacquireRWMutex", "sync.runtime_SemacquireRWMutexR":
+			return "sync"
+		}
+	}
+	return ""
 }
 
 // diagnose names the pattern of a blocked goroutine group, from its wait

@@ -261,9 +261,34 @@ func (g *global) group(name strID) *groupAcc {
 	return gr
 }
 
-// foldLive adds every goroutine still alive at the end to its group.
+// openSince is when r's open state began, as far as the trace tells: the
+// trace start for a state held since before the trace.
+func (g *global) openSince(r *gRec) int64 {
+	if r.preTrace {
+		return g.start
+	}
+	return r.since
+}
+
+// foldLive adds every goroutine still alive at the end to its group, with
+// the state it is still in counted up to the end of the trace.
 func (g *global) foldLive() {
 	for _, r := range g.gs {
+		d := max(g.end-g.openSince(r), 0)
+		switch r.state {
+		case goRunning:
+			r.acc.t[catExec] += d
+		case goRunnable:
+			r.acc.t[catSched] += d
+		case goSyscall:
+			r.acc.t[catSyscall] += d
+		case goWaiting:
+			cat := r.cat
+			if r.preTrace && r.reason == 0 {
+				cat = reasonCat(stackReason(g.stacks.stacks[r.stack].frames))
+			}
+			r.acc.t[cat] += d
+		}
 		g.fold(r, true)
 	}
 }

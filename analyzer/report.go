@@ -332,6 +332,10 @@ type LeakGroup struct {
 	// from the trace start).
 	MinBlockedNS int64 `json:"min_blocked_ns"`
 	MaxBlockedNS int64 `json:"max_blocked_ns"`
+	// BeforeTrace: blocked since before the trace began. The trace records
+	// no reason for such a wait, so Reason is read from the blocking stack
+	// (or unknown), and the blocked times are lower bounds.
+	BeforeTrace bool `json:"before_trace,omitempty"`
 	// Diagnosis names a known pattern, e.g. a sync.WaitGroup deadlock.
 	Diagnosis string  `json:"diagnosis,omitempty"`
 	Stack     []Frame `json:"stack,omitempty"`

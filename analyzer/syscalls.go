@@ -72,7 +72,7 @@ func (g *global) syscallStats(top int) SyscallStats {
 	s.Top = topStacks(a.byStack, top, &g.stacks)
 	for _, r := range g.gs {
 		if r.state == goSyscall {
-			s.OpenNS += max(g.end-r.since, 0)
+			s.OpenNS += max(g.end-g.openSince(r), 0)
 		}
 	}
 	return s

@@ -372,6 +372,9 @@ func (b *docBuilder) leaks() {
 		if lo := Dur(g.MinBlockedNS); lo != dur {
 			dur = lo + "-" + dur
 		}
+		if g.BeforeTrace {
+			dur = "≥" + dur // since before the trace began
+		}
 		t.rowCells(docCell{text: Count(g.Count)}, docCell{text: sus}, docCell{text: g.Reason}, docCell{text: dur}, docCell{text: g.Start}, stackCell(g.Stack, 2))
 	}
 	b.table(t)
