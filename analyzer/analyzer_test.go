@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -318,6 +319,33 @@ func TestBlockedBeforeTrace(t *testing.T) {
 	for _, gr := range r.Goroutines.Groups {
 		if strings.Contains(gr.Name, "TestBlockedBeforeTrace") && gr.Time.Blocked < gr.Count*dur {
 			t.Errorf("group %s: blocked %v for %d goroutines, want %d x the trace (%v)", gr.Name, time.Duration(gr.Time.Blocked), gr.Count, gr.Count, time.Duration(dur))
+		}
+	}
+}
+
+// TestPreemptedStackDoesNotNameGoroutine: a goroutine spinning since before
+// the trace is seen only through stacks taken at asynchronous preemptions,
+// which end in runtime.asyncPreempt; that frame must not become its name
+// (which would also make it a runtime goroutine).
+func TestPreemptedStackDoesNotNameGoroutine(t *testing.T) {
+	withProcs(t, 2)
+	var stop atomic.Bool
+	defer stop.Store(true)
+	for range 3 { // more spinners than Ps: they get preempted
+		go func() {
+			for !stop.Load() {
+			}
+		}()
+	}
+	time.Sleep(20 * time.Millisecond)
+	data := record(t, func() { time.Sleep(200 * time.Millisecond) })
+	r := analyze(t, data, analyzer.Options{})
+	if r.Switches.Out.Preempted == 0 {
+		t.Skip("no preemption in the trace")
+	}
+	for _, gr := range r.Goroutines.Groups {
+		if strings.Contains(gr.Name, "asyncPreempt") {
+			t.Errorf("group named %s (system %v): a preemption frame named the goroutine", gr.Name, gr.System)
 		}
 	}
 }

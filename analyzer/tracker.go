@@ -545,8 +545,18 @@ func (p *partial) setName(g *gLocal, stk stackID) {
 		return
 	}
 	fn := p.stacks.stacks[stk].root()
+	if truncatedRoot(fn) {
+		return // wait for a stack that reaches the start function
+	}
 	g.name = p.str(fn)
 	g.system = isSystemFunc(fn)
+}
+
+// truncatedRoot reports whether a stack whose outermost frame is fn stops
+// short of the goroutine's start function: a stack taken at an asynchronous
+// preemption ends in the signal frame.
+func truncatedRoot(fn string) bool {
+	return fn == "runtime.asyncPreempt" || fn == "runtime.asyncPreempt2"
 }
 
 // transition is a goroutine state transition as the tracker needs it,
