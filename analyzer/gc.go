@@ -72,7 +72,7 @@ func classifyRange(r trace.Range) (rangeKey, string) {
 
 // gcAgg accumulates garbage collection activity.
 type gcAgg struct {
-	cycles      int64 // mark phases begun
+	cycles      int64 // mark phases begun, or under way when the trace began
 	markNS      int64
 	stw         sketch.Hist
 	stwByReason reasonAccs

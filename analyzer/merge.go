@@ -121,6 +121,8 @@ func (g *global) merge(p *partial) {
 			}
 			g.aggs.gc.complete(e.key.kind, reason, e.t-o.start)
 			delete(g.openRanges, e.key)
+		} else {
+			g.beforeTraceRange(e)
 		}
 	}
 	for _, o := range p.rangesOpen {
@@ -166,6 +168,21 @@ func (g *global) merge(p *partial) {
 			g.fold(r, false)
 			delete(g.gs, l.id)
 		}
+	}
+}
+
+// beforeTraceRange counts a range that ends in the trace but began before
+// it: a GC cycle already marking when the trace started is a cycle, and its
+// mark, assist and sweep time counts from the trace start (the part the
+// trace covers). A stop-the-world pause cut by the trace start stays out of
+// the pause distribution, whose durations would be wrong.
+func (g *global) beforeTraceRange(e rangeEnd) {
+	switch e.key.kind {
+	case rkMark:
+		g.aggs.gc.cycles++
+		fallthrough
+	case rkAssist, rkSweep:
+		g.aggs.gc.complete(e.key.kind, 0, e.t-g.start)
 	}
 }
 
