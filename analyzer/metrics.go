@@ -94,15 +94,19 @@ func Metrics(r *Report) map[string]float64 {
 	u("gc.heap_goal.max_bytes", gc.GoalMaxBytes)
 
 	a := &r.Annotations
-	var tasks, regions int64
+	var tasks, regions, openTasks, openRegions int64
 	for _, t := range a.Tasks {
 		tasks += t.Count
+		openTasks += t.Unfinished
 	}
 	for _, t := range a.Regions {
 		regions += t.Count
+		openRegions += t.Unfinished
 	}
 	i("annotations.tasks", tasks)
+	i("annotations.tasks_unfinished", openTasks)
 	i("annotations.regions", regions)
+	i("annotations.regions_unfinished", openRegions)
 	i("annotations.logs", a.LogCount)
 
 	for _, ms := range r.Measurements {

@@ -398,7 +398,7 @@ func (b *docBuilder) annotations() {
 	}
 	b.section("annotations", "Annotations", "User annotations")
 	if len(a.Tasks)+len(a.Regions) > 0 {
-		t := newDocTable([]string{"kind", "type", "count", "unfinished", "p50", "p99", "max"}, 1)
+		t := newDocTable([]string{"kind", "type", "completed", "unfinished", "p50", "p99", "max"}, 1)
 		for _, k := range a.Tasks {
 			t.row("task", k.Type, Count(k.Count), Count(k.Unfinished), DurU(k.Duration.P50), DurU(k.Duration.P99), DurU(k.Duration.Max))
 		}
