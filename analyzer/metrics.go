@@ -1,5 +1,7 @@
 package analyzer
 
+import "strings"
+
 // Metrics returns the flat map of headline numbers of a report, under the
 // stable dotted names CI checks refer to. Units are in the names: _ns
 // (nanoseconds), _bytes, _per_sec; ratios are 0..1; bare names are counts.
@@ -69,12 +71,21 @@ func Metrics(r *Report) map[string]float64 {
 	i("block.sync.completed_ns", b.SyncCompletedNS)
 	i("block.net.completed_ns", b.NetCompletedNS)
 	i("block.open_ns", b.OpenNS)
+	for _, br := range b.ByReason {
+		k := "block.reason." + metricWord(br.Reason)
+		m[k+".completed_ns"] += float64(br.TotalNS) // += : two reasons may share a word
+		m[k+".count"] += float64(br.Count)
+	}
 
 	sc := &r.Syscalls
 	i("syscalls.count", sc.Count)
 	i("syscalls.completed_ns", sc.CompletedNS)
 	i("syscalls.open_ns", sc.OpenNS)
+	set("syscalls.mean_ns", sc.Dist.Mean)
+	u("syscalls.p50_ns", sc.Dist.P50)
+	u("syscalls.p90_ns", sc.Dist.P90)
 	u("syscalls.p99_ns", sc.Dist.P99)
+	u("syscalls.p999_ns", sc.Dist.P999)
 	u("syscalls.max_ns", sc.Dist.Max)
 	i("syscalls.kept_p", sc.KeptP)
 	i("syscalls.lost_p", sc.LostP)
@@ -88,6 +99,9 @@ func Metrics(r *Report) map[string]float64 {
 	u("gc.stw.total_ns", gc.STW.Sum)
 	u("gc.stw.max_ns", gc.STW.Max)
 	u("gc.stw.p99_ns", gc.STW.P99)
+	u("gc.stw.p50_ns", gc.STW.P50)
+	set("gc.stw.mean_ns", gc.STW.Mean)
+	i("gc.sweep_ns", gc.SweepNS)
 	i("gc.assist.count", gc.AssistCount)
 	i("gc.assist_ns", gc.AssistNS)
 	u("gc.heap.max_bytes", gc.HeapMaxBytes)
@@ -113,4 +127,27 @@ func Metrics(r *Report) map[string]float64 {
 		m[ms.MetricName()] = ms.Value // the last of a name wins
 	}
 	return m
+}
+
+// metricWord turns a wait reason into a metric name component: lower case,
+// runs of other characters as one underscore ("chan receive" is
+// chan_receive, "sync.(*Cond).Wait" is sync_cond_wait).
+func metricWord(s string) string {
+	b := make([]byte, 0, len(s))
+	under := false
+	for _, c := range []byte(strings.ToLower(s)) {
+		if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' {
+			if under && len(b) > 0 {
+				b = append(b, '_')
+			}
+			under = false
+			b = append(b, c)
+			continue
+		}
+		under = true
+	}
+	if len(b) == 0 {
+		return "unknown"
+	}
+	return string(b)
 }

@@ -87,3 +87,18 @@ func churnWorker(wg *sync.WaitGroup) {
 	}
 	_ = x
 }
+
+func TestMetricWord(t *testing.T) {
+	for in, want := range map[string]string{
+		"chan receive":                 "chan_receive",
+		"sync.(*Cond).Wait":            "sync_cond_wait",
+		"(blocked before trace start)": "blocked_before_trace_start",
+		"GC background sweeper wait":   "gc_background_sweeper_wait",
+		"":                             "unknown",
+		"select (no cases)":            "select_no_cases",
+	} {
+		if got := metricWord(in); got != want {
+			t.Errorf("metricWord(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

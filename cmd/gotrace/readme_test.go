@@ -1,6 +1,10 @@
 package main
 
 import (
+	"maps"
+	"slices"
+
+	"github.com/gotrace/gotrace/analyzer"
 	"io"
 	"os"
 	"path/filepath"
@@ -265,4 +269,62 @@ func shownIn(shown, got string) bool {
 		got = got[i+len(p):]
 	}
 	return true
+}
+
+// TestReadmeDocumentsEveryMetric fails when a metric of the JSON "metrics"
+// map is missing from README's metric reference. The reference may write
+// names with alternatives (`gc.stw.{count,max_ns}`), continue the previous
+// name (`goroutines.user_created`, `.user_ended`) and use upper-case
+// placeholders (`block.reason.REASON.count`).
+func TestReadmeDocumentsEveryMetric(t *testing.T) {
+	sections := readmeSections(t)
+	ref := sections["Metric reference"]
+	if ref == "" {
+		t.Fatal(`README.md has no "## Metric reference" section`)
+	}
+	var patterns []*regexp.Regexp
+	prev := ""
+	for _, m := range regexp.MustCompile("`([^`]+)`").FindAllStringSubmatch(ref, -1) {
+		tok := m[1]
+		if strings.ContainsAny(tok, " =/") {
+			continue // not a metric name
+		}
+		if strings.HasPrefix(tok, ".") && prev != "" {
+			tok = prev[:strings.LastIndexByte(prev, '.')] + tok
+		}
+		if !strings.Contains(tok, ".") {
+			continue
+		}
+		prev = tok
+		for _, name := range expandBraces(tok) {
+			expr := regexp.QuoteMeta(name)
+			expr = regexp.MustCompile(`[A-Z]+`).ReplaceAllString(expr, `[a-z0-9_]+`)
+			expr = strings.ReplaceAll(expr, `\[\.[a-z0-9_]+\]`, `(\.[a-z0-9_]+)?`) // [.VARIANT]
+			patterns = append(patterns, regexp.MustCompile("^"+expr+"$"))
+		}
+	}
+	r, err := analyzer.AnalyzeFile(repoFile("traces", "small.trace"), analyzer.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := maps.Keys(r.Metrics)
+	for _, name := range slices.Sorted(names) {
+		if !slices.ContainsFunc(patterns, func(p *regexp.Regexp) bool { return p.MatchString(name) }) {
+			t.Errorf("metric %s is not in README's metric reference", name)
+		}
+	}
+}
+
+// expandBraces expands one level of {a,b,c} alternatives, repeatedly.
+func expandBraces(s string) []string {
+	i := strings.IndexByte(s, '{')
+	j := strings.IndexByte(s, '}')
+	if i < 0 || j < i {
+		return []string{s}
+	}
+	var out []string
+	for _, alt := range strings.Split(s[i+1:j], ",") {
+		out = append(out, expandBraces(s[:i]+alt+s[j+1:])...)
+	}
+	return out
 }
