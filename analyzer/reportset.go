@@ -34,6 +34,8 @@ type Env struct {
 	// for sets made by `gotrace run`.
 	Workload string            `json:"workload,omitempty"`
 	Params   map[string]string `json:"params,omitempty"`
+	// GODEBUG is the setting gotrace run gave the workload (--godebug).
+	GODEBUG string `json:"godebug,omitempty"`
 }
 
 // NewReportSet wraps reports with what their traces say of the environment:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"runtime/debug"
 	"runtime/trace"
@@ -170,7 +171,11 @@ func Trace(ctx context.Context, out io.Writer, w *Workload, params map[string]st
 	}
 	tctx, task := trace.NewTask(ctx, w.Name)
 	env := &Env{Values: vals, ctx: tctx, res: res, start: time.Now()}
-	trace.Log(tctx, WorkloadCategory, w.Name+" "+formatParams(w, res.Params))
+	desc := w.Name + " " + formatParams(w, res.Params)
+	if gd := os.Getenv("GODEBUG"); gd != "" && !strings.ContainsAny(gd, " \t") {
+		desc += " GODEBUG=" + gd // a run's setting travels with its trace
+	}
+	trace.Log(tctx, WorkloadCategory, desc)
 
 	// On cancellation, end the trace so that it is complete whatever the
 	// workload does next. (AfterFunc starts no goroutine before ctx is done,

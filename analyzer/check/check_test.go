@@ -72,7 +72,7 @@ func constSamples(metric string, vals ...float64) *Samples {
 	return s
 }
 
-var env1 = analyzer.Env{GoVersion: "go1.26.8", GOMAXPROCS: 2, NumCPU: 2, GOOS: "linux", GOARCH: "amd64"}
+var env1 = analyzer.Env{GoVersion: "go1.26.8", GOMAXPROCS: 2, NumCPU: 2, GOOS: "linux", GOARCH: "amd64", Workload: "fanout"}
 
 func rowOf(t *testing.T, r *Result, metric string) Row {
 	t.Helper()
@@ -351,6 +351,7 @@ func TestEnvWarning(t *testing.T) {
 		{"gomaxprocs", analyzer.Env{GoVersion: "go1.26.8", GOMAXPROCS: 4, NumCPU: 4, GOOS: "linux", GOARCH: "amd64"}, "environment differs from the baseline (baseline vs current): GOMAXPROCS 2 vs 4, CPU count 2 vs 4"},
 		{"go version", analyzer.Env{GoVersion: "go1.23-1.24"}, "Go version go1.26.8 vs go1.23-1.24"},
 		{"os/arch", analyzer.Env{GOOS: "darwin", GOARCH: "arm64"}, "OS/arch linux/amd64 vs darwin/arm64"},
+		{"godebug", analyzer.Env{Workload: "fanout", GODEBUG: "asyncpreemptoff=1"}, "GODEBUG (none) vs asyncpreemptoff=1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -135,6 +135,7 @@ func (s *Samples) mergeEnv(e analyzer.Env, src string) {
 	if s.Env.Workload == "" {
 		s.Env.Workload = e.Workload
 		s.Env.Params = e.Params
+		s.Env.GODEBUG = e.GODEBUG
 	}
 }
 
@@ -167,7 +168,18 @@ func envDiffs(a, b analyzer.Env) []envDiff {
 	if a.Workload != "" && b.Workload != "" && a.Workload != b.Workload {
 		out = append(out, envDiff{"workload", a.Workload, b.Workload})
 	}
+	if a.Workload != "" && b.Workload != "" && a.GODEBUG != b.GODEBUG {
+		out = append(out, envDiff{"GODEBUG", quoteEmpty(a.GODEBUG), quoteEmpty(b.GODEBUG)})
+	}
 	return out
+}
+
+// quoteEmpty shows an empty setting as "(none)".
+func quoteEmpty(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
 }
 
 // goVersionCompatible reports whether two Go version strings can name the

@@ -73,7 +73,7 @@ and gates it.`,
 				return usageErr("check needs current samples: trace or report files, or --run WORKLOAD")
 			}
 			if runName == "" {
-				for _, f := range []string{"count", "set", "gomaxprocs", "timeout", "trace-out"} {
+				for _, f := range []string{"count", "set", "gomaxprocs", "godebug", "timeout", "trace-out"} {
 					if cmd.Flags().Changed(f) {
 						return usageErr("--%s needs --run", f)
 					}

@@ -24,6 +24,7 @@ type runFlags struct {
 	count      int
 	traceOut   string
 	timeout    time.Duration
+	godebug    string
 }
 
 func (f *runFlags) register(c *cobra.Command, countDefault int) {
@@ -33,6 +34,7 @@ func (f *runFlags) register(c *cobra.Command, countDefault int) {
 	fl.IntVar(&f.count, "count", countDefault, "run the workload `N` times, one trace (one sample) each")
 	fl.StringVar(&f.traceOut, "trace-out", "", "keep the trace in `FILE` (with --count N: FILE-1, FILE-2, ... before the extension)")
 	fl.DurationVar(&f.timeout, "timeout", 2*time.Minute, "kill a workload run that takes longer")
+	fl.StringVar(&f.godebug, "godebug", "", "GODEBUG of the workload process, e.g. `asyncpreemptoff=1` (added to the inherited one)")
 }
 
 func (f *runFlags) validate() error {
@@ -61,6 +63,14 @@ func (f *runFlags) validate() error {
 		}
 	}
 	return nil
+}
+
+// joinGODEBUG adds settings to an inherited GODEBUG; later settings win.
+func joinGODEBUG(inherited, add string) string {
+	if inherited == "" {
+		return add
+	}
+	return inherited + "," + add
 }
 
 // traceFile names the trace file of run i (0-based) of n.
@@ -98,10 +108,14 @@ func (a *app) runWorkload(ctx context.Context, name string, rf *runFlags, af *an
 	var reports []*analyzer.Report
 	for i := range rf.count {
 		file := traceFile(rf.traceOut, dir, i, rf.count)
-		res, err := workloads.RunChild(ctx, workloads.ChildSpec{
+		spec := workloads.ChildSpec{
 			Exe: exe, Workload: w.Name, Params: params, GOMAXPROCS: rf.gomaxprocs,
 			TraceFile: file, Timeout: rf.timeout,
-		})
+		}
+		if rf.godebug != "" {
+			spec.Env = []string{"GODEBUG=" + joinGODEBUG(os.Getenv("GODEBUG"), rf.godebug)}
+		}
+		res, err := workloads.RunChild(ctx, spec)
 		if err != nil {
 			return nil, &exitError{code: exitUsage, err: fmt.Errorf("workload %s (run %d of %d): %w", w.Name, i+1, rf.count, err)}
 		}
@@ -130,6 +144,7 @@ func (a *app) runWorkload(ctx context.Context, name string, rf *runFlags, af *an
 	set.RecordedHere()
 	set.Env.Workload = w.Name
 	set.Env.Params = params
+	set.Env.GODEBUG = rf.godebug
 	return set, nil
 }
 

@@ -77,7 +77,7 @@ func TestRunThenAnalyze(t *testing.T) {
 func TestRunCount(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "t.trace")
-	code, stdout, errOut := gotrace(t, nil, "run", "fanout", "--count", "3", "--set", "jobs=100", "--trace-out", out, "--format", "json", "-q")
+	code, stdout, errOut := gotrace(t, nil, "run", "fanout", "--count", "3", "--set", "jobs=100", "--trace-out", out, "--godebug", "asyncpreemptoff=1", "--format", "json", "-q")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -85,8 +85,14 @@ func TestRunCount(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &set); err != nil {
 		t.Fatal(err)
 	}
-	if set.Kind != analyzer.ReportSetKind || len(set.Reports) != 3 || set.Env.Workload != "fanout" || set.Env.NumCPU < 1 {
+	if set.Kind != analyzer.ReportSetKind || len(set.Reports) != 3 || set.Env.Workload != "fanout" || set.Env.NumCPU < 1 || set.Env.GODEBUG != "asyncpreemptoff=1" {
 		t.Errorf("set: kind %q, %d reports, env %+v", set.Kind, len(set.Reports), set.Env)
+	}
+	// The child saw the setting: it logs it into its trace.
+	for _, r := range set.Reports {
+		if r.Run == nil || r.Run.Params["GODEBUG"] != "asyncpreemptoff=1" {
+			t.Errorf("%s: the workload did not see --godebug: %+v", r.Source.Name, r.Run)
+		}
 	}
 	for i := 1; i <= 3; i++ {
 		if _, err := os.Stat(filepath.Join(dir, "t-"+itoa(i)+".trace")); err != nil {
