@@ -159,7 +159,7 @@ func (b *docBuilder) summary() {
 	}
 	t.row("blocked", Dur(r.Blocking.CompletedNS), top)
 	t.row("syscalls", Count(r.Syscalls.Count), fmt.Sprintf("%s total, %s lost their P, %s threads", Dur(r.Syscalls.CompletedNS), Count(r.Syscalls.LostP), Count(r.Syscalls.Threads)))
-	t.row("GC cycles", Count(r.GC.Cycles), fmt.Sprintf("%s stop-the-world pauses, max %s", Count(int64(r.GC.STW.Count)), DurU(r.GC.STW.Max)))
+	t.row("GC cycles", Count(r.GC.Cycles), fmt.Sprintf("%s stop-the-world %s, max %s", Count(int64(r.GC.STW.Count)), plural(int64(r.GC.STW.Count), "pause", "pauses"), DurU(r.GC.STW.Max)))
 	t.row("suspected leaks", Count(r.Leaks.Suspected), fmt.Sprintf("%s user goroutines blocked at end", Count(r.Leaks.Blocked)))
 	b.table(t)
 }
@@ -461,4 +461,12 @@ func minOf(v []int64) int64 {
 		}
 	}
 	return m
+}
+
+// plural picks the word for n things.
+func plural(n int64, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
