@@ -211,6 +211,7 @@ func frameShort(f analyzer.Frame) string {
 // stackShort describes a stack by its first frames, innermost first, joined
 // with " < ".
 func stackShort(frames []analyzer.Frame, n int) string {
+	frames = skipRuntimeLead(frames)
 	var parts []string
 	for i, f := range frames {
 		if i == n {
@@ -227,6 +228,27 @@ func stackShort(frames []analyzer.Frame, n int) string {
 		return "(no stack)"
 	}
 	return strings.Join(parts, " < ")
+}
+
+// skipRuntimeLead drops the scheduler's frames at the top of a stack
+// (runtime.gopark, runtime.chanrecv, ... as a goroutine's status stack has
+// them), keeping the last runtime frame before the caller's code, so a short
+// stack reads "runtime.chanrecv1 < main.worker" as a blocking event's stack
+// does. A stack of runtime frames only is kept whole.
+func skipRuntimeLead(frames []analyzer.Frame) []analyzer.Frame {
+	i := 0
+	for i+1 < len(frames) && isRuntimeFrame(frames[i]) && isRuntimeFrame(frames[i+1]) {
+		i++
+	}
+	if i+1 == len(frames) {
+		return frames // nothing but runtime
+	}
+	return frames[i:]
+}
+
+// isRuntimeFrame reports whether f is a function of package runtime.
+func isRuntimeFrame(f analyzer.Frame) bool {
+	return strings.HasPrefix(f.Func, "runtime.")
 }
 
 // sparkline draws values in 0..1 as a row of block characters.

@@ -1,6 +1,10 @@
 package render
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/gotrace/gotrace/analyzer"
+)
 
 func TestFormatters(t *testing.T) {
 	durs := []struct {
@@ -39,5 +43,34 @@ func TestFormatters(t *testing.T) {
 	}
 	if got := MeasureValue(13240.4, "jobs/s"); got != "13,240 jobs/s" {
 		t.Errorf("MeasureValue = %q", got)
+	}
+}
+
+func TestStackShortSkipsSchedulerFrames(t *testing.T) {
+	fr := func(names ...string) []analyzer.Frame {
+		var out []analyzer.Frame
+		for _, n := range names {
+			out = append(out, analyzer.Frame{Func: n, File: "/x/f.go", Line: 1})
+		}
+		return out
+	}
+	tests := []struct {
+		frames []analyzer.Frame
+		want   string
+	}{
+		// A status stack of a goroutine blocked before the trace.
+		{fr("runtime.gopark", "runtime.chanrecv", "runtime.chanrecv1", "main.leaker"), "runtime.chanrecv1 (f.go:1) < main.leaker"},
+		// A blocking event's stack already starts there.
+		{fr("runtime.chanrecv1", "main.leaker"), "runtime.chanrecv1 (f.go:1) < main.leaker"},
+		{fr("time.Sleep", "main.sleeper"), "time.Sleep (f.go:1) < main.sleeper"},
+		// Only runtime frames: kept.
+		{fr("runtime.gopark", "runtime.forcegchelper"), "runtime.gopark (f.go:1) < runtime.forcegchelper"},
+		{fr("runtime.gopark", "runtime.semacquire1", "sync.runtime_SemacquireWaitGroup", "sync.(*WaitGroup).Wait", "main.main"), "runtime.semacquire1 (f.go:1) < sync.runtime_SemacquireWaitGroup < …"},
+		{nil, "(no stack)"},
+	}
+	for _, tt := range tests {
+		if got := stackShort(tt.frames, 2); got != tt.want {
+			t.Errorf("stackShort(%v) = %q, want %q", tt.frames, got, tt.want)
+		}
 	}
 }
