@@ -187,15 +187,23 @@ func TestUtilization(t *testing.T) {
 	}
 }
 
-// TestIdleServerIsNotALeak: a listener's accept loop and an idle
-// connection wait on network I/O for the whole trace; they are listed as
-// blocked, not suspected, while a goroutine stuck on a channel is.
-func TestIdleServerIsNotALeak(t *testing.T) {
+// loopback listens on a loopback TCP port until the test ends, or skips the
+// test where there is no network.
+func loopback(t *testing.T) net.Listener {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Skipf("no loopback network: %v", err)
 	}
-	defer ln.Close()
+	t.Cleanup(func() { ln.Close() })
+	return ln
+}
+
+// TestIdleServerIsNotALeak: a listener's accept loop and an idle
+// connection wait on network I/O for the whole trace; they are listed as
+// blocked, not suspected, while a goroutine stuck on a channel is.
+func TestIdleServerIsNotALeak(t *testing.T) {
+	ln := loopback(t)
 	block := make(chan int)
 	defer close(block)
 	data := record(t, func() {
@@ -260,11 +268,7 @@ func TestIdleServerIsNotALeak(t *testing.T) {
 // get their reason from their stack, their time counts from the trace
 // start, and network waiters are not suspected.
 func TestBlockedBeforeTrace(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Skipf("no loopback network: %v", err)
-	}
-	defer ln.Close()
+	ln := loopback(t)
 	block := make(chan int)
 	defer close(block)
 	const leakers = 3

@@ -39,14 +39,7 @@ func (g *global) leakStats(threshold int64) LeakStats {
 		if isSystemFunc(g.strs.str(r.name)) {
 			continue
 		}
-		reason := r.reason
-		if r.preTrace && reason == 0 {
-			// The trace records no reason for a wait that began before
-			// it; the blocking stack usually tells.
-			if sr := stackReason(g.stacks.stacks[r.stack].frames); sr != "" {
-				reason = g.strs.intern(sr)
-			}
-		}
+		reason := g.openReason(r)
 		blocked := max(g.end-g.openSince(r), 0)
 		s.Blocked++
 		k := leakKey{reason: reason, stack: r.stack, name: r.name, before: r.preTrace}

@@ -287,6 +287,20 @@ func (g *global) openSince(r *gRec) int64 {
 	return r.since
 }
 
+// openReason is the wait reason of r's open state. The trace records none
+// for a wait that began before it; the blocking stack usually tells
+// (stackReason), else it is 0. Only open states use this: completed totals
+// keep the trace's own (absent) reason, as go tool trace does.
+func (g *global) openReason(r *gRec) strID {
+	if !r.preTrace || r.reason != 0 {
+		return r.reason
+	}
+	if sr := stackReason(g.stacks.stacks[r.stack].frames); sr != "" {
+		return g.strs.intern(sr)
+	}
+	return 0
+}
+
 // foldLive adds every goroutine still alive at the end to its group, with
 // the state it is still in counted up to the end of the trace.
 func (g *global) foldLive() {
@@ -301,8 +315,8 @@ func (g *global) foldLive() {
 			r.acc.t[catSyscall] += d
 		case goWaiting:
 			cat := r.cat
-			if r.preTrace && r.reason == 0 {
-				cat = reasonCat(stackReason(g.stacks.stacks[r.stack].frames))
+			if r.preTrace {
+				cat = reasonCat(g.strs.str(g.openReason(r)))
 			}
 			r.acc.t[cat] += d
 		}

@@ -292,15 +292,10 @@ func oracleBoundaryMoves(t *testing.T, path string) int64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	head := make([]byte, gensplit.HeaderSize)
-	if _, err := f.ReadAt(head, 0); err != nil {
-		t.Fatal(err)
-	}
-	hdr, err := gensplit.ParseHeader(head)
+	sp, hdr, err := gensplit.OpenAt(f, st.Size())
 	if err != nil || !hdr.Generational() {
 		return 0 // one piece: nothing is moved between generations
 	}
-	sp := gensplit.NewAt(f, st.Size(), hdr)
 	var moved int64
 	var prevLast xtrace.Time
 	for first := true; ; first = false {

@@ -34,7 +34,8 @@ type Env struct {
 	// for sets made by `gotrace run`.
 	Workload string            `json:"workload,omitempty"`
 	Params   map[string]string `json:"params,omitempty"`
-	// GODEBUG is the setting gotrace run gave the workload (--godebug).
+	// GODEBUG is the workload processes' GODEBUG, for sets gotrace run
+	// recorded: the inherited one and --godebug.
 	GODEBUG string `json:"godebug,omitempty"`
 }
 

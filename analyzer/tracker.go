@@ -662,19 +662,16 @@ func (p *partial) leave(g *gLocal, tr *transition, t int64) {
 	if from == goRunning {
 		sw := &p.a.switches
 		switch to {
-		case goWaiting:
-			// Parked "preempted": suspended for a GC stack scan, an
-			// involuntary switch like a preemption to the run queue.
-			if tr.reason != 0 && tr.reason == p.preempted {
+		case goWaiting, goRunnable:
+			switch {
+			case tr.reason != 0 && tr.reason == p.preempted:
+				// To the run queue, or parked for a GC stack scan: either
+				// way an involuntary switch.
 				sw.preempted++
-			} else {
+			case to == goWaiting:
 				sw.blocked++
 				sw.addBlocked(tr.reason, 1)
-			}
-		case goRunnable:
-			if tr.reason != 0 && tr.reason == p.preempted {
-				sw.preempted++
-			} else {
+			default:
 				sw.yielded++
 			}
 		case goSyscall:

@@ -30,6 +30,8 @@ type ChildSpec struct {
 	Params   map[string]string // missing ones take their defaults
 	// GOMAXPROCS is set in the child's environment; 0 inherits.
 	GOMAXPROCS int
+	// GODEBUG settings are added to the inherited GODEBUG (ChildGODEBUG).
+	GODEBUG string
 	// TraceFile receives the execution trace; required.
 	TraceFile string
 	// Timeout bounds the child's run (0: no bound besides ctx). A child that
@@ -37,6 +39,19 @@ type ChildSpec struct {
 	Timeout time.Duration
 	// Env is added to the child's environment (after this process's).
 	Env []string
+}
+
+// ChildGODEBUG is the GODEBUG a child run with ChildSpec.GODEBUG add gets:
+// this process's GODEBUG followed by add, so that add's settings win.
+func ChildGODEBUG(add string) string {
+	inherited := os.Getenv("GODEBUG")
+	switch {
+	case add == "":
+		return inherited
+	case inherited == "":
+		return add
+	}
+	return inherited + "," + add
 }
 
 // stderrTailLines is how many of the child's last stderr lines an error shows.
@@ -85,6 +100,9 @@ func RunChild(ctx context.Context, s ChildSpec) (*Result, error) {
 	cmd.Env = append(os.Environ(), s.Env...)
 	if s.GOMAXPROCS > 0 {
 		cmd.Env = append(cmd.Env, "GOMAXPROCS="+strconv.Itoa(s.GOMAXPROCS))
+	}
+	if s.GODEBUG != "" {
+		cmd.Env = append(cmd.Env, "GODEBUG="+ChildGODEBUG(s.GODEBUG))
 	}
 	stdout := &limitBuffer{max: 4 << 20}
 	stderr := &tailBuffer{max: 64 << 10}

@@ -48,18 +48,13 @@ func count(tr *trace.Reader) (int64, error) {
 // as gotrace analyze does. It returns the number of events, as Count. Old
 // trace formats, which have no generations, are read by one reader.
 func CountParallel(ra io.ReaderAt, size int64, workers int) (int64, error) {
-	var hdr [gensplit.HeaderSize]byte
-	if _, err := ra.ReadAt(hdr[:], 0); err != nil {
-		return 0, fmt.Errorf("reading the header: %w", err)
-	}
-	h, err := gensplit.ParseHeader(hdr[:])
+	sp, h, err := gensplit.OpenAt(ra, size)
 	if err != nil {
 		return 0, err
 	}
 	if !h.Generational() {
 		return Count(io.NewSectionReader(ra, 0, size))
 	}
-	sp := gensplit.NewAt(ra, size, h)
 	pieces := make(chan gensplit.Piece)
 	var (
 		mu    sync.Mutex

@@ -65,14 +65,6 @@ func (f *runFlags) validate() error {
 	return nil
 }
 
-// joinGODEBUG adds settings to an inherited GODEBUG; later settings win.
-func joinGODEBUG(inherited, add string) string {
-	if inherited == "" {
-		return add
-	}
-	return inherited + "," + add
-}
-
 // traceFile names the trace file of run i (0-based) of n.
 func traceFile(out, dir string, i, n int) string {
 	if out == "" {
@@ -108,14 +100,10 @@ func (a *app) runWorkload(ctx context.Context, name string, rf *runFlags, af *an
 	var reports []*analyzer.Report
 	for i := range rf.count {
 		file := traceFile(rf.traceOut, dir, i, rf.count)
-		spec := workloads.ChildSpec{
+		res, err := workloads.RunChild(ctx, workloads.ChildSpec{
 			Exe: exe, Workload: w.Name, Params: params, GOMAXPROCS: rf.gomaxprocs,
-			TraceFile: file, Timeout: rf.timeout,
-		}
-		if rf.godebug != "" {
-			spec.Env = []string{"GODEBUG=" + joinGODEBUG(os.Getenv("GODEBUG"), rf.godebug)}
-		}
-		res, err := workloads.RunChild(ctx, spec)
+			GODEBUG: rf.godebug, TraceFile: file, Timeout: rf.timeout,
+		})
 		if err != nil {
 			return nil, &exitError{code: exitUsage, err: fmt.Errorf("workload %s (run %d of %d): %w", w.Name, i+1, rf.count, err)}
 		}
@@ -144,7 +132,7 @@ func (a *app) runWorkload(ctx context.Context, name string, rf *runFlags, af *an
 	set.RecordedHere()
 	set.Env.Workload = w.Name
 	set.Env.Params = params
-	set.Env.GODEBUG = rf.godebug
+	set.Env.GODEBUG = workloads.ChildGODEBUG(rf.godebug) // what the children ran with
 	return set, nil
 }
 

@@ -215,6 +215,20 @@ func NewAt(ra io.ReaderAt, size int64, hdr Header) *Splitter {
 	return &Splitter{hdr: hdr, ra: ra, size: size, off: HeaderSize, maxPiece: DefaultMaxPiece}
 }
 
+// OpenAt reads and parses the header of a random-access input of the given
+// size and returns a splitter over it (NewAt) with the header.
+func OpenAt(ra io.ReaderAt, size int64) (*Splitter, Header, error) {
+	var b [HeaderSize]byte
+	if _, err := ra.ReadAt(b[:], 0); err != nil {
+		return nil, Header{}, fmt.Errorf("reading the header: %w", err)
+	}
+	hdr, err := ParseHeader(b[:])
+	if err != nil {
+		return nil, hdr, err
+	}
+	return NewAt(ra, size, hdr), hdr, nil
+}
+
 // NewStream returns a splitter over a stream positioned just after the
 // header hdr. Each piece's body is buffered in Data.
 func NewStream(r io.Reader, hdr Header) *Splitter {

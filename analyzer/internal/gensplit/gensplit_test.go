@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"golang.org/x/exp/trace"
@@ -197,8 +198,10 @@ func TestBadBatchHeader(t *testing.T) {
 
 func TestMaxPiece(t *testing.T) {
 	data := readTrace(t, "multigen.trace")
-	hdr, _ := ParseHeader(data)
-	s := NewAt(bytes.NewReader(data), int64(len(data)), hdr)
+	s, _, err := OpenAt(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
 	s.SetMaxPiece(100)
 	p, err := s.Next()
 	if err != nil {
@@ -209,5 +212,21 @@ func TestMaxPiece(t *testing.T) {
 	}
 	if _, err := s.Next(); err != io.EOF {
 		t.Errorf("after a too-large piece, Next = %v, want io.EOF", err)
+	}
+}
+
+func TestOpenAt(t *testing.T) {
+	data := readTrace(t, "multigen.trace")
+	s, hdr, err := OpenAt(bytes.NewReader(data), int64(len(data)))
+	if err != nil || hdr.Version != 26 || !hdr.Generational() {
+		t.Fatalf("OpenAt: header %+v, %v; want go 1.26", hdr, err)
+	}
+	if p, err := s.Next(); err != nil || p.Index != 0 || !p.Complete {
+		t.Errorf("first piece %+v, %v", p, err)
+	}
+	for _, bad := range []string{"go 1.2", "hello, this is no trace header"} {
+		if _, _, err := OpenAt(strings.NewReader(bad), int64(len(bad))); err == nil {
+			t.Errorf("OpenAt(%q): no error", bad)
+		}
 	}
 }
