@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gotrace/gotrace/analyzer"
+	"github.com/gotrace/gotrace/analyzer/internal/testtraces"
 )
 
 // record runs f under runtime/trace and returns the trace.
@@ -510,7 +511,7 @@ func multiGen(t *testing.T) []byte {
 func TestParallelEqualsSequential(t *testing.T) {
 	traces := map[string][]byte{"multigen": multiGen(t)}
 	committed, _ := filepath.Glob(filepath.Join("..", "testdata", "traces", "*.trace"))
-	for _, f := range append(committed, sharedTraceFiles(t)...) {
+	for _, f := range append(committed, testtraces.Shared(t)...) {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
@@ -560,28 +561,8 @@ func firstDiff(a, b []byte) string {
 
 func itoa(i int) string { return strconv.Itoa(i) }
 
-// sharedDir is where the project's shared real traces live, beside the checkout.
-func sharedTraceDir(t *testing.T) string {
-	t.Helper()
-	d, err := filepath.Abs(filepath.Join("..", "..", "shared", "traces"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d
-}
-
-// sharedTraces lists ../shared/traces/*.trace, or skips when absent.
-func sharedTraceFiles(t *testing.T) []string {
-	t.Helper()
-	files, _ := filepath.Glob(filepath.Join(sharedTraceDir(t), "*.trace"))
-	if len(files) == 0 {
-		t.Logf("no shared traces in %s (clone ../shared beside the project to test them)", sharedTraceDir(t))
-	}
-	return files
-}
-
 func TestRealTraces(t *testing.T) {
-	files := sharedTraceFiles(t)
+	files := testtraces.Shared(t)
 	goroot := analyzer.GoRoot()
 	v1, _ := filepath.Glob(filepath.Join(goroot, "src", "internal", "trace", "internal", "tracev1", "testdata", "*_good"))
 	if len(v1) == 0 {
@@ -628,10 +609,7 @@ func TestRealTraces(t *testing.T) {
 }
 
 func TestTaskAnnotations(t *testing.T) {
-	f := filepath.Join(sharedTraceDir(t), "go1.21-task.trace")
-	if _, err := os.Stat(f); err != nil {
-		t.Skipf("%s absent", f)
-	}
+	f := testtraces.SharedFile(t, "go1.21-task.trace")
 	r, err := analyzer.AnalyzeFile(f, analyzer.Options{})
 	if err != nil {
 		t.Fatal(err)

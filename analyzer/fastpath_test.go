@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"golang.org/x/exp/trace"
+
+	"github.com/gotrace/gotrace/analyzer/internal/testtraces"
 )
 
 // TestFastPathMatches decodes every goroutine transition of real traces both
@@ -15,10 +17,7 @@ func TestFastPathMatches(t *testing.T) {
 	if fastOff.Load() {
 		t.Fatal("the fast path is off: trace.Event's layout changed (see fastpath.go)")
 	}
-	files, _ := filepath.Glob(filepath.Join("..", "testdata", "traces", "*.trace"))
-	shared, _ := filepath.Glob(filepath.Join("..", "..", "shared", "traces", "*.trace"))
-	v1, _ := filepath.Glob(filepath.Join(goRoot(), "src", "internal", "trace", "internal", "tracev1", "testdata", "*_good"))
-	files = append(append(files, shared...), v1...)
+	files := append(append(testtraces.Committed(t), testtraces.Shared(t)...), testtraces.GoV1(t)...)
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			fh, err := os.Open(f)

@@ -26,6 +26,7 @@ import (
 
 	"github.com/gotrace/gotrace/analyzer"
 	"github.com/gotrace/gotrace/analyzer/internal/gensplit"
+	"github.com/gotrace/gotrace/analyzer/internal/testtraces"
 	"github.com/gotrace/gotrace/analyzer/render"
 )
 
@@ -71,29 +72,13 @@ func oracleGo(t *testing.T) string {
 	return p
 }
 
-// oracleSharedDir returns the directory of real traces recorded by others, which
-// CI keeps beside the checkout (../shared/traces from the repository root),
-// or skips the test when it is absent.
+// oracleSharedDir returns the directory of the optional real traces
+// beside the checkout, or skips the test when it is absent.
 func oracleSharedDir(t *testing.T) string {
 	t.Helper()
-	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	root := wd
-	for {
-		if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(root)
-		if parent == root {
-			t.Skipf("shared traces: no go.mod above %s", wd)
-		}
-		root = parent
-	}
-	dir := filepath.Join(root, "..", "shared", "traces")
-	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-		t.Skipf("shared traces not found at %s (they live beside the checkout in CI)", dir)
+	dir, ok := testtraces.SharedDir()
+	if !ok {
+		t.Skipf("optional shared traces not found at %s (they live beside the checkout)", dir)
 	}
 	return dir
 }

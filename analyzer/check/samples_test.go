@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gotrace/gotrace/analyzer"
+	"github.com/gotrace/gotrace/analyzer/internal/testtraces"
 )
 
 // makeTrace writes a small trace of some goroutines into dir.
@@ -188,10 +189,7 @@ func TestLoad(t *testing.T) {
 }
 
 func TestLoadSharedTrace(t *testing.T) {
-	path := filepath.Join("..", "..", "..", "shared", "traces", "go1.21-task.trace")
-	if _, err := os.Stat(path); err != nil {
-		t.Skipf("shared trace %s not present (it lives beside the checkout in CI): %v", path, err)
-	}
+	path := testtraces.SharedFile(t, "go1.21-task.trace")
 	s, err := Load([]string{path}, analyzer.Options{})
 	if err != nil {
 		t.Fatal(err)
