@@ -86,13 +86,20 @@ func (s *series) extend(lo, hi int64) {
 	if newN < s.n+left {
 		newN = s.n + left
 	}
+	// A lane is never longer than maxBins: reuse its array while it fits
+	// (a series is reset and refilled for every generation), and let it
+	// grow at most to maxBins.
 	grow := func(l []int64) []int64 {
-		if left == 0 && cap(l) >= newN {
+		if cap(l) >= newN {
 			l = l[:newN]
-			clear(l[s.n:])
+			if left > 0 {
+				copy(l[left:], l[:s.n])
+				clear(l[:left])
+			}
+			clear(l[left+s.n:])
 			return l
 		}
-		nl := make([]int64, newN, max(newN, 2*cap(l)))
+		nl := make([]int64, newN, min(max(newN, 2*cap(l)), maxBins))
 		copy(nl[left:], l[:s.n])
 		return nl
 	}

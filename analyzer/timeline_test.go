@@ -99,3 +99,32 @@ func TestProcsExist(t *testing.T) {
 		}
 	}
 }
+
+// TestSeriesReuseBounded reuses one series for many generations, each of
+// which adds a time before the first one it saw (the tracker flushes
+// goroutine counts after spans that began later): the lanes stay within
+// maxBins and keep what was added. The lanes' capacity used to double at
+// every such extension, and a trace of a hundred tiny generations ran out
+// of memory.
+func TestSeriesReuseBounded(t *testing.T) {
+	var s series
+	for gen := range 200 {
+		s.reset()
+		t0 := int64(gen) * 10_000_000
+		s.addSwitch(t0 + 6000)
+		s.addAlive(t0+1000, 1) // an earlier bin: the lanes extend to the left
+		s.addAlive(t0+9000, -1)
+		if c := cap(s.aliveD); c > maxBins {
+			t.Fatalf("generation %d: lane capacity %d, want at most %d", gen, c, maxBins)
+		}
+		var sw, alive, peak int64
+		for i := 0; i < s.n; i++ {
+			sw += s.sw[i]
+			alive += s.aliveD[i]
+			peak = max(peak, s.aliveP[i])
+		}
+		if sw != 1 || alive != 0 || peak != 1 {
+			t.Fatalf("generation %d: %d switches, net alive %d, peak %d; want 1, 0, 1", gen, sw, alive, peak)
+		}
+	}
+}

@@ -35,6 +35,8 @@ func main() {
 	switch os.Args[1] {
 	case "gen":
 		err = gen(os.Args[2:])
+	case "craft":
+		err = craft(os.Args[2:])
 	case "bare":
 		err = bareCmd(os.Args[2:])
 	case "compare":
@@ -51,6 +53,7 @@ func main() {
 func usage() {
 	fmt.Fprintln(os.Stderr, `usage:
   tracebench gen -size 100MB [-rate 8MB] FILE  record a trace of about that size, at that many bytes/s
+  tracebench craft -shape alive|tiny [-n N] [-gens G] FILE  write a crafted trace (N goroutines alive over G generations, or G tiny generations)
   tracebench bare [-parallel] [-cpuprofile F] FILE  read every event with a bare x/exp/trace loop (or a loop per generation)
   tracebench compare [-runs N] FILE   time and peak RSS of the bare loops, gotrace -j1, gotrace, go tool trace`)
 	os.Exit(2)
@@ -100,6 +103,41 @@ func gen(args []string) error {
 		return err
 	}
 	fmt.Printf("%s: %d bytes in %v\n", fs.Arg(0), got, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+func craft(args []string) error {
+	fs := flag.NewFlagSet("craft", flag.ExitOnError)
+	shape := fs.String("shape", "alive", "alive: goroutine 1 creates N goroutines that stay runnable, re-announced in each of G generations; tiny: G generations of ~100 bytes")
+	n := fs.Int("n", 1_000_000, "goroutines (alive)")
+	gens := fs.Int("gens", 1, "generations")
+	fs.Parse(args)
+	if fs.NArg() != 1 {
+		usage()
+	}
+	f, err := os.Create(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	switch *shape {
+	case "alive":
+		err = tracegen.ManyAlive(f, *n, *gens)
+	case "tiny":
+		err = tracegen.TinyGenerations(f, *gens)
+	default:
+		err = fmt.Errorf("unknown -shape %q (alive, tiny)", *shape)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	st, err := os.Stat(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%s: %d bytes\n", fs.Arg(0), st.Size())
 	return nil
 }
 
