@@ -13,7 +13,6 @@
 package analyzer
 
 import (
-	"bufio"
 	"cmp"
 	"errors"
 	"fmt"
@@ -25,8 +24,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"golang.org/x/exp/trace"
 
 	"github.com/gotrace/gotrace/analyzer/internal/gensplit"
 )
@@ -44,13 +41,17 @@ type Options struct {
 	// to count as a suspected leak; 0 means min(1s, half the trace).
 	LeakThreshold time.Duration
 	// Workers is how many generations are decoded at once; 0 means
-	// runtime.GOMAXPROCS(0), 1 means sequential. Results do not depend on it.
+	// runtime.GOMAXPROCS(0), 1 means sequential, and more than MaxWorkers
+	// means MaxWorkers. Results do not depend on it.
 	Workers int
 	// MaxEvents bounds the events of one generation; 0 means
 	// DefaultMaxEvents. A crafted trace cannot make the analysis run away.
 	MaxEvents int64
-	// MaxGenerationBytes bounds the size of one generation; 0 means
-	// DefaultMaxGenerationBytes.
+	// MaxGenerationBytes bounds the size of one generation, and the bytes
+	// of all generations held at once (buffered, being decoded or waiting
+	// for their merge), whatever Workers says; 0 means
+	// DefaultMaxGenerationBytes. It applies to every trace format (an
+	// old-format trace is one generation) and every kind of input.
 	MaxGenerationBytes int64
 	// Progress, if set, is called after each generation with the bytes
 	// analyzed so far and the input size (-1 when unknown).
@@ -60,6 +61,8 @@ type Options struct {
 	// on a goroutine of its own, ahead of its tracker, while fewer
 	// generations than CPUs are in flight.
 	active *atomic.Int32
+	// flight holds the generations in flight to MaxGenerationBytes.
+	flight *flight
 }
 
 // Defaults for the limits in Options.
@@ -68,6 +71,10 @@ const (
 	DefaultMaxGenerationBytes = 1 << 30
 	DefaultTop                = 10
 	DefaultBuckets            = 50
+	// MaxWorkers bounds Options.Workers: more generations decoded at once
+	// than this gains nothing on any machine and costs a goroutine and a
+	// generation's memory each.
+	MaxWorkers = 256
 )
 
 func (o *Options) fill() {
@@ -80,6 +87,7 @@ func (o *Options) fill() {
 	if o.Workers <= 0 {
 		o.Workers = runtime.GOMAXPROCS(0)
 	}
+	o.Workers = min(o.Workers, MaxWorkers)
 	if o.MaxEvents <= 0 {
 		o.MaxEvents = DefaultMaxEvents
 	}
@@ -130,10 +138,11 @@ func Analyze(r io.Reader, opts Options) (*Report, error) {
 
 // pieceResult is the outcome of analyzing one generation.
 type pieceResult struct {
-	piece gensplit.Piece
-	p     *partial
-	err   error
-	done  chan struct{}
+	piece  gensplit.Piece
+	held   int64 // bytes of the memory budget the piece holds
+	p      *partial
+	err    error
+	parsed bool
 }
 
 // failure describes where analysis stopped early.
@@ -141,6 +150,8 @@ type failure struct {
 	piece gensplit.Piece
 	err   error
 	last  bool // no complete piece follows
+	// after counts the complete pieces seen after the failed one.
+	after int
 }
 
 func analyze(in *input, opts Options) (rep *Report, err error) {
@@ -150,6 +161,7 @@ func analyze(in *input, opts Options) (rep *Report, err error) {
 		}
 	}()
 	g := newGlobal()
+	opts.flight = newFlight(in, opts.MaxGenerationBytes)
 	var fail *failure
 	workers := opts.Workers
 	if !in.hdr.Generational() {
@@ -171,33 +183,91 @@ func analyze(in *input, opts Options) (rep *Report, err error) {
 		return nil, inputErr(in.name, ErrIncomplete, nil, "trace holds no events; nothing to analyze")
 	}
 	rep = g.report(in, opts)
-	total, known := in.sp.Size()
-	if fail != nil && errors.Is(fail.err, gensplit.ErrSecondTrace) {
-		rest := ""
-		if known {
-			rest = fmt.Sprintf("; the remaining %d bytes were ignored", total-fail.piece.Offset)
-		}
-		rep.Warnings = append(rep.Warnings, fmt.Sprintf("input holds several concatenated traces: analyzed the first one (%d bytes)%s; split the file to analyze the others", fail.piece.Offset, rest))
-		fail = nil
-	}
 	if fail != nil {
-		lost := max(total-analyzedBytes, 0)
-		rep.Trace.Truncated = true
-		rep.Trace.LostBytes = lost
-		share := fmt.Sprintf("%d bytes lost", lost)
-		if !known {
-			share = fmt.Sprintf("at least %d bytes lost (the rest of the input was not read)", lost)
-		} else if total > 0 {
-			share += fmt.Sprintf(" (%.1f%% of %d bytes)", 100*float64(lost)/float64(total), total)
+		rep.Trace.Loss = lossOf(in, fail, analyzedBytes)
+		if rep.Trace.Loss.Reason != LossConcatenated {
+			rep.Trace.Truncated = true
+			rep.Trace.LostBytes = rep.Trace.Loss.Bytes
 		}
-		what := "trace is truncated"
-		if !fail.last {
-			what = "trace is corrupt"
-		}
-		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%s: generation %d is incomplete (%s); analyzed the %d complete generation(s) before it, %s",
-			what, fail.piece.Index+1, oneLine(fail.err), g.gens, share))
+		rep.Warnings = append(rep.Warnings, lossWarning(rep.Trace.Loss, g.gens))
 	}
 	return rep, nil
+}
+
+// lossOf describes what a failure left out of the analysis. For a
+// random-access input it goes on splitting (headers only) to count the
+// complete generations after the broken one.
+func lossOf(in *input, f *failure, analyzed int64) *DataLoss {
+	l := &DataLoss{
+		Reason:        LossCorrupt,
+		Generation:    f.piece.Index + 1,
+		Offset:        analyzed,
+		CompleteAfter: -1,
+		Detail:        oneLine(f.err),
+	}
+	switch {
+	case errors.Is(f.err, gensplit.ErrSecondTrace):
+		l.Reason = LossConcatenated
+	case looksTruncated(f):
+		l.Reason = LossTruncated
+	}
+	if in.size >= 0 && l.Reason == LossCorrupt {
+		l.CompleteAfter = f.after
+		if !f.last {
+			for {
+				p, err := in.sp.Next()
+				if err != nil || !p.Complete {
+					break
+				}
+				l.CompleteAfter++
+			}
+		}
+	}
+	if total, known := in.sp.Size(); in.size < 0 && (!known || f.piece.Complete) {
+		// A stream whose rest is not read (it could be long, or endless):
+		// count what is known to be lost, the broken piece, and not what
+		// was read ahead of it: the report must not depend on the number
+		// of workers. (An incomplete piece ends the splitting: then the
+		// stream was read to its end or to that piece, whatever the workers.)
+		l.Bytes = max(f.piece.Offset+f.piece.Size-analyzed, 0)
+		return l
+	} else if in.size < 0 {
+		l.Bytes, l.BytesKnown = max(total-analyzed, 0), true
+		if total > 0 {
+			l.Share = float64(l.Bytes) / float64(total)
+		}
+		return l
+	}
+	l.Bytes, l.BytesKnown = max(in.size-analyzed, 0), true
+	if in.size > 0 {
+		l.Share = float64(l.Bytes) / float64(in.size)
+	}
+	return l
+}
+
+// lossWarning is the one-line warning of a loss.
+func lossWarning(l *DataLoss, gens int) string {
+	lost := fmt.Sprintf("%d bytes lost", l.Bytes)
+	if !l.BytesKnown {
+		lost = fmt.Sprintf("at least %d bytes lost (the rest of the input was not read)", l.Bytes)
+	} else if l.Share > 0 {
+		lost += fmt.Sprintf(" (%.1f%% of %d bytes)", 100*l.Share, l.Offset+l.Bytes)
+	}
+	switch l.Reason {
+	case LossConcatenated:
+		rest := ""
+		if l.BytesKnown {
+			rest = fmt.Sprintf("; the remaining %d bytes were ignored", l.Bytes)
+		}
+		return fmt.Sprintf("input holds several concatenated traces: analyzed the first one (%d bytes)%s; split the file to analyze the others", l.Offset, rest)
+	case LossTruncated:
+		return fmt.Sprintf("trace is truncated: generation %d is incomplete (%s); analyzed the %d complete generation(s) before it, %s", l.Generation, l.Detail, gens, lost)
+	}
+	after := ""
+	if l.CompleteAfter > 0 {
+		after = fmt.Sprintf("; %d complete generation(s) after it were not analyzed either (goroutine state cannot be followed across a missing generation)", l.CompleteAfter)
+	}
+	return fmt.Sprintf("trace is corrupt: generation %d cannot be read (%s); analyzed the %d complete generation(s) before it, %s%s", l.Generation, l.Detail, gens, lost, after)
 }
 
 // firstPieceError explains why not even the first generation could be analyzed.
@@ -209,17 +279,23 @@ func firstPieceError(in *input, f *failure) error {
 	if errors.Is(f.err, gensplit.ErrPieceTooLarge) {
 		return inputErr(in.name, ErrLimit, f.err, "%s; raise the limit (gotrace --max-generation-bytes, Options.MaxGenerationBytes) if the trace is genuine", msg)
 	}
-	if f.last && looksTruncated(f) {
+	if looksTruncated(f) {
 		return inputErr(in.name, ErrIncomplete, f.err, "trace is truncated before its first generation is complete (%s); nothing to analyze", msg)
 	}
 	return inputErr(in.name, ErrCorrupt, f.err, "corrupt trace (%s); the file may be damaged", msg)
 }
 
-// looksTruncated guesses whether a parse failure of the last piece is a
-// truncation rather than damage.
+// looksTruncated tells whether a failure is the input ending early rather
+// than damage. The splitter knows for the structure it checks; a parse
+// failure of the last generation is a truncation when the parser says so.
 func looksTruncated(f *failure) bool {
-	if !f.piece.Complete {
+	switch {
+	case errors.Is(f.err, gensplit.ErrTruncated):
 		return true
+	case errors.Is(f.err, gensplit.ErrCorrupt), errors.Is(f.err, gensplit.ErrSecondTrace), errors.Is(f.err, gensplit.ErrPieceTooLarge):
+		return false
+	case !f.last:
+		return false
 	}
 	s := f.err.Error()
 	for _, k := range []string{"EOF", "truncated", "failed to read full batch", "incomplete", "no frequency event", "no clock snapshot"} {
@@ -258,7 +334,7 @@ func parsePiece(in *input, piece gensplit.Piece, p *partial, opts *Options) (err
 	}
 	n := opts.active.Add(1)
 	defer opts.active.Add(-1)
-	if int(n) < runtime.GOMAXPROCS(0) {
+	if int(n) < runtime.GOMAXPROCS(0) && piece.Size >= streamMinPiece {
 		// A CPU is idle: decode on a goroutine of its own.
 		once := false
 		next := func() (gensplit.Piece, error) {
@@ -274,12 +350,18 @@ func parsePiece(in *input, piece gensplit.Piece, p *partial, opts *Options) (err
 		return nil
 	}
 	p.begin(piece.Index, in, opts)
-	tr, err := trace.NewReader(bufio.NewReaderSize(in.sp.Reader(piece), 1<<16))
+	tr, release, err := openPiece(in, piece)
 	if err != nil {
 		return err
 	}
+	defer release()
 	return p.run(tr)
 }
+
+// streamMinPiece is the smallest generation decoded on a goroutine of its
+// own, ahead of its tracker: for less than one full batch of the format,
+// handing events from one goroutine to the other costs more than it saves.
+const streamMinPiece = 64 << 10
 
 // panicError turns a recovered panic into an error. golang.org/x/exp/trace
 // panics on some malformed inputs; that is a property of the input. A panic
@@ -307,28 +389,33 @@ func panicError(r any) error {
 // tracks the events it hands over, so that decoding never waits for the
 // analysis and only one generation is being decoded at a time.
 func runSequential(in *input, g *global, opts Options) *failure {
+	fl := opts.flight
+	next := fl.next(in)
 	if runtime.GOMAXPROCS(0) > 1 {
-		return trackStream(in, in.sp.Next, &opts, newPartial(), func(piece gensplit.Piece, p *partial) {
+		return trackStream(in, next, &opts, newPartial(), func(piece gensplit.Piece, p *partial) {
 			g.merge(p)
 			g.lastPieceEnd = piece.Offset + piece.Size
+			fl.pop()
 			progress(in, g, opts)
 		})
 	}
 	p := newPartial()
 	for {
-		piece, err := in.sp.Next()
+		piece, err := next()
 		if err == io.EOF {
 			return nil
 		}
-		if err != nil {
-			return &failure{piece: piece, err: err, last: true}
-		}
 		if err := parsePiece(in, piece, p, &opts); err != nil {
-			next, nerr := in.sp.Next()
-			return &failure{piece: piece, err: err, last: nerr != nil || !next.Complete}
+			nextPiece, nerr := next()
+			f := &failure{piece: piece, err: err, last: nerr != nil || !nextPiece.Complete}
+			if !f.last {
+				f.after = 1
+			}
+			return f
 		}
 		g.merge(p)
 		g.lastPieceEnd = piece.Offset + piece.Size
+		fl.pop()
 		progress(in, g, opts)
 	}
 }
@@ -344,10 +431,33 @@ func progress(in *input, g *global, opts Options) {
 	opts.Progress(done, in.size)
 }
 
-// runParallel decodes up to workers generations at once and merges them in
-// order. At most workers+1 generations are held in memory.
+// A job is consecutive generations handed to one worker at once: small
+// generations are grouped (up to groupBytes and groupPieces), so that one
+// hand-off between goroutines, and one wake-up of each, serves many of them.
+// A hundred thousand generations of a few events cost about what one worker
+// alone spends on them, not a scheduler round trip each.
+const (
+	groupBytes  = 256 << 10
+	groupPieces = 16
+)
+
+type pieceJob struct {
+	items []pieceResult
+	// claimed is set by the goroutine that analyzes the job (a worker, or
+	// the merging goroutine itself), which closes done when it is through.
+	claimed atomic.Bool
+	done    chan struct{}
+}
+
+// runParallel decodes up to workers jobs at once and merges their
+// generations in order. The merging goroutine is one of the workers: when
+// the next job in order has not been taken yet, it analyzes it itself
+// rather than wait, so that workers-1 goroutines and it keep the CPUs busy
+// and no more goroutines than CPUs compete for them. The generations held
+// at once are bounded by the memory budget (flight.go) and by the queues.
 func runParallel(in *input, g *global, opts Options, workers int) *failure {
-	pool := make(chan *partial, workers+2)
+	fl := opts.flight
+	pool := make(chan *partial, (workers+2)*groupPieces)
 	getPartial := func() *partial {
 		select {
 		case p := <-pool:
@@ -356,101 +466,209 @@ func runParallel(in *input, g *global, opts Options, workers int) *failure {
 			return newPartial()
 		}
 	}
-	jobs := make(chan *pieceResult)
-	order := make(chan *pieceResult, workers)
+	recycle := func(it *pieceResult) {
+		fl.release(it.held)
+		it.held = 0
+		if it.p == nil {
+			return
+		}
+		// Emptied now, a pooled partial no longer holds its generation's
+		// tables (stack handles, strings) alive.
+		it.p.reset(0)
+		select {
+		case pool <- it.p:
+		default:
+		}
+		it.p = nil
+	}
+	work := func(j *pieceJob) {
+		for i := range j.items {
+			it := &j.items[i]
+			if it.err != nil {
+				break
+			}
+			it.p = getPartial()
+			it.err = parsePiece(in, it.piece, it.p, &opts)
+			it.parsed = true
+			if it.err != nil {
+				break
+			}
+		}
+		close(j.done)
+	}
+	jobs := make(chan *pieceJob, workers)
+	order := make(chan *pieceJob, workers)
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
-	for range workers {
+	for range workers - 1 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				j.p = getPartial()
-				j.err = parsePiece(in, j.piece, j.p, &opts)
-				close(j.done)
+				if j.claimed.CompareAndSwap(false, true) {
+					work(j)
+				}
 			}
 		}()
 	}
-	// The producer splits the input; it stops at the first incomplete piece.
-	// A piece it took from the splitter but could not deliver once told to
+	// The producer splits the input into jobs; it stops at the first
+	// incomplete piece. A job it made but could not deliver once told to
 	// stop is kept in held (read after order is closed).
-	var held *gensplit.Piece
+	var held *pieceJob
 	go func() {
 		defer close(order)
 		defer close(jobs)
-		for {
-			piece, err := in.sp.Next()
-			if err == io.EOF {
-				return
-			}
-			j := &pieceResult{piece: piece, done: make(chan struct{})}
-			if err != nil {
-				j.err = err
-				close(j.done)
-			}
+		var cur *pieceJob
+		var curBytes int64
+		send := func() bool {
+			j := cur
+			cur, curBytes = nil, 0
+			fl.handedOver()
 			select {
 			case order <- j:
 			case <-stop:
-				held = &piece
+				held = j
+				return false
+			}
+			select {
+			case jobs <- j:
+			case <-stop:
+				return false // j is in order: the merging goroutine claims it
+			}
+			return true
+		}
+		for {
+			piece, err := in.sp.Next()
+			if err == io.EOF {
+				if cur != nil {
+					send()
+				}
 				return
 			}
-			if err == nil {
-				select {
-				case jobs <- j:
-				case <-stop:
-					close(j.done)
+			n := fl.took(piece)
+			if cur == nil {
+				cur = &pieceJob{done: make(chan struct{})}
+			}
+			cur.items = append(cur.items, pieceResult{piece: piece, held: n, err: piece.Err})
+			curBytes += piece.Size
+			last := piece.Err != nil || !piece.Complete
+			if last || curBytes >= groupBytes || len(cur.items) >= groupPieces {
+				if !send() || last {
 					return
 				}
-			}
-			if err != nil || !piece.Complete {
-				return
 			}
 		}
 	}()
 	var fail *failure
 	sawNext := false // the piece after a failed one has been seen
-	for j := range order {
-		<-j.done
-		if fail != nil {
-			// Drain. As in sequential mode, the failure is the trace's last
-			// piece unless the splitter found a complete one right after it.
-			if !sawNext {
-				sawNext = true
-				fail.last = !j.piece.Complete
-			}
-			if j.p != nil {
-				pool <- j.p
-			}
-			continue
+	// next returns the next job in order, done. While it is being analyzed
+	// by a worker, the merging goroutine analyzes a later job (up to
+	// workers ahead) instead of waiting.
+	var ahead []*pieceJob
+	closed := false
+	claim := func(j *pieceJob) bool {
+		if !j.claimed.CompareAndSwap(false, true) {
+			return false
 		}
-		if j.err != nil {
-			fail = &failure{piece: j.piece, err: j.err, last: true}
-			close(stop)
-			if j.p != nil {
-				pool <- j.p
+		if fail == nil {
+			work(j)
+		} else {
+			close(j.done) // draining: nothing more is analyzed
+		}
+		return true
+	}
+	next := func() *pieceJob {
+		for {
+			if len(ahead) == 0 {
+				j, ok := <-order
+				if !ok {
+					return nil
+				}
+				ahead = append(ahead, j)
 			}
-			continue
+			f := ahead[0]
+			claim(f)
+			select {
+			case <-f.done:
+				ahead = ahead[1:]
+				return f
+			default:
+			}
+			helped := false
+			for _, j := range ahead[1:] {
+				if claim(j) {
+					helped = true
+					break
+				}
+			}
+			if helped {
+				continue
+			}
+			if closed || len(ahead) > workers {
+				<-f.done
+				continue
+			}
+			select {
+			case j, ok := <-order:
+				if ok {
+					ahead = append(ahead, j)
+				} else {
+					closed = true
+				}
+			case <-f.done:
+			}
 		}
-		g.merge(j.p)
-		g.lastPieceEnd = j.piece.Offset + j.piece.Size
-		// Emptied now, a pooled partial no longer holds its generation's
-		// tables (stack handles, strings) alive.
-		j.p.reset(0)
-		select {
-		case pool <- j.p:
-		default:
+	}
+	for {
+		j := next()
+		if j == nil {
+			break
 		}
-		progress(in, g, opts)
+		for i := range j.items {
+			it := &j.items[i]
+			if fail != nil {
+				// Drain. As in sequential mode, the failure is the trace's
+				// last piece unless the splitter found a complete one right
+				// after it.
+				if !sawNext {
+					sawNext = true
+					fail.last = !it.piece.Complete
+				}
+				if it.piece.Complete {
+					fail.after++
+				}
+				recycle(it)
+				continue
+			}
+			if it.err != nil {
+				fail = &failure{piece: it.piece, err: it.err, last: true}
+				close(stop)
+				recycle(it)
+				continue
+			}
+			g.merge(it.p)
+			g.lastPieceEnd = it.piece.Offset + it.piece.Size
+			recycle(it)
+			progress(in, g, opts)
+		}
 	}
 	wg.Wait()
 	if fail != nil && !sawNext {
 		// The producer stopped before delivering the next piece; it has
 		// exited (order is closed), so held and the splitter are ours.
-		if held != nil {
-			fail.last = !held.Complete
+		if held != nil && len(held.items) > 0 {
+			fail.last = !held.items[0].piece.Complete
+			for _, it := range held.items {
+				if it.piece.Complete {
+					fail.after++
+				}
+			}
 		} else {
 			next, err := in.sp.Next()
 			fail.last = err != nil || !next.Complete
+			if !fail.last {
+				fail.after++
+			}
 		}
 	}
 	return fail

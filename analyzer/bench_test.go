@@ -170,3 +170,46 @@ func decodeParallel(b *testing.B, path string, workers int) int64 {
 	}
 	return n
 }
+
+// BenchmarkTinyGenerations measures what a generation costs beyond its
+// events: a crafted trace of 10,000 generations of about 100 bytes each,
+// read by the bare loop and analyzed with one worker and with all. The
+// budget: analysis with all workers no slower than 1.25x one worker.
+//
+//	go test ./analyzer -run '^$' -bench TinyGenerations -count 5
+func BenchmarkTinyGenerations(b *testing.B) {
+	const gens = 10_000
+	path := filepath.Join(b.TempDir(), "tiny.trace")
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := tracegen.TinyGenerations(f, gens); err != nil {
+		b.Fatal(err)
+	}
+	f.Close()
+	perGen := func(b *testing.B) {
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/gens, "ns/generation")
+	}
+	b.Run("bare", func(b *testing.B) {
+		for b.Loop() {
+			countEvents(b, path)
+		}
+		perGen(b)
+	})
+	for _, w := range []int{1, runtime.GOMAXPROCS(0)} {
+		b.Run(fmt.Sprintf("workers=%d", w), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				r, err := analyzer.AnalyzeFile(path, analyzer.Options{Workers: w})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if r.Trace.Generations != gens {
+					b.Fatalf("%d generations analyzed, want %d", r.Trace.Generations, gens)
+				}
+			}
+			perGen(b)
+		})
+	}
+}

@@ -3,6 +3,7 @@ package analyzer_test
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"math"
@@ -50,7 +51,60 @@ func fuzzSeeds(t testing.TB) [][]byte {
 		}
 	}
 	seeds = append(seeds, nil, []byte("go 1.22 trace\x00\x00\x00"), []byte("go 1.26 trace\x00\x00\x00\x01"))
+	// Generations out of order: duplicated, reversed, one missing.
+	if b, err := os.ReadFile(filepath.Join("..", "testdata", "traces", "multigen.trace")); err == nil {
+		hdr, g := splitPieces(t, b)
+		seeds = append(seeds, join(hdr, append(g, g...)...), join(hdr, g[2], g[1], g[0]), join(hdr, g[0], g[2]))
+	}
 	return seeds
+}
+
+// genPrefix walks the batch headers of a Go 1.22+ trace on its own, not
+// with the splitter under test, and returns how many generations from the
+// start have numbers that go up by one (-1 for other inputs): the most
+// any analysis may cover.
+func genPrefix(data []byte) int {
+	if len(data) < 16 || !bytes.HasPrefix(data, []byte("go 1.2")) {
+		return -1
+	}
+	ver, err := strconv.Atoi(string(data[5:7]))
+	if err != nil || ver < 22 {
+		return -1
+	}
+	gens, cur, off := 0, uint64(0), 16
+	for off < len(data) {
+		n := off + 1
+		switch data[off] {
+		case 52: // end of generation
+			off++
+			continue
+		case 1:
+		case 49: // experimental batch
+			n++
+		default:
+			return gens
+		}
+		var vals [4]uint64
+		for i := range vals {
+			if n >= len(data) {
+				return gens
+			}
+			v, m := binary.Uvarint(data[n:])
+			if m <= 0 {
+				return gens
+			}
+			vals[i], n = v, n+m
+		}
+		if gen := vals[0]; gen != cur {
+			if cur != 0 && gen != cur+1 {
+				return gens
+			}
+			cur = gen
+			gens++
+		}
+		off = n + int(min(vals[3], 1<<20))
+	}
+	return gens
 }
 
 // readCorpusFile decodes a "go test fuzz v1" file holding one []byte.
@@ -118,6 +172,10 @@ func checkAnalysis(t *testing.T, data []byte) {
 			if math.IsNaN(v) || math.IsInf(v, 0) {
 				t.Fatalf("metric %s = %v", k, v)
 			}
+		}
+		// No generation out of order is accepted.
+		if max := genPrefix(data); max >= 0 && r.Trace.Generations > max {
+			t.Fatalf("%d generations analyzed; the input's numbers go up by one for the first %d only", r.Trace.Generations, max)
 		}
 		for _, w := range r.Warnings {
 			if strings.Contains(w, "internal error in ") {

@@ -89,10 +89,11 @@ type gcAgg struct {
 func (a *gcAgg) init() {}
 
 func (a *gcAgg) reset() {
-	m, h := a.stwByReason, a.stw
-	m.reset()
-	h.Reset()
-	*a = gcAgg{stwByReason: m, stw: h, heapLastT: -1, goalLastT: -1}
+	a.cycles, a.markNS, a.assistCount, a.assistNS, a.sweepNS = 0, 0, 0, 0, 0
+	a.stw.Reset()
+	a.stwByReason.reset()
+	a.heapMax, a.heapLast, a.goalMax, a.goalLast = 0, 0, 0, 0
+	a.heapLastT, a.goalLastT = -1, -1
 }
 
 // complete records a finished range of duration d.

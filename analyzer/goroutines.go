@@ -34,9 +34,9 @@ type goroutineAgg struct {
 }
 
 func (a *goroutineAgg) reset() {
-	h := a.lifetime
-	h.Reset()
-	*a = goroutineAgg{lifetime: h, maxNetAt: -1}
+	a.created, a.ended, a.userCreated, a.userEnded = 0, 0, 0, 0
+	a.lifetime.Reset()
+	a.net, a.maxNet, a.maxNetAt = 0, 0, -1
 }
 
 func (a *goroutineAgg) addNet(t, d int64) {

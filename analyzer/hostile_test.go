@@ -2,7 +2,9 @@ package analyzer_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -11,6 +13,8 @@ import (
 	"testing"
 
 	"github.com/gotrace/gotrace/analyzer"
+	"github.com/gotrace/gotrace/analyzer/internal/gensplit"
+	"github.com/gotrace/gotrace/analyzer/tracegen"
 )
 
 // TestTruncatedEveryPercent cuts a multi-generation trace at every 1% of its
@@ -95,5 +99,174 @@ func TestLimits(t *testing.T) {
 				t.Errorf("error %v, want ErrLimit saying %q", err, c.want)
 			}
 		})
+	}
+}
+
+// splitPieces returns a trace's header and the bytes of each generation.
+func splitPieces(t testing.TB, data []byte) (hdr []byte, gens [][]byte) {
+	t.Helper()
+	sp, _, err := gensplit.OpenAt(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		p, err := sp.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil || !p.Complete {
+			t.Fatalf("piece %d: %v %v", p.Index, err, p.Err)
+		}
+		gens = append(gens, data[p.Offset:p.Offset+p.Size])
+	}
+	return data[:gensplit.HeaderSize], gens
+}
+
+func join(hdr []byte, gens ...[]byte) []byte {
+	out := append([]byte{}, hdr...)
+	for _, g := range gens {
+		out = append(out, g...)
+	}
+	return out
+}
+
+// TestGenerationsOutOfOrder: generations repeated, reversed or missing are
+// corruption: the analysis stops at the first one out of order, says where
+// and why, and counts nothing twice.
+func TestGenerationsOutOfOrder(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "testdata", "traces", "multigen.trace"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hdr, g := splitPieces(t, data)
+	if len(g) != 3 {
+		t.Fatalf("multigen.trace has %d generations, the test wants 3", len(g))
+	}
+	full, err := analyzer.Analyze(bytes.NewReader(data), analyzer.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name     string
+		data     []byte
+		analyzed int    // generations analyzed
+		why      string // in the loss detail
+	}{
+		{"duplicated", join(hdr, g[0], g[1], g[2], g[0], g[1], g[2]), 3, "the trace goes backwards"},
+		{"last repeated", join(hdr, g[0], g[1], g[2], g[2]), 3, "the trace repeats it"},
+		{"reversed", join(hdr, g[2], g[1], g[0]), 1, "the trace goes backwards"},
+		{"gap", join(hdr, g[0], g[2]), 1, "the trace skips generations"},
+	}
+	for _, c := range cases {
+		for _, workers := range []int{1, 3} {
+			r, err := analyzer.Analyze(bytes.NewReader(c.data), analyzer.Options{Workers: workers})
+			if err != nil {
+				t.Errorf("%s, %d workers: %v", c.name, workers, err)
+				continue
+			}
+			l := r.Trace.Loss
+			if r.Trace.Generations != c.analyzed || l == nil || l.Reason != analyzer.LossCorrupt || l.Generation != c.analyzed+1 || !strings.Contains(l.Detail, c.why) || !strings.Contains(l.Detail, "at offset ") {
+				t.Errorf("%s, %d workers: %d generations analyzed, loss %+v; want %d and a corrupt generation %d (%s)", c.name, workers, r.Trace.Generations, l, c.analyzed, c.analyzed+1, c.why)
+			}
+			if c.analyzed == 3 && r.Metrics["goroutines.created"] != full.Metrics["goroutines.created"] {
+				t.Errorf("%s: %v goroutines created, the trace has %v", c.name, r.Metrics["goroutines.created"], full.Metrics["goroutines.created"])
+			}
+			if len(r.Warnings) != 1 || !strings.Contains(r.Warnings[0], "trace is corrupt: generation") {
+				t.Errorf("%s: warnings %q", c.name, r.Warnings)
+			}
+		}
+	}
+}
+
+// TestCorruptBatchHeaders: a batch header that cannot be right is a corrupt
+// trace (exit 2 in the CLI), not a truncated one (exit 3).
+func TestCorruptBatchHeaders(t *testing.T) {
+	small, err := os.ReadFile(filepath.Join("..", "testdata", "traces", "small.trace"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hdr := small[:gensplit.HeaderSize]
+	batch := func(gen, size uint64) []byte {
+		b := []byte{1}
+		for _, v := range []uint64{gen, 1, 100, size} {
+			b = binary.AppendUvarint(b, v)
+		}
+		return b
+	}
+	cases := map[string][]byte{
+		"size 2^62":           join(hdr, batch(1, 1<<62)),
+		"generation 0":        join(hdr, batch(0, 10), make([]byte, 10)),
+		"second header at 16": join(hdr, small),
+	}
+	for name, data := range cases {
+		_, err := analyzer.Analyze(bytes.NewReader(data), analyzer.Options{})
+		if !errors.Is(err, analyzer.ErrCorrupt) || errors.Is(err, analyzer.ErrIncomplete) {
+			t.Errorf("%s: %v, want ErrCorrupt", name, err)
+		}
+	}
+}
+
+// flipInGeneration returns data with the first event of generation i's
+// first event batch made an invalid event type: the generation cannot be
+// parsed, its neighbours are intact.
+func flipInGeneration(t *testing.T, data []byte, i int) []byte {
+	t.Helper()
+	sp, _, err := gensplit.OpenAt(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		p, err := sp.Next()
+		if err != nil {
+			t.Fatalf("no generation %d", i)
+		}
+		if p.Index != i {
+			continue
+		}
+		off := p.Offset
+		for off < p.Offset+p.Size {
+			var vals [4]uint64
+			n := 1
+			for k := range vals {
+				v, m := binary.Uvarint(data[off+int64(n):])
+				vals[k], n = v, n+m
+			}
+			body := off + int64(n)
+			if vals[1] != ^uint64(0) && data[body] != 50 { // not a structural batch
+				out := append([]byte{}, data...)
+				out[body] = 0xff
+				return out
+			}
+			off = body + int64(vals[3])
+		}
+		t.Fatalf("generation %d has no event batch", i)
+	}
+}
+
+// TestCorruptMiddleGeneration: one generation of six that cannot be read
+// stops the analysis there, and the report says what was lost: which
+// generation, how many bytes, the complete generations after it.
+func TestCorruptMiddleGeneration(t *testing.T) {
+	var b bytes.Buffer
+	if err := tracegen.TinyGenerations(&b, 6); err != nil {
+		t.Fatal(err)
+	}
+	data := flipInGeneration(t, b.Bytes(), 1)
+	path := filepath.Join(t.TempDir(), "flipped.trace")
+	if err := os.WriteFile(path, data, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	for _, workers := range []int{1, 3} {
+		r, err := analyzer.AnalyzeFile(path, analyzer.Options{Workers: workers})
+		if err != nil {
+			t.Fatal(err)
+		}
+		l := r.Trace.Loss
+		if r.Trace.Generations != 1 || l == nil || l.Reason != analyzer.LossCorrupt || l.Generation != 2 || l.CompleteAfter != 4 || !l.BytesKnown || l.Share < 0.7 || !r.Trace.Truncated {
+			t.Errorf("%d workers: %d generations, loss %+v", workers, r.Trace.Generations, l)
+		}
+		if len(r.Warnings) != 1 || !strings.Contains(r.Warnings[0], "4 complete generation(s) after it were not analyzed") {
+			t.Errorf("%d workers: warnings %q", workers, r.Warnings)
+		}
 	}
 }

@@ -73,6 +73,40 @@ type TraceInfo struct {
 	Truncated bool `json:"truncated,omitempty"`
 	// LostBytes is how many bytes at the end of the input were not analyzed.
 	LostBytes int64 `json:"lost_bytes,omitempty"`
+	// Loss, when set, describes what of the input the report does not
+	// cover (Truncated is then set too). A report with a loss is not a
+	// whole trace: check refuses to compare it unless told otherwise.
+	Loss *DataLoss `json:"loss,omitempty"`
+}
+
+// Loss reasons (DataLoss.Reason).
+const (
+	LossTruncated    = "truncated"    // the input ends inside a generation
+	LossCorrupt      = "corrupt"      // a generation cannot be read
+	LossConcatenated = "concatenated" // another trace follows the first
+)
+
+// DataLoss describes the part of an input a report does not cover. The
+// analysis stops at the first generation it cannot read: the generations
+// before it are analyzed, that one and everything after it are not (goroutine
+// state cannot be stitched across a generation that is missing).
+type DataLoss struct {
+	Reason string `json:"reason"` // LossTruncated, LossCorrupt or LossConcatenated
+	// Generation is the 1-based index of the first generation not analyzed.
+	Generation int `json:"generation"`
+	// Offset is the input offset where the part not analyzed begins.
+	Offset int64 `json:"offset"`
+	// Bytes is the size of the part not analyzed, at least (BytesKnown
+	// false: the rest of a stream was not read).
+	Bytes      int64 `json:"bytes"`
+	BytesKnown bool  `json:"bytes_known"`
+	// Share is Bytes over the input's size (0..1), when both are known.
+	Share float64 `json:"share,omitempty"`
+	// CompleteAfter counts the complete generations after the broken one,
+	// not analyzed (-1: unknown, the input was not read further).
+	CompleteAfter int `json:"complete_after"`
+	// Detail is what was wrong, one line.
+	Detail string `json:"detail"`
 }
 
 // Dist summarizes a distribution of durations (ns) or sizes. Quantiles are

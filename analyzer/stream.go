@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"io"
+	"sync"
 
 	"golang.org/x/exp/trace"
 
@@ -28,6 +29,34 @@ type streamBatch struct {
 	last  bool  // with err: no complete piece follows
 }
 
+// streamBatches recycles event batches: trackStream runs once per
+// generation on the parallel path, and a hundred thousand tiny generations
+// must not allocate 2 MB of batches each.
+var streamBatches = sync.Pool{New: func() any {
+	return &streamBatch{evs: make([]trace.Event, 0, batchEvents)}
+}}
+
+// pieceReaders recycles the buffered readers generations are decoded
+// through, for the same reason.
+var pieceReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 1<<16) }}
+
+// openPiece returns an x/exp/trace reader of the piece and a function that
+// recycles its buffer, to be called once the reader is no longer used.
+func openPiece(in *input, piece gensplit.Piece) (*trace.Reader, func(), error) {
+	br := pieceReaders.Get().(*bufio.Reader)
+	br.Reset(in.sp.Reader(piece))
+	release := func() {
+		br.Reset(nil)
+		pieceReaders.Put(br)
+	}
+	tr, err := trace.NewReader(br) // uses br itself: it is large enough
+	if err != nil {
+		release()
+		return nil, nil, err
+	}
+	return tr, release, nil
+}
+
 // trackStream decodes the pieces next returns (until io.EOF) on a reader
 // goroutine and tracks their events into p, calling done after each piece.
 // It stops at the first piece that fails.
@@ -35,16 +64,38 @@ func trackStream(in *input, next func() (gensplit.Piece, error), opts *Options, 
 	full := make(chan *streamBatch, 4)
 	free := make(chan *streamBatch, 6)
 	for range cap(free) {
-		free <- &streamBatch{evs: make([]trace.Event, 0, batchEvents)}
+		free <- streamBatches.Get().(*streamBatch)
 	}
 	stop := make(chan struct{})
 	go streamPieces(in, next, full, free, stop)
+	readerDone := false
 	// stopReader ends the reader and waits for it, so that next is ours.
 	stopReader := func() {
 		close(stop)
+		if opts.flight != nil {
+			opts.flight.releaseAll() // the reader may wait for memory
+		}
 		for range full {
 		}
+		readerDone = true
 	}
+	// Once the reader has exited, the batches it holds no more go back to
+	// the pool (those it dropped while stopping are left to the collector).
+	defer func() {
+		if !readerDone {
+			return
+		}
+		for {
+			select {
+			case b := <-free:
+				clear(b.evs)
+				b.evs = b.evs[:0]
+				streamBatches.Put(b)
+			default:
+				return
+			}
+		}
+	}()
 	started := false
 	for b := range full {
 		if !started {
@@ -65,7 +116,11 @@ func trackStream(in *input, next func() (gensplit.Piece, error), opts *Options, 
 			if b.err != nil {
 				stopReader()
 			}
-			return &failure{piece: b.piece, err: err, last: last}
+			f := &failure{piece: b.piece, err: err, last: last}
+			if !last {
+				f.after = 1
+			}
+			return f
 		}
 		if b.end {
 			p.finish()
@@ -79,6 +134,7 @@ func trackStream(in *input, next func() (gensplit.Piece, error), opts *Options, 
 		free <- b
 	}
 	close(stop)
+	readerDone = true // full is closed: the reader has returned
 	return nil
 }
 
@@ -160,10 +216,11 @@ func decodePiece(in *input, piece gensplit.Piece, b **streamBatch, get func(gens
 	if piece.Err != nil {
 		return piece.Err
 	}
-	tr, err := trace.NewReader(bufio.NewReaderSize(in.sp.Reader(piece), 1<<16))
+	tr, release, err := openPiece(in, piece)
 	if err != nil {
 		return err
 	}
+	defer release()
 	for {
 		evs := (*b).evs
 		n := len(evs)
@@ -184,6 +241,3 @@ func decodePiece(in *input, piece gensplit.Piece, b **streamBatch, get func(gens
 		}
 	}
 }
-
-// errStopped ends a reader that was told to stop.
-var errStopped = errors.New("stopped")

@@ -14,10 +14,11 @@ type switchAgg struct {
 func (a *switchAgg) init() {}
 
 func (a *switchAgg) reset() {
-	m, h := a.blockedBy, a.runSlice
-	clear(m)
-	h.Reset()
-	*a = switchAgg{blockedBy: m[:0], runSlice: h}
+	a.total, a.migrations = 0, 0
+	a.blocked, a.preempted, a.yielded, a.syscall, a.exited = 0, 0, 0, 0, 0
+	clear(a.blockedBy)
+	a.blockedBy = a.blockedBy[:0]
+	a.runSlice.Reset()
 }
 
 func (a *switchAgg) merge(o *switchAgg, m *remap) {

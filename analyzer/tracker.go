@@ -217,6 +217,11 @@ type partial struct {
 
 	maxEvents int64 // 0: no limit
 
+	// clean says p was reset and has seen no event since; gidxHigh is the
+	// most entries gidx held, to shrink it (reset).
+	clean    bool
+	gidxHigh int
+
 	closing span       // the span leave hands to the analyses
 	tr      transition // the transition being handled
 }
@@ -234,7 +239,10 @@ func newPartial() *partial {
 	return p
 }
 
-// reset prepares p for another generation, keeping allocations.
+// reset prepares p for another generation, keeping allocations. Its cost
+// is proportional to what the last generation used, not to the largest
+// generation p ever held: a trace of a million tiny generations resets a
+// million times.
 func (p *partial) reset(index int) {
 	p.index = index
 	if p.strs.ids == nil {
@@ -246,11 +254,27 @@ func (p *partial) reset(index int) {
 	}
 	p.cats = append(p.cats[:0], catUnknown)
 	p.preempted = 0
-	clear(p.gidx)
+	// Clearing a map costs its capacity: replace one that held far more
+	// entries than this generation's.
+	if n := len(p.gidx); p.gidxHigh > 1024 && n < p.gidxHigh/8 {
+		p.gidx = make(map[trace.GoID]int32, n)
+		p.gidxHigh = n
+	} else {
+		p.gidxHigh = max(p.gidxHigh, n)
+		clear(p.gidx)
+	}
 	clear(p.reasonByID)
 	p.reasonByID = p.reasonByID[:0]
 	p.fastChecked = [numFastTypes]uint8{}
-	p.gcache = [gCacheSize]gCacheEntry{}
+	// The goroutine cache holds only ids of live records (retire clears
+	// its entry): clear theirs, or all of it when there are many.
+	if len(p.gs) < gCacheSize/8 {
+		for i := range p.gs {
+			p.gcache[uint64(p.gs[i].id)&(gCacheSize-1)] = gCacheEntry{}
+		}
+	} else {
+		p.gcache = [gCacheSize]gCacheEntry{}
+	}
 	p.scache = [sCacheSize]sCacheEntry{}
 	clear(p.gs)
 	p.gs = p.gs[:0]
@@ -271,11 +295,17 @@ func (p *partial) reset(index int) {
 	clear(p.openTasks)
 	p.taskEnds = p.taskEnds[:0]
 	p.regionEnds = p.regionEnds[:0]
+	p.clean = true
 }
 
 // begin prepares p for piece index of input in.
 func (p *partial) begin(index int, in *input, opts *Options) {
-	p.reset(index)
+	if p.clean {
+		p.index = index // reset when it was pooled
+	} else {
+		p.reset(index)
+	}
+	p.clean = false
 	p.maxEvents = opts.MaxEvents
 	p.v1 = !in.hdr.Generational()
 }

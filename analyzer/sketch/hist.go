@@ -166,8 +166,12 @@ func (h *Hist) Merge(o *Hist) {
 	}
 }
 
-// Reset empties h, keeping its allocated buckets for reuse.
+// Reset empties h, keeping its allocated buckets for reuse. Resetting an
+// empty histogram costs nothing.
 func (h *Hist) Reset() {
+	if h.n == 0 {
+		return // no value since the last reset: every bucket is zero
+	}
 	h.n, h.sum, h.min, h.max = 0, 0, 0, 0
 	if h.exact != nil {
 		*h.exact = [subCount]uint64{}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"slices"
 )
@@ -52,8 +53,8 @@ const (
 // new batch before a body would pass half of it, as the runtime does.
 const maxBatch = 64 << 10
 
-// Crafter writes a Go 1.26 execution trace in the wire format, event by
-// event, for shapes of trace the runtime does not write at will: a million
+// Crafter writes a Go 1.26 (or 1.25) execution trace in the wire format,
+// event by event, for shapes of trace the runtime does not write at will: a million
 // goroutines alive at once, a hundred thousand tiny generations, strings
 // with control characters. It tracks batches and their sizes, the clock,
 // and each generation's string and stack tables; it does not check that the
@@ -68,16 +69,17 @@ type Crafter struct {
 	// Step is the number of ticks (ns) the clock advances before each event.
 	Step uint64
 
-	gen    uint64 // current generation number; 0 before the first
-	inGen  bool
-	now    uint64
-	open   map[uint64]*craftBatch // by M
-	order  []uint64               // Ms in the order their batches opened
-	strs   map[string]uint64
-	strIDs []string
-	stacks map[string]uint64 // by encoded frames
-	stkEnc [][]byte
-	buf    []byte
+	version int    // 26, or 25: no end-of-generation markers
+	gen     uint64 // current generation number; 0 before the first
+	inGen   bool
+	now     uint64
+	open    map[uint64]*craftBatch // by M
+	order   []uint64               // Ms in the order their batches opened
+	strs    map[string]uint64
+	strIDs  []string
+	stacks  map[string]uint64 // by encoded frames
+	stkEnc  [][]byte
+	buf     []byte
 }
 
 type craftBatch struct {
@@ -95,9 +97,17 @@ type Frame struct {
 
 // NewCrafter writes the header of a Go 1.26 trace to w and returns a
 // Crafter for its body. Call Flush at the end.
-func NewCrafter(w io.Writer) *Crafter {
-	c := &Crafter{w: bufio.NewWriterSize(w, 1<<20), Step: 1, now: 1000}
-	c.write([]byte("go 1.26 trace\x00\x00\x00"))
+func NewCrafter(w io.Writer) *Crafter { return NewCrafterVersion(w, 26) }
+
+// NewCrafterVersion is NewCrafter for format version 26 or 25 (Go 1.25,
+// whose generations end where the next one's batches begin, without a
+// marker).
+func NewCrafterVersion(w io.Writer, version int) *Crafter {
+	if version != 25 {
+		version = 26
+	}
+	c := &Crafter{w: bufio.NewWriterSize(w, 1<<20), Step: 1, now: 1000, version: version}
+	c.write(fmt.Appendf(nil, "go 1.%d trace\x00\x00\x00", version))
 	return c
 }
 
@@ -261,7 +271,9 @@ func (c *Crafter) End() {
 	if len(c.strIDs) > 0 {
 		c.writeBatch(^uint64(0), c.now, body)
 	}
-	c.write([]byte{EvEndOfGeneration})
+	if c.version >= 26 {
+		c.write([]byte{EvEndOfGeneration})
+	}
 	c.inGen = false
 }
 

@@ -10,6 +10,8 @@
 //
 // The package reads only batch headers; batch bodies are skipped (with a
 // seek when the input is an io.ReaderAt) or copied without being decoded.
+// It checks the structure it sees: batch headers, sizes, and generation
+// numbers that go up by one from each generation to the next.
 package gensplit
 
 import (
@@ -100,18 +102,54 @@ func ParseHeader(b []byte) (Header, error) {
 // Piece is one independently parseable part of a trace: one generation of a
 // Go 1.22+ trace, or the whole body of an older trace.
 type Piece struct {
-	Index   int   // 0-based position in the trace
-	Offset  int64 // offset of the first body byte in the input (after the header)
-	Size    int64 // body bytes
-	Batches int   // batches in the piece
+	Index   int    // 0-based position in the trace
+	Gen     uint64 // generation number in the batch headers (0 for old formats)
+	Offset  int64  // offset of the first body byte in the input (after the header)
+	Size    int64  // body bytes
+	Batches int    // batches in the piece
 	// Complete is false when the input ended inside the piece (a truncated
 	// trace) or the piece could not be delimited (a corrupt batch header).
 	Complete bool
-	// Err says why the piece is not complete.
+	// Err says why the piece is not complete. It matches (errors.Is) one
+	// of ErrTruncated, ErrCorrupt, ErrSecondTrace, ErrPieceTooLarge, or is
+	// an error of the caller's reserve function or of the input.
 	Err error
-	// Data holds the body when the splitter buffers (stream input); nil when
-	// the body is to be read from the io.ReaderAt at Offset.
-	Data []byte
+	// buf holds the body when the splitter buffers (stream input); nil
+	// when the body is to be read from the io.ReaderAt at Offset.
+	buf *chunks
+}
+
+// Errors of a piece that is not complete. ErrTruncated and ErrCorrupt tell
+// a trace cut short apart from a damaged one.
+var (
+	// ErrTruncated: the input ends inside a generation (or inside a batch).
+	ErrTruncated = errors.New("the input ends inside a generation")
+	// ErrCorrupt: the structure of batches is broken: a bad batch header, a
+	// size past the format's maximum, a generation number that does not
+	// follow the previous one.
+	ErrCorrupt = errors.New("corrupt trace structure")
+	// ErrSecondTrace reports a trace header where a batch should start: the
+	// input is several traces concatenated.
+	ErrSecondTrace = errors.New("another trace starts here (concatenated traces)")
+	// ErrPieceTooLarge reports a generation larger than the configured bound.
+	ErrPieceTooLarge = errors.New("generation exceeds the size limit")
+)
+
+// kindErr is an error message of one of the kinds above.
+type kindErr struct {
+	kind error
+	msg  string
+}
+
+func (e *kindErr) Error() string        { return e.msg }
+func (e *kindErr) Is(target error) bool { return target == e.kind }
+
+func truncated(format string, args ...any) error {
+	return &kindErr{ErrTruncated, fmt.Sprintf(format, args...)}
+}
+
+func corrupt(format string, args ...any) error {
+	return &kindErr{ErrCorrupt, fmt.Sprintf(format, args...)}
 }
 
 // batchHeader is the decoded header of one batch.
@@ -121,6 +159,9 @@ type batchHeader struct {
 	hlen int   // header length in bytes
 	size int64 // body length
 }
+
+// errShort reports a header cut off by the end of the bytes given.
+var errShort = errors.New("short header")
 
 // parseBatchHeader decodes a batch header from b, which holds at least the
 // header (up to 2+4*10 bytes) or the rest of the input.
@@ -151,13 +192,13 @@ func parseBatchHeader(b []byte, ver int) (batchHeader, error) {
 		return h, fmt.Errorf("expected a batch header, found byte 0x%02x", b[0])
 	}
 	if len(b) < h.hlen {
-		return h, io.ErrUnexpectedEOF
+		return h, errShort
 	}
 	var vals [4]uint64
 	for i := range vals {
 		v, n := binary.Uvarint(b[h.hlen:])
 		if n == 0 {
-			return h, io.ErrUnexpectedEOF
+			return h, errShort
 		}
 		if n < 0 {
 			return h, errors.New("malformed batch header varint")
@@ -181,6 +222,11 @@ var errHeaderStart = errors.New("trace header")
 // maxHeaderLen is the longest possible batch header.
 const maxHeaderLen = 2 + 4*binary.MaxVarintLen64
 
+// windowSize is how much of a random-access input the splitter reads at
+// once to find batch headers: one read serves the headers of many small
+// batches (a generation of a few events costs one read, not one per batch).
+const windowSize = 4 << 10
+
 // Splitter yields the pieces of a trace body one at a time.
 type Splitter struct {
 	hdr Header
@@ -188,6 +234,9 @@ type Splitter struct {
 	ra   io.ReaderAt
 	size int64 // input size for ra
 	br   *bufio.Reader
+
+	win    []byte // ra: input bytes at winOff, read ahead for headers
+	winOff int64
 
 	off      int64 // offset of the next unread byte (body-relative offsets are absolute input offsets)
 	index    int
@@ -197,7 +246,8 @@ type Splitter struct {
 	consumed int64         // stream mode: body bytes read from the stream
 	eof      bool          // stream mode: the stream has ended
 	maxPiece int64
-	hbuf     [maxHeaderLen]byte
+	reserve  func(n int64) error
+	prevGen  uint64 // generation number of the previous piece, 0 before the first
 }
 
 type pendingBatch struct {
@@ -210,7 +260,7 @@ const DefaultMaxPiece = 1 << 30
 
 // NewAt returns a splitter over a random-access input of the given size whose
 // first HeaderSize bytes are the header hdr. Pieces are located with reads of
-// batch headers only; their Data is nil.
+// batch headers only.
 func NewAt(ra io.ReaderAt, size int64, hdr Header) *Splitter {
 	return &Splitter{hdr: hdr, ra: ra, size: size, off: HeaderSize, maxPiece: DefaultMaxPiece}
 }
@@ -230,7 +280,8 @@ func OpenAt(ra io.ReaderAt, size int64) (*Splitter, Header, error) {
 }
 
 // NewStream returns a splitter over a stream positioned just after the
-// header hdr. Each piece's body is buffered in Data.
+// header hdr. Each piece's body is buffered (exactly its size, no more) until
+// its Reader has read it.
 func NewStream(r io.Reader, hdr Header) *Splitter {
 	br, ok := r.(*bufio.Reader)
 	if !ok {
@@ -240,7 +291,8 @@ func NewStream(r io.Reader, hdr Header) *Splitter {
 }
 
 // SetMaxPiece bounds the size of one piece; a larger generation is reported
-// as an error. Zero means DefaultMaxPiece.
+// as an error as soon as it passes the bound, before more of it is read.
+// Zero means DefaultMaxPiece. The bound applies to every format.
 func (s *Splitter) SetMaxPiece(n int64) {
 	if n <= 0 {
 		n = DefaultMaxPiece
@@ -248,12 +300,10 @@ func (s *Splitter) SetMaxPiece(n int64) {
 	s.maxPiece = n
 }
 
-// ErrSecondTrace reports a trace header where a batch should start: the
-// input is several traces concatenated.
-var ErrSecondTrace = errors.New("another trace starts here (concatenated traces)")
-
-// ErrPieceTooLarge reports a generation larger than the configured bound.
-var ErrPieceTooLarge = errors.New("generation exceeds the size limit")
+// SetReserve sets a function the splitter calls in stream mode before it
+// buffers n more bytes of a piece; it may block until memory is available,
+// and an error it returns ends the piece (Piece.Err) and the splitting.
+func (s *Splitter) SetReserve(f func(n int64) error) { s.reserve = f }
 
 // Next returns the next piece, or io.EOF when there are no more. A piece with
 // Complete == false is always the last one.
@@ -268,13 +318,11 @@ func (s *Splitter) Next() (Piece, error) {
 	if s.pendErr != nil {
 		p.Err = s.pendErr
 		s.done = true
-		return s.finish(p, nil), nil
+		return s.finish(p), nil
 	}
-	var buf *bytes.Buffer
 	if s.br != nil {
-		buf = new(bytes.Buffer)
+		p.buf = new(chunks)
 	}
-	var gen uint64
 	first := true
 	for {
 		var h batchHeader
@@ -284,7 +332,7 @@ func (s *Splitter) Next() (Piece, error) {
 			h, raw = s.pending.h, s.pending.data
 			s.pending = nil
 		} else {
-			h, raw, err = s.readBatch()
+			h, raw, err = s.readBatch(&p)
 		}
 		if err == io.EOF {
 			s.done = true
@@ -293,22 +341,22 @@ func (s *Splitter) Next() (Piece, error) {
 			}
 			if s.hdr.Version >= 26 {
 				// Go 1.26+ ends every generation with an explicit marker.
-				p.Err = errors.New("trace ends inside a generation (no end-of-generation marker)")
+				p.Err = truncated("trace ends inside generation %d (no end-of-generation marker)", p.Gen)
 			} else {
 				p.Complete = true
 			}
-			return s.finish(p, buf), nil
+			return s.finish(p), nil
 		}
 		if err != nil {
 			if errors.Is(err, ErrSecondTrace) && !first && s.hdr.Version < 26 {
 				// The generation ended where the next trace begins.
 				s.pendErr = err
 				p.Complete = true
-				return s.finish(p, buf), nil
+				return s.finish(p), nil
 			}
 			s.done = true
 			p.Err = err
-			return s.finish(p, buf), nil
+			return s.finish(p), nil
 		}
 		if h.eog {
 			if first {
@@ -318,74 +366,119 @@ func (s *Splitter) Next() (Piece, error) {
 				continue
 			}
 			s.off += int64(h.hlen)
-			if buf != nil {
-				buf.Write(raw)
+			if err := p.buf.append(raw, s.reserve); err != nil {
+				s.done, p.Err = true, err
+				return s.finish(p), nil
 			}
 			p.Size = s.off - p.Offset
 			p.Batches++
 			p.Complete = true
-			return s.finish(p, buf), nil
+			return s.finish(p), nil
 		}
 		if first {
-			gen = h.gen
+			if s.prevGen != 0 && h.gen != s.prevGen+1 {
+				s.done = true
+				p.Err = genOrderErr(h.gen, s.prevGen, s.off)
+				return s.finish(p), nil
+			}
+			p.Gen = h.gen
 			first = false
-		} else if h.gen != gen {
+		} else if h.gen != p.Gen {
 			if s.hdr.Version >= 26 {
 				s.done = true
-				p.Err = fmt.Errorf("generation %d starts before generation %d ended (missing end-of-generation marker)", h.gen, gen)
-				return s.finish(p, buf), nil
+				p.Err = corrupt("generation %d starts at offset %d before generation %d ended (missing end-of-generation marker)", h.gen, s.off, p.Gen)
+				return s.finish(p), nil
 			}
-			// The first batch of the next generation closes this one.
-			s.pending = &pendingBatch{h: h, data: raw}
+			if h.gen != p.Gen+1 {
+				// This generation is complete; the next one is out of order.
+				s.pendErr = genOrderErr(h.gen, p.Gen, s.off)
+			} else {
+				// The first batch of the next generation closes this one.
+				s.pending = &pendingBatch{h: h, data: raw}
+			}
 			p.Complete = true
-			return s.finish(p, buf), nil
+			return s.finish(p), nil
+		}
+		if p.Size+int64(h.hlen)+h.size > s.maxPiece {
+			// Refuse before reading the batch: the bound holds memory too.
+			s.done = true
+			p.Err = fmt.Errorf("%w (%d bytes)", ErrPieceTooLarge, s.maxPiece)
+			return s.finish(p), nil
+		}
+		if err := p.buf.append(raw, s.reserve); err != nil {
+			s.done, p.Err = true, err
+			return s.finish(p), nil
 		}
 		s.off += int64(h.hlen) + h.size
 		p.Size = s.off - p.Offset
 		p.Batches++
-		if buf != nil {
-			buf.Write(raw)
-		}
-		if p.Size > s.maxPiece {
-			s.done = true
-			p.Err = fmt.Errorf("%w (%d bytes)", ErrPieceTooLarge, s.maxPiece)
-			return s.finish(p, buf), nil
-		}
 	}
 }
 
-func (s *Splitter) finish(p Piece, buf *bytes.Buffer) Piece {
-	if buf != nil {
-		p.Data = buf.Bytes()
+// genOrderErr reports a generation number that does not follow the
+// previous generation's.
+func genOrderErr(gen, prev uint64, off int64) error {
+	what := "skips generations"
+	switch {
+	case gen == prev:
+		what = "repeats it"
+	case gen < prev:
+		what = "goes backwards"
 	}
+	return corrupt("generation number %d at offset %d follows generation %d (want %d): the trace %s", gen, off, prev, prev+1, what)
+}
+
+func (s *Splitter) finish(p Piece) Piece {
 	if !p.Complete {
 		s.done = true
+	} else if p.Gen != 0 {
+		s.prevGen = p.Gen
 	}
 	s.index++
 	return p
 }
 
+// header returns the bytes at s.off available for a batch header: up to
+// maxHeaderLen, fewer at the end of the input.
+func (s *Splitter) header() ([]byte, error) {
+	end := min(s.off+maxHeaderLen, s.size)
+	if s.off >= s.winOff && end <= s.winOff+int64(len(s.win)) {
+		return s.win[s.off-s.winOff : end-s.winOff], nil
+	}
+	if s.win == nil {
+		s.win = make([]byte, windowSize)
+	}
+	n := min(int64(windowSize), s.size-s.off)
+	s.win = s.win[:cap(s.win)]
+	m, err := s.ra.ReadAt(s.win[:n], s.off)
+	if int64(m) < n && err != nil {
+		s.win = s.win[:0]
+		return nil, fmt.Errorf("reading batch header at offset %d: %w", s.off, err)
+	}
+	s.win, s.winOff = s.win[:n], s.off
+	return s.win[:end-s.off], nil
+}
+
 // readBatch reads the header of the batch at s.off and, in stream mode, its
-// body. It does not advance s.off. io.EOF means a clean end of input.
-func (s *Splitter) readBatch() (batchHeader, []byte, error) {
+// body: into p's buffer when it belongs to p and fits under the size bound,
+// else (the first batch of the next generation) into raw. A batch that
+// would pass the bound is not read. readBatch does not advance s.off.
+// io.EOF means a clean end of input.
+func (s *Splitter) readBatch(p *Piece) (batchHeader, []byte, error) {
 	if s.ra != nil {
-		n := int64(len(s.hbuf))
-		if rem := s.size - s.off; rem < n {
-			n = rem
-		}
-		if n <= 0 {
+		if s.off >= s.size {
 			return batchHeader{}, nil, io.EOF
 		}
-		m, err := s.ra.ReadAt(s.hbuf[:n], s.off)
-		if m < int(n) && err != nil {
-			return batchHeader{}, nil, fmt.Errorf("reading batch header at offset %d: %w", s.off, err)
+		b, err := s.header()
+		if err != nil {
+			return batchHeader{}, nil, err
 		}
-		h, err := parseBatchHeader(s.hbuf[:n], s.hdr.Version)
+		h, err := parseBatchHeader(b, s.hdr.Version)
 		if err != nil {
 			return h, nil, s.headerErr(err)
 		}
 		if s.off+int64(h.hlen)+h.size > s.size {
-			return h, nil, fmt.Errorf("batch at offset %d is cut off: %w", s.off, io.ErrUnexpectedEOF)
+			return h, nil, truncated("batch at offset %d is cut off: %v", s.off, io.ErrUnexpectedEOF)
 		}
 		return h, nil, nil
 	}
@@ -407,24 +500,54 @@ func (s *Splitter) readBatch() (batchHeader, []byte, error) {
 		}
 		return h, nil, s.headerErr(herr)
 	}
-	raw := make([]byte, int64(h.hlen)+h.size)
-	n, err := io.ReadFull(s.br, raw)
-	s.consumed += int64(n)
+	if h.eog {
+		s.br.Discard(1)
+		s.consumed++
+		return h, eogBytes, nil
+	}
+	n := int64(h.hlen) + h.size
+	var raw []byte
+	switch {
+	case p.Batches > 0 && h.gen != p.Gen:
+		// The next generation's first batch (or a stray one Next refuses):
+		// read it apart from this piece.
+		raw = make([]byte, n)
+	case p.Size+n > s.maxPiece:
+		return h, nil, nil // Next refuses the piece; nothing is read
+	default:
+		// A batch of this piece: read it in place.
+		b, err := p.buf.grow(n, s.reserve)
+		if err != nil {
+			return h, nil, err
+		}
+		m, err := io.ReadFull(s.br, b)
+		s.consumed += int64(m)
+		if err != nil {
+			s.eof = true
+			return h, nil, truncated("batch at offset %d is cut off after %d of %d bytes: %v", s.off, m, n, io.ErrUnexpectedEOF)
+		}
+		return h, nil, nil
+	}
+	m, err := io.ReadFull(s.br, raw)
+	s.consumed += int64(m)
 	if err != nil {
 		s.eof = true
-		return h, nil, fmt.Errorf("batch at offset %d is cut off after %d of %d bytes: %w", s.off, n, len(raw), io.ErrUnexpectedEOF)
+		return h, nil, truncated("batch at offset %d is cut off after %d of %d bytes: %v", s.off, m, n, io.ErrUnexpectedEOF)
 	}
 	return h, raw, nil
 }
 
+// eogBytes is the end-of-generation marker, as read.
+var eogBytes = []byte{evEndOfGeneration}
+
 func (s *Splitter) headerErr(err error) error {
-	if errors.Is(err, errHeaderStart) {
-		return fmt.Errorf("at offset %d: %w", s.off, ErrSecondTrace)
+	switch {
+	case errors.Is(err, errHeaderStart):
+		return &kindErr{ErrSecondTrace, fmt.Sprintf("at offset %d: %v", s.off, ErrSecondTrace)}
+	case errors.Is(err, errShort):
+		return truncated("batch header at offset %d is cut off: %v", s.off, io.ErrUnexpectedEOF)
 	}
-	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return fmt.Errorf("batch header at offset %d is cut off: %w", s.off, err)
-	}
-	return fmt.Errorf("bad batch header at offset %d: %w", s.off, err)
+	return corrupt("bad batch header at offset %d: %v", s.off, err)
 }
 
 // wholeBody returns the entire body of an old-format trace as one piece.
@@ -433,21 +556,40 @@ func (s *Splitter) wholeBody() (Piece, error) {
 	p := Piece{Index: 0, Offset: s.off, Complete: true}
 	if s.ra != nil {
 		p.Size = s.size - s.off
+		if p.Size > s.maxPiece {
+			p.Complete = false
+			p.Err = fmt.Errorf("%w (%d bytes; this format is one piece, the whole trace)", ErrPieceTooLarge, s.maxPiece)
+		}
 	} else {
-		data, err := io.ReadAll(io.LimitReader(s.br, s.maxPiece+1))
-		s.consumed += int64(len(data))
-		s.eof = err == nil && int64(len(data)) <= s.maxPiece
-		if err != nil {
-			p.Err = err
-			p.Complete = false
+		p.buf = new(chunks)
+		for {
+			n := int64(64 << 10)
+			if p.Size+n > s.maxPiece {
+				n = s.maxPiece - p.Size + 1 // one byte more tells a larger trace
+			}
+			b, err := p.buf.grow(n, s.reserve)
+			if err != nil {
+				p.Err, p.Complete = err, false
+				break
+			}
+			m, err := io.ReadFull(s.br, b)
+			p.buf.shrink(n - int64(m))
+			p.Size += int64(m)
+			s.consumed += int64(m)
+			if p.Size > s.maxPiece {
+				p.Err = fmt.Errorf("%w (%d bytes; this format is one piece, the whole trace)", ErrPieceTooLarge, s.maxPiece)
+				p.Complete, p.Size, p.buf = false, s.maxPiece, nil
+				break
+			}
+			if err == io.EOF || err == io.ErrUnexpectedEOF {
+				s.eof = true
+				break
+			}
+			if err != nil {
+				p.Err, p.Complete = err, false
+				break
+			}
 		}
-		if int64(len(data)) > s.maxPiece {
-			p.Err = fmt.Errorf("%w (%d bytes)", ErrPieceTooLarge, s.maxPiece)
-			p.Complete = false
-			data = nil
-		}
-		p.Data = data
-		p.Size = int64(len(data))
 	}
 	if p.Size == 0 && p.Err == nil {
 		return Piece{}, io.EOF
@@ -466,11 +608,117 @@ func (s *Splitter) Size() (int64, bool) {
 }
 
 // Reader returns a reader of the piece as a standalone trace: the header
-// followed by the piece's body.
+// followed by the piece's body. A buffered piece (stream input) can be read
+// once: its reader frees the bytes it has read.
 func (s *Splitter) Reader(p Piece) io.Reader {
 	hdr := bytes.NewReader(s.hdr.Raw[:])
-	if p.Data != nil || s.ra == nil {
-		return io.MultiReader(hdr, bytes.NewReader(p.Data))
+	if p.buf != nil || s.ra == nil {
+		return io.MultiReader(hdr, p.buf.reader())
 	}
 	return io.MultiReader(hdr, io.NewSectionReader(s.ra, p.Offset, p.Size))
+}
+
+// Bytes returns a buffered piece's body (stream input) before its Reader
+// has read it, or nil.
+func (p Piece) Bytes() []byte {
+	if p.buf == nil {
+		return nil
+	}
+	var b []byte
+	for _, c := range p.buf.c {
+		b = append(b, c...)
+	}
+	return b
+}
+
+// chunks is a buffer of the bytes of one piece that grows by chunks, never
+// copying what it holds and never holding more than a chunk beyond what was
+// written: a doubling buffer would hold up to twice a generation's size.
+type chunks struct {
+	c [][]byte
+}
+
+const (
+	firstChunk = 4 << 10
+	maxChunk   = 1 << 20
+)
+
+// grow returns room for n more bytes at the end of the buffer, after
+// reserve(n) (if set) allowed them.
+func (b *chunks) grow(n int64, reserve func(int64) error) ([]byte, error) {
+	if b == nil {
+		return nil, errors.New("gensplit: no buffer")
+	}
+	if reserve != nil {
+		if err := reserve(n); err != nil {
+			return nil, err
+		}
+	}
+	if k := len(b.c); k > 0 {
+		last := b.c[k-1]
+		if int64(cap(last)-len(last)) >= n {
+			b.c[k-1] = last[:len(last)+int(n)]
+			return b.c[k-1][len(last):], nil
+		}
+	}
+	size := int64(firstChunk)
+	if k := len(b.c); k > 0 {
+		size = min(2*int64(cap(b.c[k-1])), maxChunk)
+	}
+	size = max(size, n)
+	c := make([]byte, n, size)
+	b.c = append(b.c, c)
+	return c, nil
+}
+
+// shrink drops the last n bytes written (n within the last chunk).
+func (b *chunks) shrink(n int64) {
+	if k := len(b.c); k > 0 && n > 0 {
+		last := b.c[k-1]
+		b.c[k-1] = last[:len(last)-int(n)]
+	}
+}
+
+// append copies raw (batch bytes read apart: a marker, or the first batch
+// of a generation read while closing the previous one) into the buffer. It
+// does nothing in random-access mode (b nil) or when raw is nil (the batch
+// was read in place).
+func (b *chunks) append(raw []byte, reserve func(int64) error) error {
+	if b == nil || raw == nil {
+		return nil
+	}
+	dst, err := b.grow(int64(len(raw)), reserve)
+	if err != nil {
+		return err
+	}
+	copy(dst, raw)
+	return nil
+}
+
+// reader returns a reader of the buffered bytes that drops each chunk once
+// read, so that the memory goes back as the parser copies the bytes in.
+func (b *chunks) reader() io.Reader {
+	if b == nil {
+		return bytes.NewReader(nil)
+	}
+	return &chunkReader{b: b}
+}
+
+type chunkReader struct {
+	b   *chunks
+	off int // in b.c[0]
+}
+
+func (r *chunkReader) Read(p []byte) (int, error) {
+	for len(r.b.c) > 0 && r.off >= len(r.b.c[0]) {
+		r.b.c[0] = nil
+		r.b.c = r.b.c[1:]
+		r.off = 0
+	}
+	if len(r.b.c) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, r.b.c[0][r.off:])
+	r.off += n
+	return n, nil
 }

@@ -2,7 +2,9 @@ package gensplit
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -10,6 +12,8 @@ import (
 	"testing"
 
 	"golang.org/x/exp/trace"
+
+	"github.com/gotrace/gotrace/analyzer/tracegen"
 )
 
 func readTrace(t *testing.T, name string) []byte {
@@ -54,7 +58,7 @@ func pieces(t *testing.T, data []byte) (*Splitter, []Piece) {
 		if a.Offset != s.Offset || a.Size != s.Size || a.Complete != s.Complete || a.Batches != s.Batches {
 			t.Errorf("piece %d: ReaderAt %+v, stream {Offset:%d Size:%d Complete:%v Batches:%d}", i, a, s.Offset, s.Size, s.Complete, s.Batches)
 		}
-		if s.Complete && !bytes.Equal(s.Data, data[s.Offset:s.Offset+s.Size]) {
+		if s.Complete && !bytes.Equal(s.Bytes(), data[s.Offset:s.Offset+s.Size]) {
 			t.Errorf("piece %d: stream data differs from the input bytes", i)
 		}
 	}
@@ -229,4 +233,152 @@ func TestOpenAt(t *testing.T) {
 			t.Errorf("OpenAt(%q): no error", bad)
 		}
 	}
+}
+
+// crafted writes a trace of one small generation per number in gens, in
+// that order, in format version ver.
+func crafted(t *testing.T, ver int, gens ...uint64) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	c := tracegen.NewCrafterVersion(&b, ver)
+	for _, g := range gens {
+		c.BeginNumber(g)
+		c.Event(1, tracegen.EvProcStatus, 0, tracegen.ProcRunning)
+		c.Event(1, tracegen.EvGoStatus, 1, 1, tracegen.GoRunning)
+		c.End()
+	}
+	if err := c.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// TestGenerationOrder: generation numbers must go up by one. A gap, a
+// repeat or a step backwards is corruption, reported at the offset of the
+// offending batch; what comes before it is complete. Both splitters agree.
+func TestGenerationOrder(t *testing.T) {
+	cases := []struct {
+		ver      int
+		gens     []uint64
+		complete int
+		want     string // in the error of the first bad piece; "" for none
+	}{
+		{26, []uint64{1, 2, 3}, 3, ""},
+		{26, []uint64{7, 8}, 2, ""}, // a flight recorder snapshot starts anywhere
+		{26, []uint64{1, 2, 2}, 2, "generation number 2 at offset %d follows generation 2 (want 3): the trace repeats it"},
+		{26, []uint64{1, 3}, 1, "generation number 3 at offset %d follows generation 1 (want 2): the trace skips generations"},
+		{26, []uint64{3, 2, 1}, 1, "generation number 2 at offset %d follows generation 3 (want 4): the trace goes backwards"},
+		{26, []uint64{1, 2, 1, 2}, 2, "generation number 1 at offset %d follows generation 2 (want 3): the trace goes backwards"},
+		{25, []uint64{1, 2, 3}, 3, ""},
+		{25, []uint64{1, 3}, 1, "generation number 3 at offset %d follows generation 1 (want 2): the trace skips generations"},
+		{25, []uint64{2, 1}, 1, "generation number 1 at offset %d follows generation 2 (want 3): the trace goes backwards"},
+	}
+	for _, c := range cases {
+		data := crafted(t, c.ver, c.gens...)
+		_, ps := pieces(t, data)
+		complete := 0
+		for _, p := range ps {
+			if p.Complete {
+				complete++
+			}
+		}
+		if complete != c.complete {
+			t.Errorf("go 1.%d %v: %d complete pieces, want %d", c.ver, c.gens, complete, c.complete)
+		}
+		last := ps[len(ps)-1]
+		if c.want == "" {
+			if last.Err != nil {
+				t.Errorf("go 1.%d %v: %v", c.ver, c.gens, last.Err)
+			}
+			continue
+		}
+		bad := ps[c.complete]
+		want := fmt.Sprintf(c.want, bad.Offset)
+		if !errors.Is(bad.Err, ErrCorrupt) || bad.Err.Error() != want {
+			t.Errorf("go 1.%d %v: piece %d error %v, want ErrCorrupt %q", c.ver, c.gens, c.complete, bad.Err, want)
+		}
+	}
+}
+
+// TestHeaderErrorKinds: a batch header that is wrong is corruption, one cut
+// off by the end of the input is truncation.
+func TestHeaderErrorKinds(t *testing.T) {
+	good := crafted(t, 26, 1)
+	batch := func(gen, size uint64) []byte {
+		b := []byte{1}
+		b = binary.AppendUvarint(b, gen)
+		b = binary.AppendUvarint(b, 1)
+		b = binary.AppendUvarint(b, 100)
+		return binary.AppendUvarint(b, size)
+	}
+	hdr := good[:HeaderSize]
+	cases := []struct {
+		name string
+		data []byte
+		kind error
+	}{
+		{"size 2^62", append(append([]byte{}, hdr...), batch(1, 1<<62)...), ErrCorrupt},
+		{"generation 0", append(append([]byte{}, hdr...), batch(0, 10)...), ErrCorrupt},
+		{"second header at 16", append(append([]byte{}, hdr...), good...), ErrSecondTrace},
+		{"not a batch", append(append([]byte{}, hdr...), 0x77, 1, 2, 3), ErrCorrupt},
+		{"header cut off", append(append([]byte{}, hdr...), 1, 0x81), ErrTruncated},
+		{"body cut off", good[:len(good)-5], ErrTruncated},
+		{"no end marker", good[:len(good)-1], ErrTruncated},
+	}
+	for _, c := range cases {
+		_, ps := pieces(t, c.data)
+		p := ps[len(ps)-1]
+		if p.Complete || !errors.Is(p.Err, c.kind) {
+			t.Errorf("%s: piece complete=%v err %v, want %v", c.name, p.Complete, p.Err, c.kind)
+		}
+	}
+}
+
+// TestStreamBufferExact: a stream piece is buffered in exactly its bytes
+// (no doubling), and a generation past the bound is refused before the
+// batch that would pass it is read.
+func TestStreamBufferExact(t *testing.T) {
+	var b bytes.Buffer
+	if err := tracegen.ManyAlive(&b, 300_000, 1); err != nil {
+		t.Fatal(err)
+	}
+	data := b.Bytes()
+	hdr, _ := ParseHeader(data)
+	sp := NewStream(bytes.NewReader(data[HeaderSize:]), hdr)
+	var reserved int64
+	sp.SetReserve(func(n int64) error { reserved += n; return nil })
+	p, err := sp.Next()
+	if err != nil || !p.Complete {
+		t.Fatalf("Next: %+v, %v", p, err)
+	}
+	var held int
+	for _, c := range p.buf.c {
+		held += cap(c)
+	}
+	if reserved != p.Size || int64(held) > p.Size+maxChunk {
+		t.Errorf("piece of %d bytes: reserved %d, buffer capacity %d", p.Size, reserved, held)
+	}
+
+	const limit = 100_000
+	cr := &countReader{r: bytes.NewReader(data[HeaderSize:])}
+	sp = NewStream(cr, hdr)
+	sp.SetMaxPiece(limit)
+	p, _ = sp.Next()
+	if !errors.Is(p.Err, ErrPieceTooLarge) {
+		t.Fatalf("piece past the bound: %v", p.Err)
+	}
+	if cr.n > limit+maxBatchSize+1<<16 {
+		t.Errorf("read %d bytes of a stream to refuse a generation past %d", cr.n, limit)
+	}
+}
+
+type countReader struct {
+	r io.Reader
+	n int
+}
+
+func (c *countReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += n
+	return n, err
 }
