@@ -395,6 +395,7 @@ func runSequential(in *input, g *global, opts Options) *failure {
 		return trackStream(in, next, &opts, newPartial(), func(piece gensplit.Piece, p *partial) {
 			g.merge(p)
 			g.lastPieceEnd = piece.Offset + piece.Size
+			in.sp.Release(piece)
 			fl.pop()
 			progress(in, g, opts)
 		})
@@ -406,6 +407,7 @@ func runSequential(in *input, g *global, opts Options) *failure {
 			return nil
 		}
 		if err := parsePiece(in, piece, p, &opts); err != nil {
+			in.sp.Discard()
 			nextPiece, nerr := next()
 			f := &failure{piece: piece, err: err, last: nerr != nil || !nextPiece.Complete}
 			if !f.last {
@@ -415,6 +417,7 @@ func runSequential(in *input, g *global, opts Options) *failure {
 		}
 		g.merge(p)
 		g.lastPieceEnd = piece.Offset + piece.Size
+		in.sp.Release(piece)
 		fl.pop()
 		progress(in, g, opts)
 	}
@@ -469,6 +472,7 @@ func runParallel(in *input, g *global, opts Options, workers int) *failure {
 	recycle := func(it *pieceResult) {
 		fl.release(it.held)
 		it.held = 0
+		in.sp.Release(it.piece)
 		if it.p == nil {
 			return
 		}
@@ -643,6 +647,7 @@ func runParallel(in *input, g *global, opts Options, workers int) *failure {
 			if it.err != nil {
 				fail = &failure{piece: it.piece, err: it.err, last: true}
 				close(stop)
+				in.sp.Discard() // what follows is only looked at
 				recycle(it)
 				continue
 			}

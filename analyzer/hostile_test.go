@@ -207,7 +207,7 @@ func TestCorruptBatchHeaders(t *testing.T) {
 }
 
 // flipInGeneration returns data with the first event of generation i's
-// first event batch made an invalid event type: the generation cannot be
+// first event batch replaced by another (valid) event type: the generation cannot be
 // parsed, its neighbours are intact.
 func flipInGeneration(t *testing.T, data []byte, i int) []byte {
 	t.Helper()
@@ -234,7 +234,7 @@ func flipInGeneration(t *testing.T, data []byte, i int) []byte {
 			body := off + int64(n)
 			if vals[1] != ^uint64(0) && data[body] != 50 { // not a structural batch
 				out := append([]byte{}, data...)
-				out[body] = 0xff
+				out[body] = 17 // a GoDestroy where the P's status should be: the parser fails
 				return out
 			}
 			off = body + int64(vals[3])

@@ -72,6 +72,7 @@ func trackStream(in *input, next func() (gensplit.Piece, error), opts *Options, 
 	// stopReader ends the reader and waits for it, so that next is ours.
 	stopReader := func() {
 		close(stop)
+		in.sp.Discard() // what follows is only looked at
 		if opts.flight != nil {
 			opts.flight.releaseAll() // the reader may wait for memory
 		}
@@ -197,6 +198,7 @@ func streamPieces(in *input, next func() (gensplit.Piece, error), full chan<- *s
 		}
 		b.end, b.err = true, err
 		if err != nil {
+			in.sp.Discard() // what follows is only looked at
 			nextPiece, nerr := next()
 			b.last = nerr != nil || !nextPiece.Complete
 		}

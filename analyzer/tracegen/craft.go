@@ -386,3 +386,47 @@ func Strings(w io.Writer, s ...string) error {
 	c.End()
 	return c.Flush()
 }
+
+// Junk writes a Go 1.26 trace of gens generations of about size bytes each,
+// whose batches have valid headers and bodies of zeros, ended by
+// end-of-generation markers. Compressed, it shrinks about a thousand times:
+// a gzip bomb. With plausible set, each generation starts with a real sync
+// batch and every body with a real event type, so that only a parser that
+// reads the generation whole finds it is junk.
+func Junk(w io.Writer, gens int, size int64, plausible bool) error {
+	bw := bufio.NewWriterSize(w, 1<<20)
+	if _, err := bw.WriteString("go 1.26 trace\x00\x00\x00"); err != nil {
+		return err
+	}
+	body := make([]byte, maxBatch)
+	if plausible {
+		body[0] = EvGoStatus
+	}
+	var hdr []byte
+	for g := range gens {
+		if plausible {
+			sync := []byte{EvSync, EvFrequency}
+			sync = binary.AppendUvarint(sync, 1_000_000_000)
+			sync = append(sync, EvClockSnapshot, 0, 1, 1, 1)
+			hdr = append(hdr[:0], evEventBatch)
+			for _, v := range []uint64{uint64(g + 1), ^uint64(0), 1000, uint64(len(sync))} {
+				hdr = binary.AppendUvarint(hdr, v)
+			}
+			bw.Write(hdr)
+			bw.Write(sync)
+		}
+		for n := int64(0); n < size; n += int64(len(body)) {
+			hdr = append(hdr[:0], evEventBatch)
+			hdr = binary.AppendUvarint(hdr, uint64(g+1))
+			hdr = binary.AppendUvarint(hdr, 1)
+			hdr = binary.AppendUvarint(hdr, uint64(1000+n))
+			hdr = binary.AppendUvarint(hdr, uint64(len(body)))
+			bw.Write(hdr)
+			if _, err := bw.Write(body); err != nil {
+				return err
+			}
+		}
+		bw.WriteByte(EvEndOfGeneration)
+	}
+	return bw.Flush()
+}

@@ -53,7 +53,7 @@ func main() {
 func usage() {
 	fmt.Fprintln(os.Stderr, `usage:
   tracebench gen -size 100MB [-rate 8MB] FILE  record a trace of about that size, at that many bytes/s
-  tracebench craft -shape alive|tiny [-n N] [-gens G] FILE  write a crafted trace (N goroutines alive over G generations, or G tiny generations)
+  tracebench craft -shape alive|tiny|junk [-n N] [-gens G] [-size S] [-plausible] FILE  write a crafted trace (N goroutines alive over G generations, or G tiny generations)
   tracebench bare [-parallel] [-cpuprofile F] FILE  read every event with a bare x/exp/trace loop (or a loop per generation)
   tracebench compare [-runs N] FILE   time and peak RSS of the bare loops, gotrace -j1, gotrace, go tool trace`)
 	os.Exit(2)
@@ -108,7 +108,9 @@ func gen(args []string) error {
 
 func craft(args []string) error {
 	fs := flag.NewFlagSet("craft", flag.ExitOnError)
-	shape := fs.String("shape", "alive", "alive: goroutine 1 creates N goroutines that stay runnable, re-announced in each of G generations; tiny: G generations of ~100 bytes")
+	shape := fs.String("shape", "alive", "alive: goroutine 1 creates N goroutines that stay runnable, re-announced in each of G generations; tiny: G generations of ~100 bytes; junk: G generations of -size bytes of zeros (valid batch headers)")
+	size := fs.String("size", "1000MB", "bytes per generation (junk)")
+	plausible := fs.Bool("plausible", false, "junk: a real sync batch per generation and event types where batch bodies start")
 	n := fs.Int("n", 1_000_000, "goroutines (alive)")
 	gens := fs.Int("gens", 1, "generations")
 	fs.Parse(args)
@@ -124,6 +126,11 @@ func craft(args []string) error {
 		err = tracegen.ManyAlive(f, *n, *gens)
 	case "tiny":
 		err = tracegen.TinyGenerations(f, *gens)
+	case "junk":
+		var n int64
+		if n, err = parseSize(*size); err == nil {
+			err = tracegen.Junk(f, *gens, n, *plausible)
+		}
 	default:
 		err = fmt.Errorf("unknown -shape %q (alive, tiny)", *shape)
 	}

@@ -21,7 +21,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
+	"sync/atomic"
 )
 
 // HeaderSize is the length in bytes of a trace file header ("go 1.NN trace\x00\x00\x00").
@@ -156,9 +158,22 @@ func corrupt(format string, args ...any) error {
 type batchHeader struct {
 	gen  uint64
 	eog  bool  // an end-of-generation marker (Go 1.26+)
+	exp  bool  // an experimental batch (its body is free-form)
 	hlen int   // header length in bytes
 	size int64 // body length
+	// first is the body's first byte, which says what the batch holds
+	// (events, strings, stacks, the sync batch); 0 for an empty body.
+	first byte
 }
+
+// Event types a batch body starts with, from golang.org/x/exp/trace's
+// internal/tracev2: the lone frequency event of a sync batch before Go
+// 1.25, the sync batch marker since, and the last event type.
+const (
+	evFrequency = 8
+	evSync      = 50
+	evLast      = evEndOfGeneration
+)
 
 // errShort reports a header cut off by the end of the bytes given.
 var errShort = errors.New("short header")
@@ -214,13 +229,35 @@ func parseBatchHeader(b []byte, ver int) (batchHeader, error) {
 		return h, errors.New("batch with generation number 0")
 	}
 	h.size = int64(vals[3])
+	h.exp = b[0] == evExperimentalBatch
+	if h.size > 0 && len(b) > h.hlen {
+		h.first = b[h.hlen]
+		if !h.exp && (h.first == 0 || h.first > evLast) {
+			// Every batch of the format starts with an event type; a body
+			// of zeros (or of anything else) is not a batch.
+			return h, fmt.Errorf("batch body starts with byte 0x%02x, not an event", h.first)
+		}
+	}
 	return h, nil
+}
+
+// isSync reports whether the batch is a generation's sync batch (its clock
+// frequency), which every generation has.
+func (h batchHeader) isSync(ver int) bool {
+	if h.exp {
+		return false
+	}
+	if ver >= 25 {
+		return h.first == evSync
+	}
+	return h.first == evFrequency
 }
 
 var errHeaderStart = errors.New("trace header")
 
-// maxHeaderLen is the longest possible batch header.
-const maxHeaderLen = 2 + 4*binary.MaxVarintLen64
+// maxHeaderLen is the longest possible batch header, and the first byte
+// of its body.
+const maxHeaderLen = 2 + 4*binary.MaxVarintLen64 + 1
 
 // windowSize is how much of a random-access input the splitter reads at
 // once to find batch headers: one read serves the headers of many small
@@ -247,7 +284,8 @@ type Splitter struct {
 	eof      bool          // stream mode: the stream has ended
 	maxPiece int64
 	reserve  func(n int64) error
-	prevGen  uint64 // generation number of the previous piece, 0 before the first
+	prevGen  uint64      // generation number of the previous piece, 0 before the first
+	discard  atomic.Bool // stream mode: skip bodies instead of buffering them
 }
 
 type pendingBatch struct {
@@ -305,6 +343,17 @@ func (s *Splitter) SetMaxPiece(n int64) {
 // and an error it returns ends the piece (Piece.Err) and the splitting.
 func (s *Splitter) SetReserve(f func(n int64) error) { s.reserve = f }
 
+// Discard makes the splitter skip the bodies of the batches it reads from a
+// stream from now on, instead of buffering them: the caller only wants to
+// know how the trace goes on (a piece's Reader then reads nothing). It may
+// be called while another goroutine is in Next.
+func (s *Splitter) Discard() { s.discard.Store(true) }
+
+// Release frees what a piece holds (a buffered body, a spool file); its
+// Reader must not be used afterwards. Pieces not released are freed by the
+// garbage collector.
+func (s *Splitter) Release(p Piece) { p.buf.release() }
+
 // Next returns the next piece, or io.EOF when there are no more. A piece with
 // Complete == false is always the last one.
 func (s *Splitter) Next() (Piece, error) {
@@ -324,6 +373,18 @@ func (s *Splitter) Next() (Piece, error) {
 		p.buf = new(chunks)
 	}
 	first := true
+	sawSync := false
+	// complete ends the piece as complete, if it has the sync batch every
+	// generation has (a generation of anything else is not one).
+	complete := func() Piece {
+		if !sawSync {
+			s.pending, s.pendErr = nil, nil
+			p.Err = corrupt("generation %d at offset %d has no sync batch (no clock frequency): not a generation the runtime wrote", p.Gen, p.Offset)
+			return s.finish(p)
+		}
+		p.Complete = true
+		return s.finish(p)
+	}
 	for {
 		var h batchHeader
 		var raw []byte
@@ -342,17 +403,15 @@ func (s *Splitter) Next() (Piece, error) {
 			if s.hdr.Version >= 26 {
 				// Go 1.26+ ends every generation with an explicit marker.
 				p.Err = truncated("trace ends inside generation %d (no end-of-generation marker)", p.Gen)
-			} else {
-				p.Complete = true
+				return s.finish(p), nil
 			}
-			return s.finish(p), nil
+			return complete(), nil
 		}
 		if err != nil {
 			if errors.Is(err, ErrSecondTrace) && !first && s.hdr.Version < 26 {
 				// The generation ended where the next trace begins.
 				s.pendErr = err
-				p.Complete = true
-				return s.finish(p), nil
+				return complete(), nil
 			}
 			s.done = true
 			p.Err = err
@@ -372,8 +431,7 @@ func (s *Splitter) Next() (Piece, error) {
 			}
 			p.Size = s.off - p.Offset
 			p.Batches++
-			p.Complete = true
-			return s.finish(p), nil
+			return complete(), nil
 		}
 		if first {
 			if s.prevGen != 0 && h.gen != s.prevGen+1 {
@@ -396,8 +454,7 @@ func (s *Splitter) Next() (Piece, error) {
 				// The first batch of the next generation closes this one.
 				s.pending = &pendingBatch{h: h, data: raw}
 			}
-			p.Complete = true
-			return s.finish(p), nil
+			return complete(), nil
 		}
 		if p.Size+int64(h.hlen)+h.size > s.maxPiece {
 			// Refuse before reading the batch: the bound holds memory too.
@@ -412,6 +469,7 @@ func (s *Splitter) Next() (Piece, error) {
 		s.off += int64(h.hlen) + h.size
 		p.Size = s.off - p.Offset
 		p.Batches++
+		sawSync = sawSync || h.isSync(s.hdr.Version)
 	}
 }
 
@@ -515,13 +573,13 @@ func (s *Splitter) readBatch(p *Piece) (batchHeader, []byte, error) {
 	case p.Size+n > s.maxPiece:
 		return h, nil, nil // Next refuses the piece; nothing is read
 	default:
-		// A batch of this piece: read it in place.
-		b, err := p.buf.grow(n, s.reserve)
-		if err != nil {
+		// A batch of this piece: read it in place (or skip it when
+		// discarding).
+		m, err := p.buf.readFrom(s.br, n, s.reserve, s.discard.Load())
+		s.consumed += m
+		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
 			return h, nil, err
 		}
-		m, err := io.ReadFull(s.br, b)
-		s.consumed += int64(m)
 		if err != nil {
 			s.eof = true
 			return h, nil, truncated("batch at offset %d is cut off after %d of %d bytes: %v", s.off, m, n, io.ErrUnexpectedEOF)
@@ -558,7 +616,7 @@ func (s *Splitter) wholeBody() (Piece, error) {
 		p.Size = s.size - s.off
 		if p.Size > s.maxPiece {
 			p.Complete = false
-			p.Err = fmt.Errorf("%w (%d bytes; this format is one piece, the whole trace)", ErrPieceTooLarge, s.maxPiece)
+			p.Err = fmt.Errorf("%w (%d bytes; in this format the whole trace is one generation)", ErrPieceTooLarge, s.maxPiece)
 		}
 	} else {
 		p.buf = new(chunks)
@@ -567,18 +625,14 @@ func (s *Splitter) wholeBody() (Piece, error) {
 			if p.Size+n > s.maxPiece {
 				n = s.maxPiece - p.Size + 1 // one byte more tells a larger trace
 			}
-			b, err := p.buf.grow(n, s.reserve)
-			if err != nil {
-				p.Err, p.Complete = err, false
-				break
-			}
-			m, err := io.ReadFull(s.br, b)
-			p.buf.shrink(n - int64(m))
-			p.Size += int64(m)
-			s.consumed += int64(m)
+			m, err := p.buf.readFrom(s.br, n, s.reserve, false)
+			p.Size += m
+			s.consumed += m
 			if p.Size > s.maxPiece {
-				p.Err = fmt.Errorf("%w (%d bytes; this format is one piece, the whole trace)", ErrPieceTooLarge, s.maxPiece)
-				p.Complete, p.Size, p.buf = false, s.maxPiece, nil
+				p.Err = fmt.Errorf("%w (%d bytes; in this format the whole trace is one generation)", ErrPieceTooLarge, s.maxPiece)
+				p.Complete, p.Size = false, s.maxPiece
+				p.buf.release()
+				p.buf = nil
 				break
 			}
 			if err == io.EOF || err == io.ErrUnexpectedEOF {
@@ -624,6 +678,11 @@ func (p Piece) Bytes() []byte {
 	if p.buf == nil {
 		return nil
 	}
+	if p.buf.spool != nil {
+		b := make([]byte, p.buf.spoolN)
+		p.buf.spool.ReadAt(b, 0)
+		return b
+	}
 	var b []byte
 	for _, c := range p.buf.c {
 		b = append(b, c...)
@@ -631,11 +690,17 @@ func (p Piece) Bytes() []byte {
 	return b
 }
 
-// chunks is a buffer of the bytes of one piece that grows by chunks, never
-// copying what it holds and never holding more than a chunk beyond what was
-// written: a doubling buffer would hold up to twice a generation's size.
+// chunks holds the bytes of one piece of a stream. It grows by chunks,
+// never copying what it holds and never holding more than a chunk beyond
+// what was written (a doubling buffer would hold up to twice a
+// generation's size). Past spoolAt bytes, the bytes move to an unlinked
+// temporary file: the parser will copy the piece into memory anyway, and
+// a generation held twice in memory is what a cap must prevent.
 type chunks struct {
-	c [][]byte
+	c       [][]byte
+	spool   *os.File // nil until the piece passes spoolAt
+	spoolN  int64
+	scratch []byte
 }
 
 const (
@@ -643,35 +708,40 @@ const (
 	maxChunk   = 1 << 20
 )
 
-// grow returns room for n more bytes at the end of the buffer, after
-// reserve(n) (if set) allowed them.
-func (b *chunks) grow(n int64, reserve func(int64) error) ([]byte, error) {
-	if b == nil {
-		return nil, errors.New("gensplit: no buffer")
+// spoolAt is the size past which a buffered piece moves to a temporary
+// file; a variable for tests.
+var spoolAt int64 = 64 << 20
+
+func (b *chunks) size() int64 {
+	if b.spool != nil {
+		return b.spoolN
 	}
-	if reserve != nil {
-		if err := reserve(n); err != nil {
-			return nil, err
-		}
+	var n int64
+	for _, c := range b.c {
+		n += int64(len(c))
 	}
+	return n
+}
+
+// room returns space for n more bytes at the end of the in-memory chunks.
+func (b *chunks) room(n int64) []byte {
 	if k := len(b.c); k > 0 {
 		last := b.c[k-1]
 		if int64(cap(last)-len(last)) >= n {
 			b.c[k-1] = last[:len(last)+int(n)]
-			return b.c[k-1][len(last):], nil
+			return b.c[k-1][len(last):]
 		}
 	}
 	size := int64(firstChunk)
 	if k := len(b.c); k > 0 {
 		size = min(2*int64(cap(b.c[k-1])), maxChunk)
 	}
-	size = max(size, n)
-	c := make([]byte, n, size)
+	c := make([]byte, n, max(size, n))
 	b.c = append(b.c, c)
-	return c, nil
+	return c
 }
 
-// shrink drops the last n bytes written (n within the last chunk).
+// shrink drops the last n bytes of the in-memory chunks.
 func (b *chunks) shrink(n int64) {
 	if k := len(b.c); k > 0 && n > 0 {
 		last := b.c[k-1]
@@ -679,27 +749,103 @@ func (b *chunks) shrink(n int64) {
 	}
 }
 
+// toSpool moves the bytes to a temporary file once they pass spoolAt. A
+// file that cannot be made leaves them in memory.
+func (b *chunks) toSpool() {
+	if b.spool != nil || b.size() < spoolAt {
+		return
+	}
+	f, err := os.CreateTemp("", "gotrace-spool-")
+	if err != nil {
+		return
+	}
+	os.Remove(f.Name()) // gone when closed, whatever happens to the process
+	var n int64
+	for _, c := range b.c {
+		m, err := f.Write(c)
+		n += int64(m)
+		if err != nil {
+			f.Close()
+			return
+		}
+	}
+	b.spool, b.spoolN, b.c = f, n, nil
+}
+
+// readFrom reads n bytes of r into the buffer, after reserve(n) (if set)
+// allowed them, or skips them (discard). It returns the bytes read, and
+// io.ErrUnexpectedEOF when r ended first.
+func (b *chunks) readFrom(r io.Reader, n int64, reserve func(int64) error, discard bool) (int64, error) {
+	if discard || b == nil {
+		m, err := io.CopyN(io.Discard, r, n)
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return m, err
+	}
+	if reserve != nil {
+		if err := reserve(n); err != nil {
+			return 0, err
+		}
+	}
+	if b.spool == nil {
+		dst := b.room(n)
+		m, err := io.ReadFull(r, dst)
+		b.shrink(n - int64(m))
+		b.toSpool()
+		return int64(m), err
+	}
+	if b.scratch == nil {
+		b.scratch = make([]byte, 64<<10)
+	}
+	var done int64
+	for done < n {
+		k := min(n-done, int64(len(b.scratch)))
+		m, err := io.ReadFull(r, b.scratch[:k])
+		if _, werr := b.spool.Write(b.scratch[:m]); werr != nil {
+			return done, fmt.Errorf("writing the spool file of a large generation: %w", werr)
+		}
+		b.spoolN += int64(m)
+		done += int64(m)
+		if err != nil {
+			return done, err
+		}
+	}
+	return done, nil
+}
+
 // append copies raw (batch bytes read apart: a marker, or the first batch
 // of a generation read while closing the previous one) into the buffer. It
-// does nothing in random-access mode (b nil) or when raw is nil (the batch
-// was read in place).
+// does nothing in random-access mode (b nil) or when raw is nil.
 func (b *chunks) append(raw []byte, reserve func(int64) error) error {
 	if b == nil || raw == nil {
 		return nil
 	}
-	dst, err := b.grow(int64(len(raw)), reserve)
-	if err != nil {
-		return err
-	}
-	copy(dst, raw)
-	return nil
+	_, err := b.readFrom(bytes.NewReader(raw), int64(len(raw)), reserve, false)
+	return err
 }
 
-// reader returns a reader of the buffered bytes that drops each chunk once
-// read, so that the memory goes back as the parser copies the bytes in.
+// release frees the buffer: its chunks, its spool file.
+func (b *chunks) release() {
+	if b == nil {
+		return
+	}
+	b.c = nil
+	if b.spool != nil {
+		b.spool.Close()
+		b.spool = nil
+	}
+}
+
+// reader returns a reader of the buffered bytes. In memory, it drops each
+// chunk once read, so that the memory goes back as the parser copies the
+// bytes in.
 func (b *chunks) reader() io.Reader {
 	if b == nil {
 		return bytes.NewReader(nil)
+	}
+	if b.spool != nil {
+		return io.NewSectionReader(b.spool, 0, b.spoolN)
 	}
 	return &chunkReader{b: b}
 }
