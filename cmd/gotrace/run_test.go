@@ -14,10 +14,17 @@ import (
 )
 
 // TestMain lets the test binary stand in for gotrace in workload child
-// processes: gotrace run re-executes os.Executable() with __workload.
+// processes (gotrace run re-executes os.Executable() with __workload), and
+// in processes of their own that tests measure or signal (childEnv).
 func TestMain(m *testing.M) {
 	if len(os.Args) > 1 && os.Args[1] == workloads.ChildCommand {
 		os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	}
+	switch os.Getenv(childEnv) {
+	case "gotrace":
+		os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	case "bare":
+		os.Exit(bareChild(os.Args[1:]))
 	}
 	os.Exit(m.Run())
 }

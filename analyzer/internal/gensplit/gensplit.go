@@ -710,7 +710,7 @@ const (
 
 // spoolAt is the size past which a buffered piece moves to a temporary
 // file; a variable for tests.
-var spoolAt int64 = 64 << 20
+var spoolAt int64 = 16 << 20
 
 func (b *chunks) size() int64 {
 	if b.spool != nil {
