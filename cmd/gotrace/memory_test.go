@@ -173,4 +173,3 @@ func TestMemoryOldFormatCap(t *testing.T) {
 		}
 	}
 }
-
