@@ -248,7 +248,9 @@ func lossOf(in *input, f *failure, analyzed int64) *DataLoss {
 // lossWarning is the one-line warning of a loss.
 func lossWarning(l *DataLoss, gens int) string {
 	lost := fmt.Sprintf("%d bytes lost", l.Bytes)
-	if !l.BytesKnown {
+	if !l.BytesKnown && l.Bytes == 0 {
+		lost = "the rest of the input was not read"
+	} else if !l.BytesKnown {
 		lost = fmt.Sprintf("at least %d bytes lost (the rest of the input was not read)", l.Bytes)
 	} else if l.Share > 0 {
 		lost += fmt.Sprintf(" (%.1f%% of %d bytes)", 100*l.Share, l.Offset+l.Bytes)
@@ -460,7 +462,14 @@ type pieceJob struct {
 // at once are bounded by the memory budget (flight.go) and by the queues.
 func runParallel(in *input, g *global, opts Options, workers int) *failure {
 	fl := opts.flight
-	pool := make(chan *partial, (workers+2)*groupPieces)
+	// As many partials as jobs can be in flight: workers queued in order,
+	// up to workers+1 ahead of the merge, workers-1 being analyzed, one
+	// being made.
+	// Jobs are smaller when there are many workers, so that the
+	// generations in flight (each with a partial of some 25 KiB) stay about
+	// 64 jobs' worth.
+	group := min(max(64/workers, 1), groupPieces)
+	pool := make(chan *partial, (3*workers+2)*group)
 	getPartial := func() *partial {
 		select {
 		case p := <-pool:
@@ -556,7 +565,7 @@ func runParallel(in *input, g *global, opts Options, workers int) *failure {
 			cur.items = append(cur.items, pieceResult{piece: piece, held: n, err: piece.Err})
 			curBytes += piece.Size
 			last := piece.Err != nil || !piece.Complete
-			if last || curBytes >= groupBytes || len(cur.items) >= groupPieces {
+			if last || curBytes >= groupBytes || len(cur.items) >= group {
 				if !send() || last {
 					return
 				}

@@ -3,16 +3,19 @@ package analyzer_test
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"io"
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/gotrace/gotrace/analyzer"
+	"github.com/gotrace/gotrace/analyzer/bare"
 	"github.com/gotrace/gotrace/analyzer/internal/gensplit"
 	"github.com/gotrace/gotrace/analyzer/tracegen"
 )
@@ -267,6 +270,97 @@ func TestCorruptMiddleGeneration(t *testing.T) {
 		}
 		if len(r.Warnings) != 1 || !strings.Contains(r.Warnings[0], "4 complete generation(s) after it were not analyzed") {
 			t.Errorf("%d workers: warnings %q", workers, r.Warnings)
+		}
+	}
+}
+
+// TestWorkersBounded: an absurd worker count is clamped to MaxWorkers: the
+// analysis starts no more goroutines than that, and gives the same report.
+func TestWorkersBounded(t *testing.T) {
+	path := filepath.Join("..", "testdata", "traces", "multigen.trace")
+	want, err := analyzer.AnalyzeFile(path, analyzer.Options{Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := runtime.NumGoroutine()
+	peak := 0
+	r, err := analyzer.AnalyzeFile(path, analyzer.Options{Workers: 20_000, Progress: func(done, total int64) {
+		peak = max(peak, runtime.NumGoroutine())
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if peak-before > analyzer.MaxWorkers+8 {
+		t.Errorf("%d goroutines during the analysis, %d before; want at most MaxWorkers (%d) more", peak, before, analyzer.MaxWorkers)
+	}
+	a, _ := json.Marshal(want)
+	b, _ := json.Marshal(r)
+	if !bytes.Equal(a, b) {
+		t.Error("the report differs from the sequential one")
+	}
+}
+
+// allocated returns the bytes f allocates.
+func allocated(f func()) uint64 {
+	var a, b runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&a)
+	f()
+	runtime.ReadMemStats(&b)
+	return b.TotalAlloc - a.TotalAlloc
+}
+
+// TestTinyGenerationsCost: what a generation costs beyond its events is
+// bounded, on every path: each generation of a few events allocates
+// little more than the bare reader spends on it (which reads them all with
+// one reader, where gotrace opens one per generation), whatever the number
+// of workers. The cost per generation is the difference between traces of
+// 2,000 and 4,000 generations, over 2,000: start-up costs (a partial per
+// worker) cancel out. Buffers and worker start-up once cost megabytes per
+// generation, and a timeline that doubled its lanes at each reuse ran out
+// of memory.
+func TestTinyGenerationsCost(t *testing.T) {
+	paths := map[int]string{}
+	for _, gens := range []int{2000, 4000} {
+		paths[gens] = filepath.Join(t.TempDir(), "tiny.trace")
+		f, err := os.Create(paths[gens])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tracegen.TinyGenerations(f, gens); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+	}
+	perGen := func(run func(path string)) uint64 {
+		a, b := allocated(func() { run(paths[2000]) }), allocated(func() { run(paths[4000]) })
+		if b < a {
+			return 0
+		}
+		return (b - a) / 2000
+	}
+	bareCost := perGen(func(path string) {
+		f, _ := os.Open(path)
+		defer f.Close()
+		if _, err := bare.Count(f); err != nil {
+			t.Fatal(err)
+		}
+	})
+	for _, workers := range []int{1, 2, 8} {
+		cost := perGen(func(path string) {
+			r, err := analyzer.AnalyzeFile(path, analyzer.Options{Workers: workers})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Trace.Generations < 2000 {
+				t.Fatalf("%d generations analyzed", r.Trace.Generations)
+			}
+		})
+		t.Logf("%d workers: %d bytes allocated per generation; bare reader %d", workers, cost, bareCost)
+		// A reader per generation (x/exp/trace's tables, ~3 KiB) and the
+		// tracker's records: at most 6 KiB more than the bare loop.
+		if cost > bareCost+6<<10 {
+			t.Errorf("%d workers: %d bytes allocated per generation, bare reader %d: want at most 6 KiB more", workers, cost, bareCost)
 		}
 	}
 }

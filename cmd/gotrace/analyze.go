@@ -32,7 +32,7 @@ func (f *analysisFlags) register(c *cobra.Command) {
 	fl.IntVar(&f.top, "top", analyzer.DefaultTop, "entries in top-N lists (goroutine groups, stacks); -1 for all")
 	fl.IntVar(&f.buckets, "buckets", analyzer.DefaultBuckets, "number of timeline buckets")
 	fl.DurationVar(&f.leakThreshold, "leak-threshold", 0, "how long a goroutine must be blocked at the end to be a suspected leak (default min(1s, half the trace))")
-	fl.IntVarP(&f.workers, "workers", "j", 0, "generations decoded at once (default GOMAXPROCS; 1 = sequential); results do not depend on it")
+	fl.IntVarP(&f.workers, "workers", "j", 0, fmt.Sprintf("generations decoded at once, at most %d (default GOMAXPROCS; 1 = sequential); results do not depend on it", analyzer.MaxWorkers))
 	fl.Int64Var(&f.maxEvents, "max-events", analyzer.DefaultMaxEvents, "refuse a generation with more events than this")
 	fl.Int64Var(&f.maxGenBytes, "max-generation-bytes", analyzer.DefaultMaxGenerationBytes, "refuse a generation larger than this many bytes")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress display")
@@ -49,8 +49,8 @@ func (f *analysisFlags) validate() error {
 	if f.leakThreshold < 0 {
 		return usageErr("--leak-threshold must not be negative")
 	}
-	if f.workers < 0 {
-		return usageErr("--workers must not be negative")
+	if f.workers < 0 || f.workers > analyzer.MaxWorkers {
+		return usageErr("--workers (-j) must be between 0 (one per CPU) and %d, not %d", analyzer.MaxWorkers, f.workers)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/binary"
 	"flag"
 	"os"
 	"path/filepath"
@@ -135,7 +136,20 @@ func badInputs(t *testing.T) map[string][]byte {
 	for i := range rnd {
 		rnd[i] = byte(i*7919 + i/13)
 	}
+	hdr := small[:16]
+	batch := func(gen, size uint64) []byte {
+		b := []byte{1}
+		for _, v := range []uint64{gen, 1, 100, size} {
+			b = binary.AppendUvarint(b, v)
+		}
+		return b
+	}
+	cat := func(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
 	return map[string][]byte{
+		"batch-huge":   cat(hdr, batch(1, 1<<62)),
+		"batch-gen0":   cat(hdr, batch(0, 10), make([]byte, 10)),
+		"header-at-16": cat(hdr, small),
+		"gens-twice":   cat(multi, multi[16:]),
 		"empty":        nil,
 		"text":         []byte("hello, this is not a trace\n"),
 		"random":       rnd,
@@ -172,6 +186,10 @@ func TestInputs(t *testing.T) {
 		{"truncated", 0, `truncated: trace is truncated: generation \d+ is incomplete .*analyzed the \d+ complete generation\(s\) before it, \d+ bytes lost \(\d+\.\d% of \d+ bytes\)`, true},
 		{"nothing-done", 3, `nothing-done: trace is truncated before its first generation is complete`, false},
 		{"concatenated", 0, `concatenated: input holds several concatenated traces: analyzed the first one \(\d+ bytes\)`, true},
+		{"batch-huge", 2, `batch-huge: corrupt trace \(bad batch header at offset 16: batch size 4611686018427387904 exceeds the format's maximum 65536\)`, false},
+		{"batch-gen0", 2, `batch-gen0: corrupt trace \(bad batch header at offset 16: batch with generation number 0\)`, false},
+		{"header-at-16", 2, `header-at-16: corrupt trace \(at offset 16: another trace starts here`, false},
+		{"gens-twice", 0, `gens-twice: trace is corrupt: generation 4 cannot be read \(generation number \d+ at offset \d+ follows generation \d+ \(want \d+\): the trace goes backwards\); analyzed the 3 complete generation\(s\) before it`, true},
 	}
 	for _, c := range cases {
 		t.Run(c.input, func(t *testing.T) {
@@ -250,6 +268,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"analyze", "--top", "0", small}, `--top must be positive or -1`},
 		{[]string{"analyze", "--buckets", "0", small}, `--buckets must be between 1 and 10000`},
 		{[]string{"analyze", "--bogus", small}, `unknown flag: --bogus`},
+		{[]string{"analyze", "-j", "10000000", small}, `--workers (-j) must be between 0 (one per CPU) and 256, not 10000000`},
 		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
 		{[]string{"workloads", "fanout", "extra"}, "gotrace: workloads: accepts at most 1 arg(s), received 2 (see gotrace workloads --help)\n"},
 	}
