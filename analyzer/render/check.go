@@ -98,7 +98,7 @@ func (cw *checkWriter) names(v check.Verdict) string {
 	var out []string
 	for _, row := range cw.r.Rows {
 		if row.Verdict == v {
-			out = append(out, row.Metric)
+			out = append(out, tr(row.Metric))
 		}
 	}
 	if len(out) > 2 && len(out) == len(cw.r.Rows) {
@@ -111,7 +111,7 @@ func (cw *checkWriter) budgetNames(v check.Verdict) string {
 	var out []string
 	for _, b := range cw.r.Budgets {
 		if b.Verdict == v {
-			out = append(out, b.Metric)
+			out = append(out, tr(b.Metric))
 		}
 	}
 	return strings.Join(out, ", ")
@@ -123,27 +123,29 @@ func (cw *checkWriter) header() {
 	if cw.md() {
 		icon := map[string]string{check.StatusPass: "✅", check.StatusFail: "❌", check.StatusNotEnough: "⚠️"}[r.Status]
 		cw.printf("## gotrace check: %s %s\n\n", icon, r.Status)
-		cw.printf("**%s**\n\n", checkMDEscape(cw.summary()))
+		cw.printf("**%s**\n\n", cw.esc(cw.summary()))
 		for _, w := range r.Warnings {
-			cw.printf("> **Warning:** %s\n\n", checkMDEscape(w))
+			// A warning quotes the inputs (names, environments): all of it
+			// is shown as it is.
+			cw.printf("> **Warning:** %s\n\n", cw.esc(tr(w)))
 		}
 		if r.Baseline != nil {
-			cw.printf("Baseline: %s. Current: %s. %s\n", checkSide(r.Baseline), checkSide(&r.Current), cw.method())
+			cw.printf("Baseline: %s. Current: %s. %s\n", cw.esc(checkSide(r.Baseline)), cw.esc(checkSide(&r.Current)), cw.method())
 		} else {
-			cw.printf("Current: %s. Budgets only (no baseline).\n", checkSide(&r.Current))
+			cw.printf("Current: %s. Budgets only (no baseline).\n", cw.esc(checkSide(&r.Current)))
 		}
 		return
 	}
-	cw.printf("gotrace check: %s: %s\n", status, cw.summary())
+	cw.printf("gotrace check: %s: %s\n", status, cw.esc(cw.summary()))
 	if r.Baseline != nil {
-		cw.printf("  baseline: %s\n", checkSide(r.Baseline))
+		cw.printf("  baseline: %s\n", cw.esc(checkSide(r.Baseline)))
 	}
-	cw.printf("  current:  %s\n", checkSide(&r.Current))
+	cw.printf("  current:  %s\n", cw.esc(checkSide(&r.Current)))
 	if r.Baseline != nil {
 		cw.printf("  %s\n", cw.method())
 	}
 	for _, w := range r.Warnings {
-		cw.printf("warning: %s\n", w)
+		cw.printf("warning: %s\n", cw.esc(w))
 	}
 }
 
@@ -175,10 +177,10 @@ func checkSide(s *check.SetInfo) string {
 func checkEnv(e analyzer.Env) string {
 	var parts []string
 	if e.Workload != "" {
-		parts = append(parts, "workload "+e.Workload)
+		parts = append(parts, "workload "+tr(e.Workload))
 	}
 	if e.GoVersion != "" {
-		parts = append(parts, e.GoVersion)
+		parts = append(parts, tr(e.GoVersion))
 	}
 	if e.GOMAXPROCS != 0 {
 		parts = append(parts, fmt.Sprintf("GOMAXPROCS %d", e.GOMAXPROCS))
@@ -187,7 +189,7 @@ func checkEnv(e analyzer.Env) string {
 		parts = append(parts, fmt.Sprintf("%d CPUs", e.NumCPU))
 	}
 	if e.GOOS != "" {
-		parts = append(parts, e.GOOS+"/"+e.GOARCH)
+		parts = append(parts, tr(e.GOOS+"/"+e.GOARCH))
 	}
 	return strings.Join(parts, ", ")
 }
@@ -228,10 +230,10 @@ func buildCheckDoc(r *check.Result) checkDoc {
 			case row.P != nil:
 				p = check.FormatP(*row.P)
 			}
-			t.row(row.Metric, base, cur, checkDelta(row), checkThreshold(row), p,
+			t.row(tr(row.Metric), base, cur, checkDelta(row), checkThreshold(row), p,
 				fmt.Sprintf("%d+%d", row.BaseN, row.CurN), string(row.Verdict))
 			if row.Note != "" {
-				notes = append(notes, [2]string{row.Metric, row.Note})
+				notes = append(notes, [2]string{tr(row.Metric), row.Note})
 			}
 		}
 		d.sections = append(d.sections, checkSection{title: "Metrics", table: t, notes: notes})
@@ -249,13 +251,13 @@ func buildCheckDoc(r *check.Result) checkDoc {
 				worst = checkValue(b.Unit, b.Worst)
 				past = fmt.Sprintf("%d of %d", b.Broken, b.N)
 			}
-			t.row(b.Metric, limit, worst, past, string(b.Verdict))
+			t.row(tr(b.Metric), limit, worst, past, string(b.Verdict))
 			note := b.Note
 			if b.Verdict == check.BudgetBroken && b.WorstSource != "" {
-				note = checkJoin("worst sample: "+b.WorstSource, note)
+				note = checkJoin("worst sample: "+tr(b.WorstSource), note)
 			}
 			if note != "" {
-				notes = append(notes, [2]string{b.Metric + " (" + b.Kind + ")", note})
+				notes = append(notes, [2]string{tr(b.Metric) + " (" + b.Kind + ")", note})
 			}
 		}
 		d.sections = append(d.sections, checkSection{title: "Budgets", table: t, notes: notes})
@@ -275,16 +277,12 @@ func (cw *checkWriter) notes(in [][2]string, all int) {
 	if cw.md() {
 		cw.printf("\n")
 		for _, n := range notes {
-			name := "`" + strings.ReplaceAll(n[0], ", ", "`, `") + "`"
-			if n[0] == allMetrics {
-				name = allMetrics
-			}
-			cw.printf("- %s: %s\n", name, checkMDEscape(n[1]))
+			cw.printf("- %s: %s\n", cw.esc(n[0]), cw.esc(n[1]))
 		}
 		return
 	}
 	for _, n := range notes {
-		cw.printf("  %s: %s\n", n[0], n[1])
+		cw.printf("  %s: %s\n", cw.esc(n[0]), cw.esc(n[1]))
 	}
 }
 
@@ -316,12 +314,6 @@ func (cw *checkWriter) verdict(v check.Verdict) string {
 		return "**" + string(v) + "**"
 	}
 	return string(v)
-}
-
-// checkMDEscape keeps text from being read as Markdown markup.
-func checkMDEscape(s string) string {
-	r := strings.NewReplacer("*", `\*`, "_", `\_`, "<", "&lt;", ">", "&gt;", "`", "\\`")
-	return r.Replace(s)
 }
 
 // checkValue formats a value in its unit: durations, bytes, rates,

@@ -174,8 +174,8 @@ func TestCheckOutputContent(t *testing.T) {
 	}
 	for _, want := range []string{
 		"## gotrace check: ❌ fail",
-		"> **Warning:** environment differs",
-		"| sched.latency.p99_ns ",
+		"> **Warning:** `environment differs",
+		"| `sched.latency.p99_ns` ",
 		"**regressed**",
 		"### Budgets",
 		"**budget broken**",

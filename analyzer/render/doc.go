@@ -122,10 +122,10 @@ func (b *docBuilder) workload() {
 		return
 	}
 	if r.Run != nil {
-		b.section("workload", "Workload", "Workload "+r.Run.Workload)
+		b.section("workload", "Workload", "Workload "+tr(r.Run.Workload))
 		b.note("Parameters: %s.", formatParams(r.Run.Params))
 		if r.Run.Stopped != "" {
-			b.note("Stopped by its watchdog: %s.", strings.TrimSuffix(r.Run.Stopped, "."))
+			b.note("Stopped by its watchdog: %s.", tr(strings.TrimSuffix(r.Run.Stopped, ".")))
 		}
 	} else {
 		b.section("measurements", "Measurements", "Measurements")
@@ -155,7 +155,7 @@ func (b *docBuilder) summary() {
 	t.row("scheduler latency p99", DurU(l.P99), fmt.Sprintf("p50 %s, max %s, over %s waits", DurU(l.P50), DurU(l.Max), Count(int64(l.Count))))
 	top := ""
 	if len(r.Blocking.ByReason) > 0 {
-		top = "most on " + r.Blocking.ByReason[0].Reason
+		top = "most on " + tr(r.Blocking.ByReason[0].Reason)
 	}
 	t.row("blocked", Dur(r.Blocking.CompletedNS), top)
 	t.row("syscalls", Count(r.Syscalls.Count), fmt.Sprintf("%s total, %s lost their P, %s threads", Dur(r.Syscalls.CompletedNS), Count(r.Syscalls.LostP), Count(r.Syscalls.Threads)))
@@ -207,7 +207,7 @@ func (b *docBuilder) goroutines() {
 		b.note("By start function (time in each state, summed over the group's goroutines):")
 		t = newDocTable([]string{"start function", "count", "alive", "running", "runnable", "blocked", "syscall", "blocked on"}, 7).codeCols(0)
 		for _, gr := range g.Groups {
-			name := gr.Name
+			name := tr(gr.Name)
 			if gr.System {
 				name += " [runtime]"
 			}
@@ -273,7 +273,7 @@ func (b *docBuilder) latency() {
 	if len(l.WorstGroups) > 0 {
 		t := newDocTable([]string{"worst groups", "goroutines", "longest wait", "total wait"}).codeCols(0)
 		for _, g := range l.WorstGroups {
-			t.row(g.Name, Count(g.Count), Dur(g.MaxNS), Dur(g.TotalNS))
+			t.row(tr(g.Name), Count(g.Count), Dur(g.MaxNS), Dur(g.TotalNS))
 		}
 		b.table(t)
 	}
@@ -286,7 +286,7 @@ func stackCell(frames []analyzer.Frame, n int) docCell {
 	for i, f := range frames {
 		full[i] = frameShort(f)
 	}
-	return docCell{text: stackShort(frames, n), title: strings.Join(full, "\n")}
+	return docCell{text: tr(stackShort(frames, n)), title: tr(strings.Join(full, "\n"))}
 }
 
 func (b *docBuilder) blocking() {
@@ -302,7 +302,7 @@ func (b *docBuilder) blocking() {
 		if len(br.Top) > 0 {
 			stk = stackCell(br.Top[0].Stack, 3)
 		}
-		t.rowCells(docCell{text: br.Reason}, docCell{text: Count(br.Count)}, docCell{text: Dur(br.TotalNS)}, docCell{text: Dur(br.MaxNS)}, stk)
+		t.rowCells(docCell{text: tr(br.Reason)}, docCell{text: Count(br.Count)}, docCell{text: Dur(br.TotalNS)}, docCell{text: Dur(br.MaxNS)}, stk)
 	}
 	b.table(t)
 	b.note("Sync (chan/sync/select) %s, network %s; %s of waits still open at the end.", Dur(bl.SyncCompletedNS), Dur(bl.NetCompletedNS), Dur(bl.OpenNS))
@@ -348,7 +348,7 @@ func (b *docBuilder) gc() {
 	if len(g.STWByReason) > 0 {
 		t = newDocTable([]string{"stop-the-world reason", "count", "total", "max"})
 		for _, s := range g.STWByReason {
-			t.row(s.Reason, Count(s.Count), Dur(s.TotalNS), Dur(s.MaxNS))
+			t.row(tr(s.Reason), Count(s.Count), Dur(s.TotalNS), Dur(s.MaxNS))
 		}
 		b.table(t)
 		b.note("Pauses of the tracer itself (start trace, stop trace) are listed but not counted in the stop-the-world numbers above.")
@@ -375,7 +375,7 @@ func (b *docBuilder) leaks() {
 		if g.BeforeTrace {
 			dur = "≥" + dur // since before the trace began
 		}
-		t.rowCells(docCell{text: Count(g.Count)}, docCell{text: sus}, docCell{text: g.Reason}, docCell{text: dur}, docCell{text: g.Start}, stackCell(g.Stack, 2))
+		t.rowCells(docCell{text: Count(g.Count)}, docCell{text: sus}, docCell{text: tr(g.Reason)}, docCell{text: dur}, docCell{text: tr(g.Start)}, stackCell(g.Stack, 2))
 	}
 	b.table(t)
 	b.note("%s suspected (blocked at least %s at the end).", Count(l.Suspected), Dur(l.ThresholdNS))
@@ -400,10 +400,10 @@ func (b *docBuilder) annotations() {
 	if len(a.Tasks)+len(a.Regions) > 0 {
 		t := newDocTable([]string{"kind", "type", "completed", "unfinished", "p50", "p99", "max"}, 1)
 		for _, k := range a.Tasks {
-			t.row("task", k.Type, Count(k.Count), Count(k.Unfinished), DurU(k.Duration.P50), DurU(k.Duration.P99), DurU(k.Duration.Max))
+			t.row("task", tr(k.Type), Count(k.Count), Count(k.Unfinished), DurU(k.Duration.P50), DurU(k.Duration.P99), DurU(k.Duration.Max))
 		}
 		for _, k := range a.Regions {
-			t.row("region", k.Type, Count(k.Count), Count(k.Unfinished), DurU(k.Duration.P50), DurU(k.Duration.P99), DurU(k.Duration.Max))
+			t.row("region", tr(k.Type), Count(k.Count), Count(k.Unfinished), DurU(k.Duration.P50), DurU(k.Duration.P99), DurU(k.Duration.Max))
 		}
 		b.table(t)
 	}
@@ -413,7 +413,7 @@ func (b *docBuilder) annotations() {
 			if i == maxLogLines {
 				break
 			}
-			t.row(Dur(l.AtNS), "G"+strconv.FormatInt(l.Goroutine, 10), l.Category, l.Message)
+			t.row(Dur(l.AtNS), "G"+strconv.FormatInt(l.Goroutine, 10), tr(l.Category), tr(l.Message))
 		}
 		b.table(t)
 		if shown := min(len(a.Logs), maxLogLines); a.LogCount > int64(shown) {

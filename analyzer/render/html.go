@@ -173,7 +173,7 @@ func htmlReport(r *analyzer.Report, n, of int) htmlReportData {
 		d.Warnings = append(d.Warnings, htmlClean(w))
 	}
 	for _, sec := range buildDoc(r) {
-		hs := &htmlSection{ID: d.ID + "-" + sec.key, Title: sec.title, Nav: sec.nav}
+		hs := &htmlSection{ID: d.ID + "-" + sec.key, Title: htmlClean(sec.title), Nav: sec.nav}
 		for _, bl := range sec.blocks {
 			switch {
 			case bl.table != nil:
@@ -209,7 +209,7 @@ func htmlTableOf(dt *docTable) *htmlTable {
 	for _, row := range dt.rows {
 		cells := make([]htmlCell, len(row))
 		for i, c := range row {
-			cells[i] = htmlCell{Text: c.text, Title: c.title}
+			cells[i] = htmlCell{Text: htmlClean(c.text), Title: htmlClean(c.title)}
 		}
 		t.rowCells(cells...)
 	}

@@ -10,7 +10,10 @@ import (
 )
 
 // MeasureValue formats a measurement's value by its unit.
-func MeasureValue(v float64, unit string) string {
+func MeasureValue(v float64, unit string) string { return plain(measureValue(v, unit)) }
+
+// measureValue is MeasureValue with a unit of the trace's own marked.
+func measureValue(v float64, unit string) string {
 	switch unit {
 	case "ns", "ns/op":
 		return Dur(int64(v + 0.5))
@@ -24,7 +27,7 @@ func MeasureValue(v float64, unit string) string {
 	case "":
 		return num(v)
 	}
-	return num(v) + " " + unit
+	return num(v) + " " + tr(unit)
 }
 
 // num formats a plain number with up to four significant digits.
@@ -79,12 +82,15 @@ func layoutMeasurements(ms []analyzer.Measurement) []measureTable {
 	}
 	var out []measureTable
 	if len(varNames) > 0 {
-		t := measureTable{header: append([]string{"measurement"}, variants...)}
+		t := measureTable{header: []string{"measurement"}}
+		for _, v := range variants {
+			t.header = append(t.header, tr(v))
+		}
 		if len(variants) == 2 {
 			t.header = append(t.header, "ratio")
 		}
 		for _, n := range varNames {
-			row := []string{n}
+			row := []string{tr(n)}
 			var vals []float64
 			var have []bool
 			for _, v := range variants {
@@ -93,7 +99,7 @@ func layoutMeasurements(ms []analyzer.Measurement) []measureTable {
 				have = append(have, ok)
 				cell := "-"
 				if ok {
-					cell = MeasureValue(m.Value, m.Unit)
+					cell = measureValue(m.Value, m.Unit)
 				}
 				row = append(row, cell)
 			}
@@ -106,7 +112,7 @@ func layoutMeasurements(ms []analyzer.Measurement) []measureTable {
 			}
 			t.rows = append(t.rows, row)
 			if h := help[n]; h != "" {
-				t.notes = append(t.notes, n+": "+h)
+				t.notes = append(t.notes, tr(n)+": "+tr(h))
 			}
 		}
 		out = append(out, t)
@@ -115,9 +121,9 @@ func layoutMeasurements(ms []analyzer.Measurement) []measureTable {
 		t := measureTable{header: []string{"measurement", "value"}}
 		for _, n := range plainNames {
 			m := byKey[n]
-			t.rows = append(t.rows, []string{n, MeasureValue(m.Value, m.Unit)})
+			t.rows = append(t.rows, []string{tr(n), measureValue(m.Value, m.Unit)})
 			if h := help[n]; h != "" {
-				t.notes = append(t.notes, n+": "+h)
+				t.notes = append(t.notes, tr(n)+": "+tr(h))
 			}
 		}
 		out = append(out, t)
@@ -134,7 +140,7 @@ func formatParams(p map[string]string) string {
 	sort.Strings(keys)
 	var parts []string
 	for _, k := range keys {
-		parts = append(parts, k+"="+p[k])
+		parts = append(parts, tr(k+"="+p[k]))
 	}
 	return strings.Join(parts, " ")
 }

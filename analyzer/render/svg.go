@@ -114,6 +114,7 @@ func svgEsc(s string) string {
 // htmlClean replaces what may not appear in HTML or XML text — invalid UTF-8,
 // control characters other than tab and newline, non-characters — with U+FFFD.
 func htmlClean(s string) string {
+	s = plain(s) // the marks of strings from the trace (escape.go)
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "\uFFFD")
 	}

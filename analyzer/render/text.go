@@ -35,15 +35,24 @@ func newStyledWriter(w io.Writer, style Style) styledWriter {
 
 func (sw *styledWriter) md() bool { return sw.style == StyleMarkdown }
 
+// esc neutralises the strings from a trace in s, in the writer's style:
+// Terminal for text, markdownText for Markdown (escape.go).
+func (sw *styledWriter) esc(s string) string {
+	if sw.md() {
+		return markdownText(s)
+	}
+	return Terminal(s)
+}
+
 func (sw *styledWriter) printf(format string, args ...any) {
 	fmt.Fprintf(sw.w, format, args...)
 }
 
 func (sw *styledWriter) title(s string) {
 	if sw.md() {
-		sw.printf("\n### %s\n\n", s)
+		sw.printf("\n### %s\n\n", sw.esc(s))
 	} else {
-		sw.printf("\n%s\n", strings.ToUpper(s))
+		sw.printf("\n%s\n", sw.esc(strings.ToUpper(s)))
 	}
 }
 
@@ -55,7 +64,11 @@ func (sw *styledWriter) table(dt *docTable, cell func(col int, text string) stri
 			left = append(left, i)
 		}
 	}
-	t := newTable(sw.w, sw.style, dt.head, left...)
+	head := make([]string, len(dt.head))
+	for i, h := range dt.head {
+		head[i] = sw.esc(h)
+	}
+	t := newTable(sw.w, sw.style, head, left...)
 	for _, row := range dt.rows {
 		cells := make([]string, len(row))
 		for i, c := range row {
@@ -63,11 +76,15 @@ func (sw *styledWriter) table(dt *docTable, cell func(col int, text string) stri
 			if cell != nil {
 				cells[i] = cell(i, c.text)
 			}
+			cells[i] = sw.esc(cells[i])
 		}
 		t.row(cells...)
 	}
 	if err := t.render(); err != nil && sw.err == nil {
 		sw.err = err
+	}
+	if sw.md() {
+		sw.printf("\n") // a table that follows starts anew, not as more rows
 	}
 }
 
@@ -96,6 +113,7 @@ func writeReport(w io.Writer, r *analyzer.Report, style Style) error {
 
 // note writes a line of prose.
 func (rw *reportWriter) note(s string) {
+	s = rw.esc(s)
 	if rw.md() {
 		rw.printf("\n%s\n\n", s)
 		return
@@ -121,13 +139,13 @@ func (rw *reportWriter) section(sec *docSection) {
 			rw.note(bl.note)
 		case bl.textNote != "":
 			if rw.md() {
-				rw.printf("    %s\n", bl.textNote) // a code block keeps the columns
+				rw.printf("    %s\n", plain(Terminal(bl.textNote))) // a code block keeps the columns, and shows its text as is
 			} else {
-				rw.printf("  %s\n", bl.textNote)
+				rw.printf("  %s\n", rw.esc(bl.textNote))
 			}
 		case len(bl.list) > 0:
 			for _, item := range bl.list {
-				rw.printf("- %s\n", item)
+				rw.printf("- %s\n", rw.esc(item))
 			}
 			if rw.md() {
 				rw.printf("\n")
@@ -138,9 +156,9 @@ func (rw *reportWriter) section(sec *docSection) {
 
 func (rw *reportWriter) header() {
 	r := rw.r
-	src := r.Source.Name
+	src := rw.esc(tr(r.Source.Name))
 	if rw.style == StyleMarkdown {
-		rw.printf("## gotrace report: `%s`\n\n", src)
+		rw.printf("## gotrace report: %s\n\n", src)
 	} else {
 		rw.printf("gotrace report: %s\n", src)
 	}
