@@ -50,7 +50,22 @@ func (e *Error) Error() string {
 	if name == "" {
 		name = "<input>"
 	}
-	return name + ": " + e.Msg
+	return displayName(name) + ": " + e.Msg
+}
+
+// displayName is a file name as an error shows it: Go-quoted when it holds
+// anything but printable text (a newline, a control character, invalid
+// UTF-8), so that the message stays one line and shows the name exactly.
+func displayName(s string) string {
+	if !utf8.ValidString(s) {
+		return strconv.Quote(s)
+	}
+	for _, r := range s {
+		if !strconv.IsPrint(r) {
+			return strconv.Quote(s)
+		}
+	}
+	return s
 }
 
 // Is matches the error's Kind.

@@ -148,12 +148,12 @@ func (a *app) analyzeFiles(paths []string, af *analysisFlags) ([]*analyzer.Repor
 				first = err
 			}
 			if len(paths) > 1 {
-				fmt.Fprintf(a.stderr, "gotrace: %v\n", err)
+				say(a.stderr, "%v", err)
 			}
 			continue
 		}
 		for _, w := range r.Warnings {
-			fmt.Fprintf(a.stderr, "gotrace: warning: %s: %s\n", r.Source.Name, w)
+			say(a.stderr, "warning: %s: %s", r.Source.Name, w)
 		}
 		reports = append(reports, r)
 	}
@@ -179,7 +179,7 @@ func (a *app) writePprof(dir string, reports []*analyzer.Report) error {
 		if err != nil {
 			return usageErr("--pprof: %v", err)
 		}
-		fmt.Fprintf(a.stderr, "gotrace: wrote %s (go tool pprof -top FILE)\n", strings.Join(paths, ", "))
+		say(a.stderr, "wrote %s (go tool pprof -top FILE)", strings.Join(paths, ", "))
 	}
 	return nil
 }

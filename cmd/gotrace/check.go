@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"io"
 	"strings"
 
@@ -131,7 +130,7 @@ and gates it.`,
 				return usageErr("%v", err)
 			}
 			for _, w := range res.Warnings {
-				fmt.Fprintf(a.stderr, "gotrace: warning: %s\n", w)
+				say(a.stderr, "warning: %s", w)
 			}
 			out := outputFlags{format: format, out: output}
 			if err := out.write(a.stdout, func(w io.Writer) error {

@@ -289,3 +289,44 @@ func checkNoStackTrace(t *testing.T, s string) {
 		}
 	}
 }
+
+// TestFileNamesQuoted: a file name holding a newline or an escape sequence
+// is shown Go-quoted, so that each message stays one line and nothing
+// reaches the terminal as a control sequence.
+func TestFileNamesQuoted(t *testing.T) {
+	dir := t.TempDir()
+	name := "bad\nname\x1b[31m.trace"
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte("not a trace\n"), 0o644); err != nil {
+		t.Skipf("cannot make a file named %q here: %v", name, err)
+	}
+	multi, err := os.ReadFile(repoFile("traces", "multigen.trace"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := filepath.Join(dir, "cut\r\x07.trace")
+	if err := os.WriteFile(cut, multi[:len(multi)*3/4], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"analyze", path}, 2, `gotrace: "` + dir + `/bad\nname\x1b[31m.trace": not a Go execution trace`},
+		{[]string{"analyze", filepath.Join(dir, "missing\n.trace")}, 2, `gotrace: "` + dir + `/missing\n.trace": cannot open: no such file or directory`},
+		{[]string{"analyze", "-o", os.DevNull, cut}, 0, `gotrace: warning: ` + dir + `/cut\r\a.trace: trace is truncated`},
+		{[]string{"analyze", "-o", filepath.Join(dir, "no\ndir", "x"), cut}, 2, `no\ndir`},
+	}
+	for _, c := range cases {
+		code, _, errOut := gotrace(t, nil, c.args...)
+		if code != c.code || !strings.HasPrefix(errOut, "gotrace: ") || !strings.Contains(errOut, c.want) {
+			t.Errorf("%q: exit %d, stderr %q; want %d and %q", c.args, code, errOut, c.code, c.want)
+		}
+		for _, line := range strings.Split(strings.TrimSuffix(errOut, "\n"), "\n") {
+			if strings.ContainsAny(line, "\r\x1b\x07") || !strings.HasPrefix(line, "gotrace: ") {
+				t.Errorf("%q: stderr line %q is not one clean line", c.args, line)
+			}
+		}
+	}
+}

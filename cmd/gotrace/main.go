@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gotrace/gotrace/analyzer"
+	"github.com/gotrace/gotrace/analyzer/render"
 )
 
 // Exit codes.
@@ -69,9 +70,16 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 	if msg := err.Error(); msg != "" {
-		fmt.Fprintf(stderr, "gotrace: %s\n", msg)
+		say(stderr, "%s", msg)
 	}
 	return exitCode(err)
+}
+
+// say prints one line on standard error after "gotrace: ", neutralised for
+// a terminal (render.Terminal): whatever a file name, a trace or a baseline
+// holds, the line stays one line of printable text.
+func say(w io.Writer, format string, args ...any) {
+	fmt.Fprintf(w, "gotrace: %s\n", render.Terminal(fmt.Sprintf(format, args...)))
 }
 
 // app holds the streams the commands write to.

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/gotrace/gotrace/analyzer/render"
 )
 
 // progressMinBytes is the input size below which no progress is shown.
@@ -24,7 +26,7 @@ func newProgress(name string, w io.Writer) *progress {
 	if !isTerminal(w) {
 		return nil
 	}
-	return &progress{name: name, w: w, start: time.Now()}
+	return &progress{name: render.Terminal(name), w: w, start: time.Now()}
 }
 
 func (p *progress) update(done, total int64) {

@@ -121,11 +121,11 @@ func (a *app) runWorkload(ctx context.Context, name string, rf *runFlags, af *an
 		}
 		addHelp(r, res)
 		for _, wa := range r.Warnings {
-			fmt.Fprintf(a.stderr, "gotrace: warning: %s: %s\n", r.Source.Name, wa)
+			say(a.stderr, "warning: %s: %s", r.Source.Name, wa)
 		}
 		reports = append(reports, r)
 		if rf.count > 1 && !af.quiet {
-			fmt.Fprintf(a.stderr, "gotrace: %s run %d/%d done\n", w.Name, i+1, rf.count)
+			say(a.stderr, "%s run %d/%d done", w.Name, i+1, rf.count)
 		}
 	}
 	set := analyzer.NewReportSet(reports, runtime.Version())
