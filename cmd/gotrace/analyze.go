@@ -110,7 +110,9 @@ gotrace check takes as a baseline.`,
 				return err
 			}
 			reports, err := a.analyzeFiles(args, &af)
-			if len(reports) == 0 {
+			if err != nil {
+				// No output that looks complete: a report set missing an
+				// input would be taken for all of them.
 				return err
 			}
 			set := analyzer.NewReportSet(reports, "")
@@ -129,10 +131,13 @@ gotrace check takes as a baseline.`,
 }
 
 // analyzeFiles analyzes each file, printing warnings and errors on stderr.
-// It returns the reports it could make and the first error.
+// It returns the reports it could make and, when an input failed, an error
+// that says which and how many (the caller then writes no report).
 func (a *app) analyzeFiles(paths []string, af *analysisFlags) ([]*analyzer.Report, error) {
 	var reports []*analyzer.Report
 	var first error
+	var firstName string
+	failed := 0
 	for _, p := range paths {
 		opts, prog := af.options(p, a.stderr)
 		var r *analyzer.Report
@@ -144,8 +149,9 @@ func (a *app) analyzeFiles(paths []string, af *analysisFlags) ([]*analyzer.Repor
 		}
 		prog.finish()
 		if err != nil {
+			failed++
 			if first == nil {
-				first = err
+				first, firstName = err, p
 			}
 			if len(paths) > 1 {
 				say(a.stderr, "%v", err)
@@ -158,8 +164,8 @@ func (a *app) analyzeFiles(paths []string, af *analysisFlags) ([]*analyzer.Repor
 		reports = append(reports, r)
 	}
 	if first != nil && len(paths) > 1 {
-		// Already printed; keep the exit code without printing again.
-		return reports, &exitError{code: exitCode(first)}
+		// Each was printed; say why there is no report.
+		return reports, &exitError{code: exitCode(first), err: fmt.Errorf("%d of %d inputs could not be analyzed (%s first); no report written", failed, len(paths), firstName)}
 	}
 	return reports, first
 }

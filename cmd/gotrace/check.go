@@ -62,6 +62,10 @@ and gates it.`,
 			if !contains(checkFormats, format) {
 				return usageErr("unknown --format %q for check; use one of %s", format, strings.Join(checkFormats, ", "))
 			}
+			out := outputFlags{format: format, out: output}
+			if err := out.checkDest(); err != nil {
+				return err // before any run or analysis
+			}
 			if err := af.validate(); err != nil {
 				return err
 			}
@@ -132,7 +136,6 @@ and gates it.`,
 			for _, w := range res.Warnings {
 				say(a.stderr, "warning: %s", w)
 			}
-			out := outputFlags{format: format, out: output}
 			if err := out.write(a.stdout, func(w io.Writer) error {
 				switch format {
 				case "json":

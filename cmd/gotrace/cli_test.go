@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"flag"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime/pprof"
@@ -326,6 +327,100 @@ func TestFileNamesQuoted(t *testing.T) {
 		for _, line := range strings.Split(strings.TrimSuffix(errOut, "\n"), "\n") {
 			if strings.ContainsAny(line, "\r\x1b\x07") || !strings.HasPrefix(line, "gotrace: ") {
 				t.Errorf("%q: stderr line %q is not one clean line", c.args, line)
+			}
+		}
+	}
+}
+
+// TestOutputChecked: -o is checked before any work: a run or a check --run
+// with an unwritable -o fails at once (no workload runs), and an existing
+// directory is refused.
+func TestOutputChecked(t *testing.T) {
+	dir := t.TempDir()
+	traceOut := filepath.Join(dir, "kept.trace")
+	missing := filepath.Join(dir, "missing", "out.json")
+	cases := [][]string{
+		{"run", "fanout", "--trace-out", traceOut, "-o", missing},
+		{"check", "--run", "fanout", "--count", "4", "--trace-out", traceOut, "-o", missing},
+		{"analyze", "-o", missing, repoFile("traces", "small.trace")},
+		{"analyze", "-o", dir, repoFile("traces", "small.trace")},
+	}
+	for _, args := range cases {
+		code, out, errOut := gotrace(t, nil, args...)
+		if code != exitUsage || out != "" || !strings.Contains(errOut, "gotrace: -o ") {
+			t.Errorf("%q: exit %d, stderr %q; want 2 naming -o", args, code, errOut)
+		}
+		if _, err := os.Stat(traceOut); err == nil || strings.Contains(errOut, "run 1") {
+			t.Errorf("%q: a workload ran before -o was refused", args)
+		}
+	}
+}
+
+// TestOutputAtomic: the report goes to a temporary file renamed over -o: a
+// write that fails (here, past a file size limit, as on a full disk)
+// leaves the old file as it was and no partial file.
+func TestOutputAtomic(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh to set a file size limit")
+	}
+	dir := t.TempDir()
+	dst := filepath.Join(dir, "report.json")
+	old := []byte(`{"old": true}`)
+	if err := os.WriteFile(dst, old, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	// ulimit -f counts blocks of 512 or 1024 bytes: 8 blocks is far less
+	// than the report, far more than the old file.
+	cmd := exec.Command(sh, "-c", `ulimit -f 8 && exec "$0" "$@"`, os.Args[0], "analyze", "--format", "json", "-o", dst, repoFile("traces", "small.trace"))
+	cmd.Env = append(os.Environ(), childEnv+"=gotrace")
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("the write past the limit succeeded: %s", out)
+	}
+	if !strings.Contains(string(out), "cannot write output "+dst) {
+		t.Errorf("error %q does not say the output could not be written", out)
+	}
+	if b, _ := os.ReadFile(dst); !bytes.Equal(b, old) {
+		t.Errorf("the old file became %.80q", b)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("files left in the directory: %v", ents)
+	}
+	// And a write that works keeps the file's mode.
+	if code, _, errOut := gotrace(t, nil, "analyze", "--format", "json", "-o", dst, repoFile("traces", "small.trace")); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if st, err := os.Stat(dst); err != nil || st.Mode().Perm() != 0o640 || st.Size() < 1000 {
+		t.Errorf("rewritten report: %v %v", st.Mode(), err)
+	}
+}
+
+// TestOneInputFails: of many inputs, one that cannot be analyzed is named
+// and no report is written, neither to -o nor to stdout: a report set
+// without it would pass for the whole set.
+func TestOneInputFails(t *testing.T) {
+	dir := t.TempDir()
+	small := repoFile("traces", "small.trace")
+	args := []string{"analyze", "--format", "json"}
+	for range 20 {
+		args = append(args, small)
+	}
+	bad := filepath.Join(dir, "unreadable.trace")
+	os.WriteFile(bad, []byte("junk junk junk junk"), 0o644)
+	args = append(args[:13], append([]string{bad}, args[13:]...)...)
+	for _, dst := range []string{"", filepath.Join(dir, "set.json")} {
+		a := args
+		if dst != "" {
+			a = append([]string{"analyze", "-o", dst}, args[1:]...)
+		}
+		code, out, errOut := gotrace(t, nil, a...)
+		if code != exitUsage || out != "" || !strings.Contains(errOut, bad+": not a Go execution trace") || !strings.Contains(errOut, "1 of 21 inputs could not be analyzed ("+bad+" first); no report written") {
+			t.Errorf("-o %q: exit %d, %d bytes of output, stderr %q", dst, code, len(out), errOut)
+		}
+		if dst != "" {
+			if _, err := os.Stat(dst); err == nil {
+				t.Errorf("%s was written", dst)
 			}
 		}
 	}

@@ -2,9 +2,12 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -29,15 +32,43 @@ func (o *outputFlags) register(c *cobra.Command) {
 func (o *outputFlags) validate() error {
 	for _, f := range reportFormats {
 		if o.format == f {
-			return nil
+			return o.checkDest()
 		}
 	}
 	return usageErr("unknown --format %q; use one of %s", o.format, strings.Join(reportFormats, ", "))
 }
 
+// checkDest makes sure -o can be written, before any work: its directory
+// exists and takes a new file, and it is not a directory itself.
+func (o *outputFlags) checkDest() error {
+	if o.out == "" || o.out == "-" {
+		return nil
+	}
+	if st, err := os.Stat(o.out); err == nil && st.IsDir() {
+		return usageErr("-o %s is a directory; give a file name", o.out)
+	}
+	f, err := os.CreateTemp(filepath.Dir(o.out), ".gotrace-*")
+	if err != nil {
+		return usageErr("-o %s: cannot write there: %v", o.out, pathErr(err))
+	}
+	f.Close()
+	os.Remove(f.Name())
+	return nil
+}
+
+// pathErr is the cause of an error about a path, without the path.
+func pathErr(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
 // write renders with fn and writes the result to the destination. A file
-// is written only after rendering succeeded, so a failure leaves an
-// existing file as it was. Errors name the file.
+// is written to a temporary file in the same directory, then renamed over
+// the destination: a failure (rendering, a full disk) leaves an existing
+// file as it was and no partial file. Errors name the file.
 func (o *outputFlags) write(stdout io.Writer, fn func(w io.Writer) error) error {
 	var buf bytes.Buffer
 	if err := fn(&buf); err != nil {
@@ -47,8 +78,41 @@ func (o *outputFlags) write(stdout io.Writer, fn func(w io.Writer) error) error 
 		_, err := stdout.Write(buf.Bytes())
 		return err
 	}
-	if err := os.WriteFile(o.out, buf.Bytes(), 0o666); err != nil {
-		return usageErr("cannot write output: %v", err)
+	if err := writeFileAtomic(o.out, buf.Bytes()); err != nil {
+		return usageErr("cannot write output %s: %v", o.out, err)
+	}
+	return nil
+}
+
+// writeFileAtomic writes data to path through a temporary file in the same
+// directory and a rename. The file keeps the mode of the one it replaces,
+// or gets 0644.
+func writeFileAtomic(path string, data []byte) error {
+	mode := fs.FileMode(0o644)
+	if st, err := os.Stat(path); err == nil {
+		mode = st.Mode().Perm()
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), ".gotrace-*")
+	if err != nil {
+		return pathErr(err)
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp, mode)
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return pathErr(err)
 	}
 	return nil
 }
