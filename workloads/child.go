@@ -59,10 +59,12 @@ const stderrTailLines = 10
 
 // RunChild runs a workload in a child process and returns the child's
 // Result. The parameters are checked here first (errors wrap
-// ErrUnknownWorkload or ErrBadParam). The child is killed when Timeout passes
-// or ctx is done, and RunChild never waits for it much longer than that. A
-// child that crashes, exits non-zero or times out is an error that ends with
-// the child's last stderr lines.
+// ErrUnknownWorkload or ErrBadParam). On Unix the child runs in a process
+// group of its own (a terminal's Ctrl-C does not reach it; the caller
+// decides). The child, and its group, is killed when Timeout passes or ctx
+// is done, and RunChild never waits for it much longer than that. A child
+// that crashes, exits non-zero or times out is an error that ends with the
+// child's last stderr lines.
 func RunChild(ctx context.Context, s ChildSpec) (*Result, error) {
 	w, err := Lookup(s.Workload)
 	if err != nil {
@@ -107,8 +109,9 @@ func RunChild(ctx context.Context, s ChildSpec) (*Result, error) {
 	stdout := &limitBuffer{max: 4 << 20}
 	stderr := &tailBuffer{max: 64 << 10}
 	cmd.Stdout, cmd.Stderr = stdout, stderr
-	// Kill (the default Cancel) and do not wait for pipes held open by
-	// anything the child left behind.
+	// A process group of its own, killed whole when the run is cancelled;
+	// do not wait for pipes held open by anything left behind.
+	ownProcessGroup(cmd)
 	cmd.WaitDelay = 2 * time.Second
 
 	start := time.Now()

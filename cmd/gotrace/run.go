@@ -97,6 +97,17 @@ func (a *app) runWorkload(ctx context.Context, name string, rf *runFlags, af *an
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
+	// SIGINT or SIGTERM: the child is killed (its process group), the
+	// temporary directory removed, and gotrace exits 130 or 143.
+	ctx, caught, stop := onSignal(ctx, func() { os.RemoveAll(dir) })
+	defer stop()
+	stopped := func(i int) error {
+		s := caught()
+		if s == nil {
+			return nil
+		}
+		return &exitError{code: signalExitCode(s), err: fmt.Errorf("workload %s (run %d of %d): stopped by %s; the workload process was killed and the temporary files removed", w.Name, i+1, rf.count, signalName(s))}
+	}
 	var reports []*analyzer.Report
 	for i := range rf.count {
 		file := traceFile(rf.traceOut, dir, i, rf.count)
@@ -104,6 +115,9 @@ func (a *app) runWorkload(ctx context.Context, name string, rf *runFlags, af *an
 			Exe: exe, Workload: w.Name, Params: params, GOMAXPROCS: rf.gomaxprocs,
 			GODEBUG: rf.godebug, TraceFile: file, Timeout: rf.timeout,
 		})
+		if serr := stopped(i); serr != nil {
+			return nil, serr
+		}
 		if err != nil {
 			return nil, &exitError{code: exitUsage, err: fmt.Errorf("workload %s (run %d of %d): %w", w.Name, i+1, rf.count, err)}
 		}
@@ -116,6 +130,9 @@ func (a *app) runWorkload(ctx context.Context, name string, rf *runFlags, af *an
 		}
 		r, err := analyzer.AnalyzeFile(file, opts)
 		prog.finish()
+		if serr := stopped(i); serr != nil {
+			return nil, serr
+		}
 		if err != nil {
 			return nil, err
 		}
