@@ -59,6 +59,11 @@ type Options struct {
 	// has its own Alpha and a check of k noisy metrics fails more often).
 	// It needs more samples: the smallest p must clear Alpha/k.
 	FamilyWise bool
+	// AllowPartial compares samples whose trace lost data (Samples.Partial:
+	// truncated, or a generation that could not be read), with a warning.
+	// Without it, such a sample makes the check not comparable: nothing is
+	// compared and the result is "insufficient data" with the reason.
+	AllowPartial bool
 }
 
 // Verdict is the outcome for one metric or budget.
@@ -162,6 +167,10 @@ type Result struct {
 	BrokenBudgets int      `json:"broken_budgets"`
 	// Insufficient is set when a row or budget lacked data to decide.
 	Insufficient bool `json:"insufficient"`
+	// NotComparable lists the samples that lost data ("source: what was
+	// lost"), when they stopped the comparison (no Options.AllowPartial):
+	// the result is then "insufficient data" and holds no rows or budgets.
+	NotComparable []string `json:"not_comparable,omitempty"`
 }
 
 // ExitCode maps the result to the CLI's exit code: 1 when something
@@ -237,7 +246,28 @@ func Compare(base, cur *Samples, opts Options) (*Result, error) {
 			res.Warnings = append([]string{w}, res.Warnings...)
 		}
 	}
+	if err := duplicates("baseline", base); err != nil {
+		return nil, err
+	}
+	if err := duplicates("current", cur); err != nil {
+		return nil, err
+	}
+	if w := sharedSamples(base, cur); w != "" {
+		res.Warnings = append(res.Warnings, w)
+	}
 	res.Warnings = dedupe(res.Warnings)
+
+	var partial []string
+	if base != nil {
+		partial = append(partial, prefixed("baseline: ", base.Partial)...)
+	}
+	partial = append(partial, prefixed("current: ", cur.Partial)...)
+	if len(partial) > 0 && !opts.AllowPartial {
+		res.NotComparable = partial
+		res.Insufficient = true
+		res.Status = StatusNotEnough
+		return res, nil
+	}
 
 	if base != nil {
 		var notes, undirected []string
@@ -446,9 +476,8 @@ func measure(spec Spec, bv, cv []float64, minN int, exact bool) Row {
 	}
 	if len(bv) > 0 && len(cv) > 0 {
 		row.Delta = row.CurMedian - row.BaseMedian
-		if row.BaseMedian != 0 {
-			pct := 100 * row.Delta / math.Abs(row.BaseMedian)
-			row.DeltaPct = &pct
+		if pct := 100 * row.Delta / math.Abs(row.BaseMedian); row.BaseMedian != 0 && !math.IsInf(pct, 0) && !math.IsNaN(pct) {
+			row.DeltaPct = &pct // else judged on the absolute change
 		}
 	}
 	if len(bv) < minN || len(cv) < minN {
@@ -659,6 +688,46 @@ func envWarning(base, cur analyzer.Env) string {
 	}
 	return "environment differs from the baseline (baseline vs current): " + strings.Join(parts, ", ") +
 		"; differences may come from the machine, not the code"
+}
+
+// duplicates refuses a side that holds the same trace twice (the same
+// file given twice, or a copy): it would count as two samples and make a
+// difference look significant.
+func duplicates(side string, s *Samples) error {
+	if s == nil {
+		return nil
+	}
+	first := map[string]int{}
+	for i, k := range s.keys {
+		if k == "" {
+			continue
+		}
+		if j, ok := first[k]; ok {
+			return fmt.Errorf("%s samples %s and %s are the same trace (same metrics and clock span): each sample must be a run of its own", side, s.Sources[j], s.Sources[i])
+		}
+		first[k] = i
+	}
+	return nil
+}
+
+// sharedSamples warns when a trace is both in the baseline and in the
+// current samples.
+func sharedSamples(base, cur *Samples) string {
+	if base == nil {
+		return ""
+	}
+	in := map[string]string{}
+	for i, k := range base.keys {
+		if k != "" {
+			in[k] = base.Sources[i]
+		}
+	}
+	for i, k := range cur.keys {
+		if b, ok := in[k]; ok && k != "" {
+			return fmt.Sprintf("the same trace is a baseline and a current sample (%s, %s): the check compares it with itself", b, cur.Sources[i])
+		}
+	}
+	return ""
 }
 
 // knownNames is every metric name the table or a sample knows.

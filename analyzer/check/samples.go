@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -29,6 +31,14 @@ type Samples struct {
 	// Warnings are about the inputs: environments that disagree, truncated
 	// traces.
 	Warnings []string `json:"warnings,omitempty"`
+	// Partial lists the samples whose trace lost data (truncated, a
+	// generation that could not be read, another trace after it), as
+	// "source: what was lost". Compare does not compare them unless
+	// Options.AllowPartial.
+	Partial []string `json:"partial,omitempty"`
+	// keys fingerprint each sample (its metrics and trace clock span), to
+	// find the same trace given twice.
+	keys []string
 }
 
 // Len returns the number of samples.
@@ -45,9 +55,17 @@ func (s *Samples) Add(o *Samples) {
 		return
 	}
 	s.mergeEnv(o.Env, firstOr(o.Sources, "?"))
+	for len(s.keys) < len(s.Values) {
+		s.keys = append(s.keys, "")
+	}
 	s.Values = append(s.Values, o.Values...)
 	s.Sources = append(s.Sources, o.Sources...)
 	s.Warnings = append(s.Warnings, o.Warnings...)
+	s.Partial = append(s.Partial, o.Partial...)
+	s.keys = append(s.keys, o.keys...)
+	for len(s.keys) < len(s.Values) {
+		s.keys = append(s.keys, "")
+	}
 }
 
 func firstOr(s []string, def string) string {
@@ -75,7 +93,7 @@ func FromReports(set *analyzer.ReportSet) *Samples {
 
 // addReports appends the reports' metrics. Each report's own GOMAXPROCS and
 // trace format are merged into the environment so a set that mixes them is
-// noticed.
+// noticed. Values past ±MaxValue are clamped to it, with a warning.
 func (s *Samples) addReports(reports []*analyzer.Report, name func(int, *analyzer.Report) string) {
 	for i, r := range reports {
 		if r == nil {
@@ -86,13 +104,73 @@ func (s *Samples) addReports(reports []*analyzer.Report, name func(int, *analyze
 		if m == nil {
 			m = analyzer.Metrics(r)
 		}
+		for _, k := range sortedKeys(m) {
+			switch v := m[k]; {
+			case math.IsNaN(v):
+				delete(m, k)
+				s.Warnings = append(s.Warnings, fmt.Sprintf("%s: %s is not a number; left out", src, k))
+			case math.Abs(v) > MaxValue:
+				m[k] = math.Copysign(MaxValue, v)
+				s.Warnings = append(s.Warnings, fmt.Sprintf("%s: %s = %g is past what any trace measures; taken as %g", src, k, v, m[k]))
+			}
+		}
+		for len(s.keys) < len(s.Values) {
+			s.keys = append(s.keys, "")
+		}
 		s.Values = append(s.Values, m)
 		s.Sources = append(s.Sources, src)
+		s.keys = append(s.keys, sampleKey(r, m))
 		s.mergeEnv(reportEnv(r), src)
 		for _, w := range r.Warnings {
 			s.Warnings = append(s.Warnings, src+": "+w)
 		}
+		if lost := lossOf(r); lost != "" {
+			s.Partial = append(s.Partial, src+": "+lost)
+		}
 	}
+}
+
+// MaxValue bounds the metric values a sample may hold (about 30 years in
+// nanoseconds, an exabyte): what is past it is no measurement, and
+// arithmetic on it would overflow (a delta in percent, a duration).
+const MaxValue = 1e18
+
+// sampleKey fingerprints a sample: its trace's clock span and event count
+// and every metric. Two runs never share one; the same trace given twice
+// (or a copy of it) does.
+func sampleKey(r *analyzer.Report, m map[string]float64) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%d %d %d %d\n", r.Trace.StartNS, r.Trace.EndNS, r.Trace.Events, r.Trace.Generations)
+	for _, k := range sortedKeys(m) {
+		fmt.Fprintf(h, "%s=%v\n", k, m[k])
+	}
+	return string(h.Sum(nil))
+}
+
+// lossOf says what of its trace a report does not cover, or "".
+func lossOf(r *analyzer.Report) string {
+	l := r.Trace.Loss
+	switch {
+	case l == nil && !r.Trace.Truncated:
+		return ""
+	case l == nil:
+		return fmt.Sprintf("the trace was truncated, %d bytes not analyzed", r.Trace.LostBytes)
+	}
+	share := ""
+	if l.Share > 0 {
+		share = fmt.Sprintf(" (%.0f%% of the input)", 100*l.Share)
+	}
+	switch l.Reason {
+	case analyzer.LossTruncated:
+		return fmt.Sprintf("the trace is truncated: generation %d and after not analyzed, %d bytes%s", l.Generation, l.Bytes, share)
+	case analyzer.LossConcatenated:
+		return fmt.Sprintf("another trace follows the first one at byte %d and was not analyzed", l.Offset)
+	}
+	after := ""
+	if l.CompleteAfter > 0 {
+		after = fmt.Sprintf(", with %d complete generations after it", l.CompleteAfter)
+	}
+	return fmt.Sprintf("generation %d of the trace cannot be read (%s): it and the rest were not analyzed, %d bytes%s%s", l.Generation, l.Detail, l.Bytes, share, after)
 }
 
 // reportEnv is what one report says about its environment: the Go release
@@ -167,6 +245,20 @@ func envDiffs(a, b analyzer.Env) []envDiff {
 	}
 	if a.Workload != "" && b.Workload != "" && a.Workload != b.Workload {
 		out = append(out, envDiff{"workload", a.Workload, b.Workload})
+	}
+	if a.Workload != "" && a.Workload == b.Workload {
+		keys := map[string]bool{}
+		for k := range a.Params {
+			keys[k] = true
+		}
+		for k := range b.Params {
+			keys[k] = true
+		}
+		for _, k := range sortedKeys(keys) {
+			if a.Params[k] != b.Params[k] {
+				out = append(out, envDiff{"parameter " + k, quoteEmpty(a.Params[k]), quoteEmpty(b.Params[k])})
+			}
+		}
 	}
 	if a.Workload != "" && b.Workload != "" && a.GODEBUG != b.GODEBUG {
 		out = append(out, envDiff{"GODEBUG", quoteEmpty(a.GODEBUG), quoteEmpty(b.GODEBUG)})
@@ -350,49 +442,64 @@ func fromTrace(r *analyzer.Report, name string) *Samples {
 	return s
 }
 
-// readJSON decodes a Report or a ReportSet.
+// MaxJSONBytes bounds the size of a report or report set read as JSON: a
+// report is some 50 KB, a set of a thousand runs 50 MB. A larger input (a
+// small gzip file can inflate to gigabytes) is refused once the bound is
+// read, before it is decoded.
+const MaxJSONBytes = 128 << 20
+
+// reportDoc is a report or a report set, decoded in one pass: a set has
+// Kind, Env and Reports; a report has the fields of analyzer.Report.
+type reportDoc struct {
+	analyzer.Report
+	Kind    string             `json:"kind"`
+	Env     analyzer.Env       `json:"env"`
+	Reports []*analyzer.Report `json:"reports"`
+}
+
+// readJSON decodes a Report or a ReportSet, at most MaxJSONBytes of it.
 func readJSON(r io.Reader, name string) (*Samples, error) {
-	data, err := io.ReadAll(r)
+	data, err := io.ReadAll(io.LimitReader(r, MaxJSONBytes+1))
 	if err != nil {
 		return nil, &analyzer.Error{Name: name, Kind: analyzer.ErrUnreadable, Msg: "cannot read: " + errText(err), Err: err}
 	}
 	bad := func(format string, args ...any) error {
 		return &analyzer.Error{Name: name, Kind: analyzer.ErrUnreadable, Msg: fmt.Sprintf(format, args...)}
 	}
-	var probe struct {
-		Schema  int             `json:"schema"`
-		Kind    string          `json:"kind"`
-		Metrics json.RawMessage `json:"metrics"`
-		Reports json.RawMessage `json:"reports"`
+	if len(data) > MaxJSONBytes {
+		return nil, bad("report JSON larger than %d MiB, the limit (a gotrace report is some 50 KB, a set of a thousand runs 50 MB): not read further", MaxJSONBytes>>20)
 	}
-	if err := json.Unmarshal(data, &probe); err != nil {
-		return nil, bad("not valid JSON (%v); expected a report from gotrace analyze/run --format json", jsonErr(err, data))
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // a UTF-8 byte order mark
+	var doc reportDoc
+	if err := json.Unmarshal(data, &doc); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return nil, bad("not valid JSON (%v); expected a report from gotrace analyze/run --format json", jsonErr(err, data))
+		}
+		return nil, bad("bad report: %v", jsonErr(err, data))
 	}
-	if probe.Schema > analyzer.SchemaVersion {
-		return nil, bad("written by a newer gotrace (schema %d; this one reads up to %d); upgrade gotrace", probe.Schema, analyzer.SchemaVersion)
+	if doc.Schema > analyzer.SchemaVersion {
+		return nil, bad("written by a newer gotrace (schema %d; this one reads up to %d); upgrade gotrace", doc.Schema, analyzer.SchemaVersion)
 	}
 	switch {
-	case probe.Kind == analyzer.ReportSetKind:
-		var set analyzer.ReportSet
-		if err := json.Unmarshal(data, &set); err != nil {
-			return nil, bad("bad report set: %v", jsonErr(err, data))
-		}
-		if len(set.Reports) == 0 {
+	case doc.Kind == analyzer.ReportSetKind:
+		if len(doc.Reports) == 0 {
 			return nil, bad("report set holds no reports")
 		}
-		s := &Samples{Env: set.Env}
-		s.addReports(set.Reports, func(i int, _ *analyzer.Report) string {
+		for i, rep := range doc.Reports {
+			if rep == nil || len(rep.Metrics) == 0 {
+				return nil, bad("report %d of the set holds no metrics: not a gotrace report (a sample needs its metrics)", i)
+			}
+		}
+		s := &Samples{Env: doc.Env}
+		s.addReports(doc.Reports, func(i int, _ *analyzer.Report) string {
 			return fmt.Sprintf("%s[%d]", name, i)
 		})
 		return s, nil
-	case probe.Kind != "":
-		return nil, bad("JSON of kind %q, not a gotrace report or report set", probe.Kind)
-	case len(probe.Metrics) > 0 && string(probe.Metrics) != "null":
-		var rep analyzer.Report
-		if err := json.Unmarshal(data, &rep); err != nil {
-			return nil, bad("bad report: %v", jsonErr(err, data))
-		}
-		return fromTrace(&rep, name), nil
+	case doc.Kind != "":
+		return nil, bad("JSON of kind %q, not a gotrace report or report set", doc.Kind)
+	case len(doc.Metrics) > 0:
+		return fromTrace(&doc.Report, name), nil
 	}
 	return nil, bad(`JSON without "metrics" or "kind": not a gotrace report; expected the output of gotrace analyze/run --format json`)
 }
@@ -406,7 +513,7 @@ func jsonErr(err error, data []byte) string {
 	}
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		return fmt.Sprintf("field %s: %v", te.Field, err)
+		return fmt.Sprintf("field %s: %v", strings.TrimPrefix(te.Field, "Report."), err)
 	}
 	return err.Error()
 }

@@ -65,6 +65,9 @@ func (cw *checkWriter) summary() string {
 	if r.BrokenBudgets > 0 {
 		parts = append(parts, plural(r.BrokenBudgets, "broken budget", "broken budgets")+" ("+cw.budgetNames(check.BudgetBroken)+")")
 	}
+	if n := len(r.NotComparable); n > 0 {
+		return plural(n, "sample", "samples") + " lost data, so nothing was compared (gotrace check --allow-partial compares them anyway)"
+	}
 	if len(parts) == 0 && r.Insufficient {
 		parts = append(parts, "not enough data to decide ("+checkJoin(cw.names(check.Insufficient), cw.budgetNames(check.Insufficient))+")")
 	}
@@ -124,6 +127,9 @@ func (cw *checkWriter) header() {
 		icon := map[string]string{check.StatusPass: "✅", check.StatusFail: "❌", check.StatusNotEnough: "⚠️"}[r.Status]
 		cw.printf("## gotrace check: %s %s\n\n", icon, r.Status)
 		cw.printf("**%s**\n\n", cw.esc(cw.summary()))
+		for _, w := range r.NotComparable {
+			cw.printf("> **Not comparable:** %s\n\n", cw.esc(tr(w)))
+		}
 		for _, w := range r.Warnings {
 			// A warning quotes the inputs (names, environments): all of it
 			// is shown as it is.
@@ -143,6 +149,9 @@ func (cw *checkWriter) header() {
 	cw.printf("  current:  %s\n", cw.esc(checkSide(&r.Current)))
 	if r.Baseline != nil {
 		cw.printf("  %s\n", cw.method())
+	}
+	for _, w := range r.NotComparable {
+		cw.printf("not comparable: %s\n", cw.esc(w))
 	}
 	for _, w := range r.Warnings {
 		cw.printf("warning: %s\n", cw.esc(w))

@@ -25,6 +25,9 @@ func CheckHTML(w io.Writer, r *check.Result) error {
 		page.Baseline = htmlClean(checkSide(r.Baseline))
 		page.Method = htmlClean(cw.method())
 	}
+	for _, nc := range r.NotComparable {
+		page.Warnings = append(page.Warnings, htmlClean("Not comparable: "+nc))
+	}
 	for _, wa := range r.Warnings {
 		page.Warnings = append(page.Warnings, htmlClean(wa))
 	}

@@ -20,6 +20,9 @@ import (
 // Dur formats nanoseconds with three significant digits and a unit:
 // "640ns", "12.3µs", "20.1ms", "1.27s", "2m5s".
 func Dur(ns int64) string {
+	if ns == math.MinInt64 {
+		ns++ // its negation would overflow
+	}
 	neg := ns < 0
 	if neg {
 		ns = -ns
@@ -38,7 +41,10 @@ func Dur(ns int64) string {
 		sec := (ns + 5e8) / 1e9
 		s = fmt.Sprintf("%dm%ds", sec/60, sec%60)
 	default:
-		min := (ns + 30e9) / 60e9
+		min := ns / 60e9 // rounded without adding, which could overflow
+		if ns%60e9 >= 30e9 {
+			min++
+		}
 		s = fmt.Sprintf("%dh%dm", min/60, min%60)
 	}
 	if neg {

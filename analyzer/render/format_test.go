@@ -1,6 +1,7 @@
 package render
 
 import (
+	"math"
 	"testing"
 
 	"github.com/gotrace/gotrace/analyzer"
@@ -14,6 +15,7 @@ func TestFormatters(t *testing.T) {
 		{0, "0ns"}, {999, "999ns"}, {1000, "1.00µs"}, {12345, "12.3µs"}, {999_499, "999µs"},
 		{20_100_000, "20.1ms"}, {1_270_000_000, "1.27s"}, {99_400_000_000, "99.4s"},
 		{125_000_000_000, "2m5s"}, {12_273_000_000_000, "3h25m"}, {-1500, "-1.50µs"},
+		{math.MinInt64, "-2562047h48m"}, {math.MaxInt64, "2562047h48m"},
 	}
 	for _, d := range durs {
 		if got := Dur(d.ns); got != d.want {

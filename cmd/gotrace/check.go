@@ -24,6 +24,7 @@ func (a *app) checkCmd() *cobra.Command {
 		minSamples int
 		exact      bool
 		familyWise bool
+		partial    bool
 		runName    string
 		format     string
 		output     string
@@ -47,7 +48,9 @@ Gated by default: sched.latency.p50_ns, sched.latency.p99_ns, procs.utilization,
 gc.stw.max_ns, gc.stw.total_ns, goroutines.leaked, switches.per_sec.
 
 Exit codes: 0 pass, 1 regression or broken budget, 2 usage or input error,
-3 not enough samples to decide (fewer than 4 a side).
+3 not enough samples to decide (fewer than 4 a side), or a sample whose trace
+lost data (truncated, a generation that cannot be read; --allow-partial
+compares it anyway).
 
 A metric without a direction (counts, workload measurements measure.*) is only
 reported as changed; --threshold METRIC=+PCT (or -PCT) says which way is bad
@@ -88,7 +91,7 @@ and gates it.`,
 			if cmd.Flags().Changed("min-samples") && minSamples < 1 {
 				return usageErr("--min-samples %d: want at least 1", minSamples)
 			}
-			opts := check.Options{Alpha: alpha, Metrics: metrics, Exact: exact, FamilyWise: familyWise}
+			opts := check.Options{Alpha: alpha, Metrics: metrics, Exact: exact, FamilyWise: familyWise, AllowPartial: partial}
 			if cmd.Flags().Changed("min-samples") {
 				opts.MinSamples = minSamples // else the library's default: 4, or 1 with --exact
 			}
@@ -166,6 +169,7 @@ and gates it.`,
 	fl.IntVar(&minSamples, "min-samples", check.DefaultMinSamples, "samples needed on each side to decide (1 with --exact unless given)")
 	fl.BoolVar(&exact, "exact", false, "compare single samples as exact values (no statistics; for deterministic metrics)")
 	fl.BoolVar(&familyWise, "family-wise", false, "control the false-positive rate over all gated metrics together (Holm), not per metric")
+	fl.BoolVar(&partial, "allow-partial", false, "compare samples whose trace lost data (truncated, a generation that cannot be read); without it such a sample makes the check not comparable (exit 3)")
 	fl.StringVar(&runName, "run", "", "produce the current samples by running built-in `WORKLOAD` (with --count, --set, --gomaxprocs)")
 	fl.StringVar(&format, "format", "text", "output format: "+strings.Join(checkFormats, ", "))
 	fl.StringVarP(&output, "output", "o", "", "write the result to `FILE` instead of standard output")
