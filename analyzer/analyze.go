@@ -77,6 +77,13 @@ const (
 	MaxWorkers = 256
 )
 
+// LiveGoroutineBytes is about what an analysis holds per goroutine alive
+// at once, in bytes (measured: the peak memory of gotrace analyze on a
+// crafted trace of a million goroutines alive, over that million). The
+// memory of an analysis is about this times the most goroutines alive at
+// once, plus the generations in flight (MaxGenerationBytes at most).
+const LiveGoroutineBytes = 1100
+
 func (o *Options) fill() {
 	if o.Top == 0 {
 		o.Top = DefaultTop

@@ -12,6 +12,7 @@ package workloads
 
 import (
 	"context"
+	"fmt"
 	"runtime"
 	"runtime/trace"
 	"sync"
@@ -36,6 +37,12 @@ func init() {
 			{Name: "workers", Kind: Int, Default: "0", Min: "0", Max: "10000", Help: "allocating goroutines (0 = GOMAXPROCS)"},
 		},
 		run: runGC,
+		memory: func(v Values) (int64, int64, string) {
+			// The live ring, and a heap that grows to twice it (GOGC=100)
+			// before each cycle.
+			live := int64(v.Int("live_mb")) << 20
+			return 2 * live, int64(v.Int("workers")), fmt.Sprintf("%d MiB live, twice that at the heap goal", v.Int("live_mb"))
+		},
 	})
 }
 

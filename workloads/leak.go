@@ -35,6 +35,9 @@ func init() {
 			{Name: "hold", Kind: Duration, Default: "1.5s", Min: "10ms", Max: "10m", Help: "how long the trace goes on with the leaked goroutines blocked"},
 		},
 		run: runLeak,
+		memory: func(v Values) (int64, int64, string) {
+			return goroutinesCost(v.Int("n") + v.Int("ok"))
+		},
 	})
 }
 

@@ -35,6 +35,9 @@ func init() {
 			{Name: "hold", Kind: Duration, Default: "0s", Min: "0s", Max: "1m", Help: "keep them parked this much longer"},
 		},
 		run: runMany,
+		memory: func(v Values) (int64, int64, string) {
+			return goroutinesCost(v.Int("n"))
+		},
 	})
 }
 

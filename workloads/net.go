@@ -35,6 +35,12 @@ func init() {
 			{Name: "size", Kind: Int, Default: "512", Min: "1", Max: "16777216", Help: "bytes per message"},
 		},
 		run: runNet,
+		memory: func(v Values) (int64, int64, string) {
+			// A message buffer on each side of each connection, and the
+			// socket buffers.
+			c, size := int64(v.Int("clients")), int64(v.Int("size"))
+			return c * (4*size + 2*goroutineBytes + 64<<10), 2 * c, fmt.Sprintf("%s connections x 4 messages of %d bytes", count(c), size)
+		},
 	})
 }
 

@@ -42,6 +42,10 @@ func init() {
 			{Name: "switches", Kind: Int, Default: "20000", Min: "1", Max: "100000000", Help: "ping-pong round trips (2 switches each)"},
 		},
 		run: runThreads,
+		memory: func(v Values) (int64, int64, string) {
+			u := int64(v.Int("units"))
+			return u * (pinnedThreadBytes + goroutineBytes), u, fmt.Sprintf("%s pinned threads x %d KiB", count(u), pinnedThreadBytes>>10)
+		},
 	})
 }
 

@@ -283,6 +283,11 @@ func checkMany(t *testing.T, res *Result, rep *analyzer.Report) {
 	if got := measured(t, res, "create_ns_per_goroutine", ""); got <= 0 {
 		t.Errorf("create_ns_per_goroutine = %v", got)
 	}
+	// The memory estimate's cost of a goroutine (Estimate) is what a
+	// goroutine takes here, within a factor of two.
+	if got := measured(t, res, "memory_bytes_per_goroutine", ""); got > 0 && (goroutineBytes < got/2 || goroutineBytes > 2*got) {
+		t.Errorf("memory_bytes_per_goroutine = %.0f; the estimates count %d", got, goroutineBytes)
+	}
 	if n := workloadLeaks(rep); n != 0 {
 		t.Errorf("many leaked %d goroutines, want 0", n)
 	}

@@ -151,6 +151,9 @@ type Workload struct {
 
 	// check, if set, validates the parameters together.
 	check func(v Values) error
+	// memory, if set, estimates what the parameters cost beyond the base
+	// (Estimate): bytes, goroutines alive at once, and how.
+	memory func(v Values) (bytes, goroutines int64, detail string)
 	// run is the workload. It runs on the goroutine that called Trace (the
 	// main goroutine of a child process), must return when ctx is done and
 	// must return on its own, within a bounded time, for any valid

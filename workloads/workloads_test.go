@@ -189,3 +189,30 @@ func TestParamRange(t *testing.T) {
 		t.Errorf("Kind.String: %q %q", Duration, Kind(99))
 	}
 }
+
+// TestEstimates: the memory a workload's parameters ask for.
+func TestEstimates(t *testing.T) {
+	cases := []struct {
+		workload string
+		params   map[string]string
+		min, max int64 // bytes
+	}{
+		{"many", map[string]string{"n": "10000000"}, 25 << 30, 28 << 30},
+		{"many", nil, 300 << 20, 400 << 20},
+		{"leak", map[string]string{"n": "1000000", "ok": "1000000"}, 5 << 30, 6 << 30},
+		{"gc", map[string]string{"live_mb": "4096"}, 8 << 30, 9 << 30},
+		{"net", map[string]string{"clients": "10000", "size": "16777216"}, 600 << 30, 700 << 30},
+		{"fanout", nil, baseBytes, baseBytes + 1<<20},
+	}
+	for _, c := range cases {
+		w, _ := Lookup(c.workload)
+		e, err := w.Estimate(c.params)
+		if err != nil || e.Bytes < c.min || e.Bytes > c.max || e.Detail == "" {
+			t.Errorf("%s %v: %+v, %v; want between %d and %d MiB", c.workload, c.params, e, err, c.min>>20, c.max>>20)
+		}
+	}
+	w, _ := Lookup("many")
+	if _, err := w.Estimate(map[string]string{"n": "-1"}); !errors.Is(err, ErrBadParam) {
+		t.Errorf("bad parameter: %v", err)
+	}
+}

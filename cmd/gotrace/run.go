@@ -88,6 +88,9 @@ func (a *app) runWorkload(ctx context.Context, name string, rf *runFlags, af *an
 	if err != nil {
 		return nil, usageErr("%v", err)
 	}
+	if err := a.checkMemory(w, params); err != nil {
+		return nil, err
+	}
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("cannot find the gotrace executable to run the workload: %w", err)
@@ -151,6 +154,60 @@ func (a *app) runWorkload(ctx context.Context, name string, rf *runFlags, af *an
 	set.Env.Params = params
 	set.Env.GODEBUG = workloads.ChildGODEBUG(rf.godebug) // what the children ran with
 	return set, nil
+}
+
+// checkMemory refuses a run that cannot fit in the memory available here
+// (the workload process, then the analysis of its trace, one after the
+// other), and warns about one that takes more than half of it.
+func (a *app) checkMemory(w *workloads.Workload, params map[string]string) error {
+	est, err := w.Estimate(params)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	avail, ok := availableMemory()
+	if !ok {
+		return nil
+	}
+	analysis := est.Goroutines * analyzer.LiveGoroutineBytes
+	need := max(est.Bytes, analysis)
+	what := fmt.Sprintf("workload %s with %s needs about %s (%s), and the analysis of its trace about %s",
+		w.Name, setParams(w, params), sizeOf(est.Bytes), est.Detail, sizeOf(analysis))
+	switch {
+	case need > avail:
+		return usageErr("%s; %s of memory is available here: lower the parameters", what, sizeOf(avail))
+	case need > avail/2:
+		say(a.stderr, "warning: %s, more than half of the %s available here", what, sizeOf(avail))
+	}
+	return nil
+}
+
+// availableMemory is workloads.AvailableMemory; a variable for tests.
+var availableMemory = workloads.AvailableMemory
+
+// setParams lists the parameters that differ from their defaults, "n=10
+// hold=1s", or "its defaults".
+func setParams(w *workloads.Workload, params map[string]string) string {
+	var parts []string
+	for _, p := range w.Params {
+		if v, ok := params[p.Name]; ok && v != p.Default {
+			parts = append(parts, p.Name+"="+v)
+		}
+	}
+	if len(parts) == 0 {
+		return "its defaults"
+	}
+	return strings.Join(parts, " ")
+}
+
+// sizeOf formats bytes as GiB or MiB.
+func sizeOf(b int64) string {
+	switch {
+	case b >= 10<<30:
+		return fmt.Sprintf("%.0f GiB", float64(b)/(1<<30))
+	case b >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(b)/(1<<30))
+	}
+	return fmt.Sprintf("%d MiB", (b+(1<<20)-1)>>20)
 }
 
 // addHelp copies the measurements' help texts, which the trace does not

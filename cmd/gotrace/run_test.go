@@ -162,3 +162,27 @@ func TestWorkloadsList(t *testing.T) {
 		t.Errorf("workloads many: exit %d\n%s", code, out)
 	}
 }
+
+// TestRunMemoryEstimate: a run whose estimate does not fit in the memory
+// available is refused before it starts, with the estimate; one that takes
+// more than half of it is warned about.
+func TestRunMemoryEstimate(t *testing.T) {
+	saved := availableMemory
+	defer func() { availableMemory = saved }()
+	availableMemory = func() (int64, bool) { return 8 << 30, true }
+	code, out, errOut := gotrace(t, nil, "run", "many", "--set", "n=10000000")
+	want := "gotrace: workload many with n=10000000 needs about 26 GiB (10,000,000 goroutines x 2.7 KiB, plus 48 MiB for the runtime and the trace buffers), and the analysis of its trace about 10 GiB; 8.0 GiB of memory is available here: lower the parameters\n"
+	if code != exitUsage || out != "" || errOut != want {
+		t.Errorf("exit %d, stderr %q; want 2 and %q", code, errOut, want)
+	}
+	availableMemory = func() (int64, bool) { return 4 << 30, true }
+	code, _, errOut = gotrace(t, nil, "check", "--run", "leak", "--set", "n=1000000", "--set", "ok=1000000", "--max", "goroutines.leaked=0")
+	if code != exitUsage || !strings.Contains(errOut, "workload leak with n=1000000 ok=1000000 needs about 5.2 GiB") {
+		t.Errorf("check --run: exit %d, stderr %q", code, errOut)
+	}
+	availableMemory = func() (int64, bool) { return 300 << 20, true }
+	code, _, errOut = gotrace(t, nil, "run", "many", "--set", "n=50000", "-q", "-o", os.DevNull)
+	if code != 0 || !strings.Contains(errOut, "gotrace: warning: workload many with n=50000 needs about 180 MiB") || !strings.Contains(errOut, "more than half of the 300 MiB available here") {
+		t.Errorf("warning: exit %d, stderr %q", code, errOut)
+	}
+}
