@@ -17,7 +17,7 @@ func AvailableMemory() (bytes int64, ok bool) {
 		bytes, ok = v, true
 	}
 	for _, c := range [][2]string{
-		{"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"},                                   // cgroup v2
+		{"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"},                                 // cgroup v2
 		{"/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory/memory.usage_in_bytes"}, // v1
 	} {
 		limit, lok := readInt(c[0])
