@@ -127,6 +127,9 @@ func (b *docBuilder) workload() {
 		if r.Run.Stopped != "" {
 			b.note("Stopped by its watchdog: %s.", strings.TrimSuffix(r.Run.Stopped, "."))
 		}
+		if r.Run.Panic != "" {
+			b.note("Outcome: the workload panicked (%s). The panicking goroutine ended the trace first, so the report covers everything up to the panic.", strings.TrimSuffix(r.Run.Panic, "."))
+		}
 	} else {
 		b.section("measurements", "Measurements", "Measurements")
 	}
@@ -213,6 +216,15 @@ func (b *docBuilder) goroutines() {
 			}
 			t.row(name, Count(gr.Count), Count(gr.AliveAtEnd), durOrDash(gr.Time.Exec), durOrDash(gr.Time.SchedWait),
 				durOrDash(gr.Time.Blocked), durOrDash(gr.Time.Syscall), topKeys(gr.Time.BlockedBy, 2))
+		}
+		b.table(t)
+	}
+	if len(g.Working) > 0 {
+		b.note("Still working at the end: %s user %s running, runnable or in a syscall, never ended in the trace (when main returns, goroutines like these are cut off; the blocked ones are under Leaked goroutines):",
+			Count(g.WorkingAtEnd), plural(g.WorkingAtEnd, "goroutine", "goroutines"))
+		t = newDocTable([]string{"start function", "state", "goroutines", "created in trace", "oldest"}, 1).codeCols(0)
+		for _, w := range g.Working {
+			t.row(w.Start, w.State, Count(w.Count), Count(w.Created), Dur(w.MaxAgeNS))
 		}
 		b.table(t)
 	}
