@@ -120,6 +120,7 @@ func (a *app) runWorkload(ctx context.Context, name string, rf *runFlags, af *an
 			return nil, err
 		}
 		addHelp(r, res)
+		addOutcome(r, res)
 		for _, wa := range r.Warnings {
 			fmt.Fprintf(a.stderr, "gotrace: warning: %s: %s\n", r.Source.Name, wa)
 		}
@@ -134,6 +135,17 @@ func (a *app) runWorkload(ctx context.Context, name string, rf *runFlags, af *an
 	set.Env.Params = params
 	set.Env.GODEBUG = workloads.ChildGODEBUG(rf.godebug) // what the children ran with
 	return set, nil
+}
+
+// addOutcome adds the workload's own warnings, and a panic that ended it, to
+// the report's warnings.
+func addOutcome(r *analyzer.Report, res *workloads.Result) {
+	for _, w := range res.Warnings {
+		r.Warnings = append(r.Warnings, "workload "+res.Workload+": "+w)
+	}
+	if res.Panic != nil {
+		r.Warnings = append(r.Warnings, fmt.Sprintf("workload %s panicked (%s); the trace up to the panic is analyzed", res.Workload, res.Panic.Value))
+	}
 }
 
 // addHelp copies the measurements' help texts, which the trace does not
