@@ -17,7 +17,7 @@
 // M:N variant the units are goroutines passing the token over unbuffered
 // channels, on GOMAXPROCS Ps. For each: hand-offs per second, CPU time and
 // wall time per hand-off, and the kernel's voluntary and involuntary context
-// switches per hand-off (getrusage).
+// switches per 1000 hand-offs (getrusage).
 
 package workloads
 
@@ -45,7 +45,7 @@ func init() {
 			"so that the kernel alone schedules them); every hand-off is a kernel thread switch. " +
 			"Goroutines (M:N): the same over unbuffered channels on GOMAXPROCS Ps. Measured for each: " +
 			"hand-offs per second, CPU time (user+system) and wall time per hand-off, and the kernel's " +
-			"voluntary and involuntary context switches per hand-off (getrusage).",
+			"voluntary and involuntary context switches per 1000 hand-offs (getrusage).",
 		Params: []Param{
 			{Name: "pairs", Kind: Int, Default: "4", Min: "1", Max: "512", Help: "pairs of units bouncing a token (about this many want a CPU at once)"},
 			{Name: "work", Kind: Duration, Default: "0s", Min: "0s", Max: "10ms", Help: "CPU time a unit burns per message before passing it back"},
@@ -156,10 +156,10 @@ func oversubPhase(ctx context.Context, env *Env, variant string, pairs int, dur 
 		cpu := (ru1.cpu - ru0.cpu).Nanoseconds()
 		env.Measure(Measurement{Name: "cpu_ns_per_switch", Variant: variant, Value: float64(cpu) / float64(n), Unit: "ns",
 			Help: "CPU time of the process (user + system, getrusage) per hand-off, work included: the cost of a switch"})
-		env.Measure(Measurement{Name: "kernel_switches_voluntary", Variant: variant, Value: float64(ru1.nvcsw-ru0.nvcsw) / float64(n), Unit: "per hand-off",
-			Help: "the kernel's voluntary context switches (a thread blocked) per hand-off"})
-		env.Measure(Measurement{Name: "kernel_switches_involuntary", Variant: variant, Value: float64(ru1.nivcsw-ru0.nivcsw) / float64(n), Unit: "per hand-off",
-			Help: "the kernel's involuntary context switches (a running thread preempted) per hand-off"})
+		env.Measure(Measurement{Name: "kernel_switches_voluntary", Variant: variant, Value: 1000 * float64(ru1.nvcsw-ru0.nvcsw) / float64(n), Unit: "per 1k hand-offs",
+			Help: "the kernel's voluntary context switches (a thread blocked) per 1000 hand-offs"})
+		env.Measure(Measurement{Name: "kernel_switches_involuntary", Variant: variant, Value: 1000 * float64(ru1.nivcsw-ru0.nivcsw) / float64(n), Unit: "per 1k hand-offs",
+			Help: "the kernel's involuntary context switches (a running thread preempted) per 1000 hand-offs"})
 	}
 	env.Measure(Measurement{Name: "os_threads", Variant: variant, Value: float64(threads), Unit: "threads",
 		Help: "OS threads of the process during the phase"})

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/gotrace/gotrace/analyzer"
+	"github.com/gotrace/gotrace/analyzer/sweep"
 )
 
 // Samples are the metric values of several runs: one map per trace.
@@ -385,6 +386,8 @@ func readJSON(r io.Reader, name string) (*Samples, error) {
 			return fmt.Sprintf("%s[%d]", name, i)
 		})
 		return s, nil
+	case probe.Kind == sweep.Kind:
+		return nil, bad("a sweep (gotrace run --sweep): check takes one as the only --baseline, or as the only current file against a sweep baseline")
 	case probe.Kind != "":
 		return nil, bad("JSON of kind %q, not a gotrace report or report set", probe.Kind)
 	case len(probe.Metrics) > 0 && string(probe.Metrics) != "null":

@@ -34,7 +34,13 @@ type checkWriter struct {
 func writeCheck(w io.Writer, r *check.Result, style Style) error {
 	cw := &checkWriter{styledWriter: newStyledWriter(w, style), r: r}
 	cw.header()
-	for _, sec := range buildCheckDoc(r).sections {
+	cw.body()
+	return cw.flush()
+}
+
+// body writes the metric and budget tables with their notes.
+func (cw *checkWriter) body() {
+	for _, sec := range buildCheckDoc(cw.r).sections {
 		cw.title(sec.title)
 		// The last column is the verdict: failing ones stand out in Markdown.
 		last := len(sec.table.head) - 1
@@ -46,7 +52,6 @@ func writeCheck(w io.Writer, r *check.Result, style Style) error {
 		})
 		cw.notes(sec.notes, len(sec.table.rows))
 	}
-	return cw.flush()
 }
 
 // summary says what failed, or why nothing was decided.

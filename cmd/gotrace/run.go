@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gotrace/gotrace/analyzer"
+	"github.com/gotrace/gotrace/analyzer/sweep"
 	"github.com/gotrace/gotrace/workloads"
 )
 
@@ -25,6 +26,10 @@ type runFlags struct {
 	traceOut   string
 	timeout    time.Duration
 	godebug    string
+	sweep      string // --sweep key=v1,v2,... (see sweep.go)
+	// label names the runs in reports instead of the workload's name (a
+	// sweep's point: "oversub pairs=4").
+	label string
 }
 
 func (f *runFlags) register(c *cobra.Command, countDefault int) {
@@ -35,6 +40,7 @@ func (f *runFlags) register(c *cobra.Command, countDefault int) {
 	fl.StringVar(&f.traceOut, "trace-out", "", "keep the trace in `FILE` (with --count N: FILE-1, FILE-2, ... before the extension)")
 	fl.DurationVar(&f.timeout, "timeout", 2*time.Minute, "kill a workload run that takes longer")
 	fl.StringVar(&f.godebug, "godebug", "", "GODEBUG of the workload process, e.g. `asyncpreemptoff=1` (added to the inherited one)")
+	fl.StringVar(&f.sweep, "sweep", "", "run the workload at each value of one parameter (or gomaxprocs), `key=v1,v2,...`; Nx is N times the cores (integer parameters)")
 }
 
 func (f *runFlags) validate() error {
@@ -109,9 +115,13 @@ func (a *app) runWorkload(ctx context.Context, name string, rf *runFlags, af *an
 		}
 		opts, prog := af.options(file, a.stderr)
 		if rf.traceOut == "" {
-			opts.Name = fmt.Sprintf("%s (run %d)", w.Name, i+1)
+			label := w.Name
+			if rf.label != "" {
+				label = rf.label
+			}
+			opts.Name = fmt.Sprintf("%s (run %d)", label, i+1)
 			if rf.count == 1 {
-				opts.Name = w.Name
+				opts.Name = label
 			}
 		}
 		r, err := analyzer.AnalyzeFile(file, opts)
@@ -126,7 +136,11 @@ func (a *app) runWorkload(ctx context.Context, name string, rf *runFlags, af *an
 		}
 		reports = append(reports, r)
 		if rf.count > 1 && !af.quiet {
-			fmt.Fprintf(a.stderr, "gotrace: %s run %d/%d done\n", w.Name, i+1, rf.count)
+			label := w.Name
+			if rf.label != "" {
+				label = rf.label
+			}
+			fmt.Fprintf(a.stderr, "gotrace: %s run %d/%d done\n", label, i+1, rf.count)
 		}
 	}
 	set := analyzer.NewReportSet(reports, runtime.Version())
@@ -166,6 +180,7 @@ func (a *app) runCmd() *cobra.Command {
 	var out outputFlags
 	var af analysisFlags
 	var rf runFlags
+	var metrics []string
 	c := &cobra.Command{
 		Use:   "run WORKLOAD",
 		Short: "Run a built-in workload under runtime/trace and report what the scheduler did",
@@ -174,11 +189,18 @@ under runtime/trace, analyzes the trace and prints the report, with the workload
 own measurements. See gotrace workloads for the list and their parameters.
 
 With --count N the workload runs N times; JSON output is then a report set, one
-sample per run, that gotrace check takes as a baseline.`,
+sample per run, that gotrace check takes as a baseline.
+
+With --sweep key=v1,v2,... it runs --count times at each value of one parameter
+(or of gomaxprocs) and prints a table of the workload's measurements and the
+--metric metrics against the parameter (HTML: a line chart per measurement);
+JSON output is a sweep, which gotrace check also takes as a baseline.`,
 		Example: `  gotrace run fanout
   gotrace run many --set n=200000 --gomaxprocs 4
   gotrace run threads --format markdown
   gotrace run mutex --count 10 --format json -o base.json
+  gotrace run oversub --sweep pairs=0.5x,1x,2x,4x,8x,16x --count 3
+  gotrace run syscall --sweep gomaxprocs=1,2 --metric syscalls.lost_p
   gotrace run deadlock --trace-out deadlock.trace && gotrace analyze deadlock.trace`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
@@ -196,6 +218,12 @@ sample per run, that gotrace check takes as a baseline.`,
 			if err := rf.validate(); err != nil {
 				return err
 			}
+			if rf.sweep != "" {
+				return a.runSweepCmd(cmd.Context(), args[0], &rf, &af, &out, metrics)
+			}
+			if len(metrics) > 0 {
+				return usageErr("--metric needs --sweep (it chooses the metrics of the sweep table)")
+			}
 			set, err := a.runWorkload(cmd.Context(), args[0], &rf, &af)
 			if err != nil {
 				return err
@@ -209,6 +237,7 @@ sample per run, that gotrace check takes as a baseline.`,
 	out.register(c)
 	af.register(c)
 	rf.register(c, 1)
+	c.Flags().StringArrayVar(&metrics, "metric", nil, "with --sweep: a report `METRIC` for the table, besides the measurements (repeatable; default "+strings.Join(sweep.DefaultMetrics, ", ")+")")
 	return c
 }
 
