@@ -102,14 +102,14 @@ func (w *Workload) ResolveSweep(sets []string, spec string, cores int) (*Sweep, 
 // sweepValue expands a multiple of cores ("2x") for integer keys.
 func sweepValue(g string, integer bool, cores int) (string, error) {
 	m, isMult := strings.CutSuffix(g, "x")
-	if !isMult {
-		return g, nil
+	f, err := strconv.ParseFloat(m, 64)
+	if !isMult || err != nil {
+		return g, nil // not Nx: the parameter's own syntax
 	}
 	if !integer {
 		return "", fmt.Errorf("%q: a multiple of cores (Nx) needs an integer parameter", g)
 	}
-	f, err := strconv.ParseFloat(m, 64)
-	if err != nil || !(f > 0 && f <= 1e6) {
+	if !(f > 0 && f <= 1e6) {
 		return "", fmt.Errorf("%q is not a multiple of cores (like 0.5x, 2x)", g)
 	}
 	return strconv.Itoa(max(1, int(math.Round(f*float64(max(cores, 1)))))), nil

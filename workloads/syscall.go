@@ -63,25 +63,33 @@ const (
 // measureAlone lets the computers run alone for d and returns their work,
 // the time it took and the spread of their rate over aloneSlices slices.
 func measureAlone(ctx context.Context, total func() int64, d time.Duration) (ops int64, dur time.Duration, spread float64) {
-	n0, t0 := total(), time.Now()
-	lo, hi := math.Inf(1), 0.0
-	last, lastT := n0, t0
+	counts := []int64{total()}
+	times := []time.Time{time.Now()}
 	for i := 0; i < aloneSlices; i++ {
 		select {
 		case <-time.After(d / aloneSlices):
 		case <-ctx.Done():
-			return total() - n0, time.Since(t0), math.Inf(1)
+			return total() - counts[0], time.Since(times[0]), math.Inf(1)
 		}
-		n, t := total(), time.Now()
-		rate := perSec(int(n-last), t.Sub(lastT))
+		counts = append(counts, total())
+		times = append(times, time.Now())
+	}
+	n := len(counts) - 1
+	return counts[n] - counts[0], times[n].Sub(times[0]), rateSpread(counts, times)
+}
+
+// rateSpread is (fastest - slowest) / fastest of the rates between
+// successive samples (counts[i] at times[i]); +Inf when nothing progressed.
+func rateSpread(counts []int64, times []time.Time) float64 {
+	lo, hi := math.Inf(1), 0.0
+	for i := 1; i < len(counts); i++ {
+		rate := perSec(int(counts[i]-counts[i-1]), times[i].Sub(times[i-1]))
 		lo, hi = min(lo, rate), max(hi, rate)
-		last, lastT = n, t
 	}
-	spread = math.Inf(1)
-	if hi > 0 {
-		spread = (hi - lo) / hi
+	if hi <= 0 {
+		return math.Inf(1)
 	}
-	return last - n0, lastT.Sub(t0), spread
+	return (hi - lo) / hi
 }
 
 var errNoBlockingSyscalls = errors.New("the syscall workload needs Linux (raw blocking pipe reads and nanosleep)")
