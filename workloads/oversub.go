@@ -72,9 +72,8 @@ func runOversub(ctx context.Context, env *Env) error {
 		return errNoFutex
 	}
 	pairs, work, dur := env.Int("pairs"), env.Duration("work"), env.Duration("duration")
-	env.Measure(Measurement{Name: "cores", Value: float64(runtime.NumCPU()), Unit: "CPUs"})
 	env.Measure(Measurement{Name: "runnable_per_core", Value: float64(pairs) / float64(runtime.NumCPU()), Unit: "units",
-		Help: "units that want a CPU at once (one per pair) per core"})
+		Help: fmt.Sprintf("units that want a CPU at once (one per pair) per core (%d cores)", runtime.NumCPU())})
 	burnN := 0
 	if work > 0 {
 		calibrate()
