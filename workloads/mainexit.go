@@ -3,16 +3,19 @@
 // The notes say that when main returns, every goroutine ends at once, however
 // many there are. Go's runtime does not wait for goroutines, run their
 // deferred calls or tell them: the process exits. This workload starts
-// `goroutines` goroutines that each have `work` of CPU to do, and returns
-// from main after `after`, long before they are done. The trace ends there,
-// as the program does; the report lists the goroutines the trace shows cut
-// off: alive at the end, never ended, with their start function.
+// `goroutines` goroutines that each have `work` of CPU to do and `sleepers`
+// goroutines that sleep for an hour, and returns from main after `after`, long
+// before they are done. The trace ends there, as the program does; the report
+// lists the goroutines the trace shows cut off: alive at the end, never
+// ended, with their start function (the busy ones as still working, the
+// sleeping ones among the goroutines blocked at the end).
 
 package workloads
 
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"runtime/trace"
 	"sync/atomic"
 	"time"
@@ -23,14 +26,17 @@ func init() {
 		Name:    "mainexit",
 		Summary: "main returns while goroutines still work: they are cut off, never ending",
 		Doc: "The notes' claim that when main returns every goroutine ends at once, however many " +
-			"there are. `goroutines` goroutines each get `work` of CPU to burn; main returns after " +
-			"`after`, and the trace ends with the program. The report lists the user goroutines " +
-			"still working at the end (running or runnable, never ended) by start function, and " +
-			"their unfinished `work` regions; the workload measures how many had begun and how many " +
-			"had finished when main returned.",
+			"there are. `goroutines` goroutines each get `work` of CPU to burn (yielding every " +
+			"millisecond) and `sleepers` goroutines sleep for an hour; main returns after `after`, and " +
+			"the trace ends with the program. The report lists the user goroutines still working at " +
+			"the end (running or runnable, never ended) by start function, the sleepers among the " +
+			"goroutines blocked at the end, and the unfinished `work` regions; the workload measures " +
+			"how many had begun and finished when main returned. (At most 256 busy goroutines: " +
+			"trace.Stop waits in the run queue, behind every one of them.)",
 		Params: []Param{
-			{Name: "goroutines", Kind: Int, Default: "8", Min: "1", Max: "100000", Help: "goroutines started, each with work to do"},
-			{Name: "work", Kind: Duration, Default: "2s", Min: "1ms", Max: "1m", Help: "CPU time each goroutine would need to finish"},
+			{Name: "goroutines", Kind: Int, Default: "8", Min: "0", Max: "256", Help: "goroutines started with CPU work to do"},
+			{Name: "sleepers", Kind: Int, Default: "0", Min: "0", Max: "100000", Help: "goroutines started that sleep (for an hour)"},
+			{Name: "work", Kind: Duration, Default: "2s", Min: "1ms", Max: "1m", Help: "CPU time each busy goroutine would need to finish"},
 			{Name: "after", Kind: Duration, Default: "50ms", Min: "0s", Max: "10s", Help: "main returns this long after starting them"},
 		},
 		run: runMainExit,
@@ -38,27 +44,55 @@ func init() {
 }
 
 func runMainExit(ctx context.Context, env *Env) error {
-	n, work, after := env.Int("goroutines"), env.Duration("work"), env.Duration("after")
+	n, sleepers := env.Int("goroutines"), env.Int("sleepers")
+	work, after := env.Duration("work"), env.Duration("after")
 	var began, finished atomic.Int64
+	// The busy goroutines wait for a gate until all exist, so that main is
+	// not queued behind them while it creates them.
+	gate := make(chan struct{})
 	for i := 0; i < n; i++ {
 		go func() {
+			<-gate
 			began.Add(1)
-			trace.WithRegion(ctx, "work", func() { spinCtx(ctx, work) })
+			trace.WithRegion(ctx, "work", func() {
+				// Yield every millisecond, as a cooperative worker does:
+				// trace.Stop waits in the run queue, and behind goroutines
+				// that each hold a P for a 10ms time slice the trace would
+				// take seconds to end.
+				var x uint64
+				for d := work; d > 0 && ctx.Err() == nil; d -= time.Millisecond {
+					x += spinFor(min(d, time.Millisecond))
+					runtime.Gosched()
+				}
+				keep(x)
+			})
 			if ctx.Err() == nil {
 				finished.Add(1)
 			}
 		}()
 	}
+	for i := 0; i < sleepers; i++ {
+		go func() { // no gate: each begins to sleep as soon as it runs
+			began.Add(1)
+			select {
+			case <-time.After(time.Hour):
+				finished.Add(1)
+			case <-ctx.Done():
+			}
+		}()
+	}
+	close(gate)
 	select {
 	case <-time.After(after):
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+	total := int64(n + sleepers)
 	env.Measure(Measurement{Name: "began", Value: float64(began.Load()), Unit: "goroutines",
-		Help: fmt.Sprintf("goroutines (of %d) that had begun running when main returned", n)})
+		Help: fmt.Sprintf("goroutines (of %d) that had begun running when main returned", total)})
 	env.Measure(Measurement{Name: "finished", Value: float64(finished.Load()), Unit: "goroutines",
 		Help: "goroutines that had finished their work when main returned"})
-	env.Measure(Measurement{Name: "cut_off", Value: float64(int64(n) - finished.Load()), Unit: "goroutines",
-		Help: "goroutines still working when main returned: the program's exit ends them unfinished"})
+	env.Measure(Measurement{Name: "cut_off", Value: float64(total - finished.Load()), Unit: "goroutines",
+		Help: "goroutines still working or sleeping when main returned: the program's exit ends them unfinished"})
 	return nil // main returns: the trace ends, the process exits, the goroutines with it
 }

@@ -103,6 +103,10 @@ func (a *app) runWorkload(ctx context.Context, name string, rf *runFlags, af *an
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
+	label := w.Name
+	if rf.label != "" {
+		label = rf.label
+	}
 	var reports []*analyzer.Report
 	for i := range rf.count {
 		file := traceFile(rf.traceOut, dir, i, rf.count)
@@ -111,14 +115,10 @@ func (a *app) runWorkload(ctx context.Context, name string, rf *runFlags, af *an
 			GODEBUG: rf.godebug, TraceFile: file, Timeout: rf.timeout,
 		})
 		if err != nil {
-			return nil, &exitError{code: exitUsage, err: fmt.Errorf("workload %s (run %d of %d): %w", w.Name, i+1, rf.count, err)}
+			return nil, &exitError{code: exitUsage, err: fmt.Errorf("workload %s (run %d of %d): %w", label, i+1, rf.count, err)}
 		}
 		opts, prog := af.options(file, a.stderr)
 		if rf.traceOut == "" {
-			label := w.Name
-			if rf.label != "" {
-				label = rf.label
-			}
 			opts.Name = fmt.Sprintf("%s (run %d)", label, i+1)
 			if rf.count == 1 {
 				opts.Name = label
@@ -136,10 +136,6 @@ func (a *app) runWorkload(ctx context.Context, name string, rf *runFlags, af *an
 		}
 		reports = append(reports, r)
 		if rf.count > 1 && !af.quiet {
-			label := w.Name
-			if rf.label != "" {
-				label = rf.label
-			}
 			fmt.Fprintf(a.stderr, "gotrace: %s run %d/%d done\n", label, i+1, rf.count)
 		}
 	}
