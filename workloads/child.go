@@ -195,7 +195,7 @@ func ChildMain(args []string, stdout, stderr io.Writer) int {
 	if err := f.Close(); err != nil && runErr == nil {
 		runErr = err
 	}
-	if pe := (*PanicError)(nil); errors.As(runErr, &pe) && res != nil && res.Panic != nil {
+	if res != nil && res.Panic != nil {
 		// The program dies of the panic, as Go would (exit 2, the panic on
 		// stderr), but its trace is complete: say what the run measured.
 		if err := json.NewEncoder(stdout).Encode(res); err != nil {

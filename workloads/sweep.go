@@ -57,7 +57,7 @@ func (w *Workload) ResolveSweep(sets []string, spec string, cores int) (*Sweep, 
 		}
 	}
 	if strings.TrimSpace(list) == "" {
-		return nil, fmt.Errorf("%w: --sweep %s: no values; want %s=v1,v2,...", ErrBadParam, key, key)
+		return nil, fmt.Errorf("%w: --sweep %s: no values; want %s=v1,v2 (a list)", ErrBadParam, key, key)
 	}
 	given := strings.Split(list, ",")
 	if len(given) > MaxSweepValues {

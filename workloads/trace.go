@@ -46,9 +46,10 @@ type Result struct {
 	// watchdog ended the trace while the workload was still blocked, e.g.
 	// "watchdog after 1.5s: main is blocked in sync.(*WaitGroup).Wait".
 	Stopped string `json:"stopped,omitempty"`
-	// Panic is set when a goroutine of the workload panicked (a goroutine
-	// that deferred Env.CatchPanic, or the workload's own): the trace was
-	// ended first, so it holds everything up to the panic.
+	// Panic is set when a goroutine of the workload that deferred
+	// Env.CatchPanic panicked: the run's outcome. The trace was ended first,
+	// so it holds everything up to the panic. (A panic of the workload's own
+	// goroutine is a bug: Trace returns it as an error, Panic stays nil.)
 	Panic *PanicInfo `json:"panic,omitempty"`
 	// Warnings are the workload's doubts about its own measurements, e.g.
 	// a baseline disturbed by other load on the machine.
@@ -246,14 +247,13 @@ func Trace(ctx context.Context, out io.Writer, w *Workload, params map[string]st
 	// so the trace holds none of ours that could look leaked.)
 	stopWatch := context.AfterFunc(ctx, func() { env.StopTrace(env.cancelReason()) })
 
+	// A panic of the workload's own goroutine is a bug: runSafely turns it
+	// into an error. One that a goroutine caught with CatchPanic is the
+	// run's outcome: it cancelled ctx with the panic as the cause.
 	runErr := runSafely(tctx, w, env)
-	var pe *PanicError
-	if errors.As(runErr, &pe) {
-		env.panicked(pe) // the workload's own goroutine panicked
-	}
 	stopWatch()
 	task.End()
-	if cause := context.Cause(ctx); ctx.Err() != nil && !errors.As(cause, &pe) {
+	if pe := (*PanicError)(nil); ctx.Err() != nil && !errors.As(context.Cause(ctx), &pe) {
 		env.StopTrace(env.cancelReason())
 	}
 	env.StopTrace("")
