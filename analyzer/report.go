@@ -136,8 +136,8 @@ type GoroutineStats struct {
 	Groups []GoroutineGroup `json:"groups"`
 
 	// WorkingAtEnd counts the user goroutines alive at the end of the trace
-	// and not blocked (running, runnable or in a syscall): work not
-	// finished. When main returns, or the program exits, such goroutines are
+	// and not blocked (running, runnable or in a syscall), of a known start
+	// function: work not finished. When main returns, or the program exits, such goroutines are
 	// cut off and never end. Working lists them by start function and state
 	// (at most --top groups); the blocked ones are in Leaks.
 	WorkingAtEnd int64          `json:"working_at_end"`

@@ -27,7 +27,10 @@ func (g *global) workingStats(top int) (groups []WorkingGroup, total int64) {
 		default:
 			continue
 		}
-		if isSystemFunc(g.strs.str(r.name)) {
+		// A goroutine whose start function the trace never showed (it
+		// existed before the trace, in a format without its stack) cannot
+		// be named; it is most likely the runtime's.
+		if r.name == 0 || isSystemFunc(g.strs.str(r.name)) {
 			continue
 		}
 		k := workingKey{name: r.name, state: st}
@@ -47,9 +50,6 @@ func (g *global) workingStats(top int) (groups []WorkingGroup, total int64) {
 	}
 	for k, a := range accs {
 		start := g.strs.str(k.name)
-		if start == "" {
-			start = "(unknown)"
-		}
 		groups = append(groups, WorkingGroup{
 			Start: start, State: workingStateName(k.state), Count: a.count, Created: a.created, MaxAgeNS: a.maxAge,
 		})

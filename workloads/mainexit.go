@@ -3,18 +3,17 @@
 // The notes say that when main returns, every goroutine ends at once, however
 // many there are. Go's runtime does not wait for goroutines, run their
 // deferred calls or tell them: the process exits. This workload starts
-// `goroutines` goroutines that each have `work` of CPU to do and `sleepers`
-// goroutines that sleep for an hour, and returns from main after `after`, long
-// before they are done. The trace ends there, as the program does; the report
-// lists the goroutines the trace shows cut off: alive at the end, never
-// ended, with their start function (the busy ones as still working, the
-// sleeping ones among the goroutines blocked at the end).
+// `goroutines` goroutines that each have `work` of CPU to do and `waiters`
+// goroutines that wait for work on a channel, and returns from main after
+// `after`, long before they are done. The trace ends there, as the program
+// does; the report lists the goroutines the trace shows cut off: alive at the
+// end, never ended, with their start function (the busy ones as still
+// working, the waiting ones among the goroutines blocked at the end).
 
 package workloads
 
 import (
 	"context"
-	"fmt"
 	"runtime"
 	"runtime/trace"
 	"sync/atomic"
@@ -27,15 +26,15 @@ func init() {
 		Summary: "main returns while goroutines still work: they are cut off, never ending",
 		Doc: "The notes' claim that when main returns every goroutine ends at once, however many " +
 			"there are. `goroutines` goroutines each get `work` of CPU to burn (yielding every " +
-			"millisecond) and `sleepers` goroutines sleep for an hour; main returns after `after`, and " +
-			"the trace ends with the program. The report lists the user goroutines still working at " +
-			"the end (running or runnable, never ended) by start function, the sleepers among the " +
+			"millisecond) and `waiters` goroutines wait for work on a channel; main returns after " +
+			"`after`, and the trace ends with the program. The report lists the user goroutines still " +
+			"working at the end (running or runnable, never ended) by start function, the waiters among the " +
 			"goroutines blocked at the end, and the unfinished `work` regions; the workload measures " +
 			"how many had begun and finished when main returned. (At most 256 busy goroutines: " +
 			"trace.Stop waits in the run queue, behind every one of them.)",
 		Params: []Param{
 			{Name: "goroutines", Kind: Int, Default: "8", Min: "0", Max: "256", Help: "goroutines started with CPU work to do"},
-			{Name: "sleepers", Kind: Int, Default: "0", Min: "0", Max: "100000", Help: "goroutines started that sleep (for an hour)"},
+			{Name: "waiters", Kind: Int, Default: "0", Min: "0", Max: "100000", Help: "goroutines started that wait for work on a channel (none comes)"},
 			{Name: "work", Kind: Duration, Default: "2s", Min: "1ms", Max: "1m", Help: "CPU time each busy goroutine would need to finish"},
 			{Name: "after", Kind: Duration, Default: "50ms", Min: "0s", Max: "10s", Help: "main returns this long after starting them"},
 		},
@@ -44,7 +43,7 @@ func init() {
 }
 
 func runMainExit(ctx context.Context, env *Env) error {
-	n, sleepers := env.Int("goroutines"), env.Int("sleepers")
+	n, waiters := env.Int("goroutines"), env.Int("waiters")
 	work, after := env.Duration("work"), env.Duration("after")
 	var began, finished atomic.Int64
 	// The busy goroutines wait for a gate until all exist, so that main is
@@ -71,15 +70,11 @@ func runMainExit(ctx context.Context, env *Env) error {
 			}
 		}()
 	}
-	for i := 0; i < sleepers; i++ {
-		go func() { // no gate: each begins to sleep as soon as it runs
-			began.Add(1)
-			select {
-			case <-time.After(time.Hour):
-				finished.Add(1)
-			case <-ctx.Done():
-			}
-		}()
+	jobs := make(chan struct{}) // no job ever comes; closed when the run ends
+	stop := context.AfterFunc(ctx, func() { close(jobs) })
+	defer stop()
+	for i := 0; i < waiters; i++ {
+		go waitForJob(jobs, &began, &finished) // no gate: each waits as soon as it runs
 	}
 	close(gate)
 	select {
@@ -87,12 +82,20 @@ func runMainExit(ctx context.Context, env *Env) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	total := int64(n + sleepers)
+	total := int64(n + waiters)
 	env.Measure(Measurement{Name: "began", Value: float64(began.Load()), Unit: "goroutines",
-		Help: fmt.Sprintf("goroutines (of %d) that had begun running when main returned", total)})
+		Help: "goroutines that had begun running when main returned"})
 	env.Measure(Measurement{Name: "finished", Value: float64(finished.Load()), Unit: "goroutines",
 		Help: "goroutines that had finished their work when main returned"})
 	env.Measure(Measurement{Name: "cut_off", Value: float64(total - finished.Load()), Unit: "goroutines",
-		Help: "goroutines still working or sleeping when main returned: the program's exit ends them unfinished"})
+		Help: "goroutines still working or waiting when main returned: the program's exit ends them unfinished"})
 	return nil // main returns: the trace ends, the process exits, the goroutines with it
+}
+
+// waitForJob is a mainexit goroutine waiting for work that never comes.
+func waitForJob(jobs <-chan struct{}, began, finished *atomic.Int64) {
+	began.Add(1)
+	if _, ok := <-jobs; ok {
+		finished.Add(1)
+	}
 }

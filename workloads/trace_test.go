@@ -193,7 +193,7 @@ var workloadCases = []workloadCase{
 	{"gc", []string{"alloc_mb=64", "live_mb=8"}, checkGC},
 	{"net", []string{"clients=4", "rounds=200"}, checkNet},
 	{"waitgroup", []string{"add=2", "goroutines=4", "work=5ms", "after=300ms"}, checkWaitGroup},
-	{"mainexit", []string{"goroutines=6", "sleepers=50", "work=2s", "after=20ms"}, checkMainExit},
+	{"mainexit", []string{"goroutines=6", "waiters=50", "work=2s", "after=20ms"}, checkMainExit},
 	{"oversub", []string{"pairs=1", "duration=40ms"}, checkOversub},
 }
 
@@ -594,21 +594,21 @@ func checkMainExit(t *testing.T, res *Result, rep *analyzer.Report) {
 	if got := metric(t, rep, "goroutines.working_at_end"); got < float64(n) {
 		t.Errorf("goroutines.working_at_end = %v, want >= %d", got, n)
 	}
-	// The sleepers are cut off too: alive at the end, blocked (or not yet
+	// The waiters are cut off too: alive at the end, blocked (or not yet
 	// run), never ended.
-	sleepers := param(t, res, "sleepers")
-	sfn := pkgPrefix + "runMainExit.func2"
+	waiters := param(t, res, "waiters")
+	sfn := pkgPrefix + "waitForJob"
 	var blocked int64
 	for _, g := range rep.Leaks.Groups {
 		if g.Start == sfn {
 			blocked += g.Count
 		}
 	}
-	if got := blocked + working(rep, sfn); got != int64(sleepers) {
-		t.Errorf("%d sleepers alive at the end (%d blocked), want %d", got, blocked, sleepers)
+	if got := blocked + working(rep, sfn); got != int64(waiters) {
+		t.Errorf("%d waiters alive at the end (%d blocked), want %d", got, blocked, waiters)
 	}
-	if got := measured(t, res, "cut_off", ""); got != float64(n+sleepers) {
-		t.Errorf("cut_off = %v, want %d", got, n+sleepers)
+	if got := measured(t, res, "cut_off", ""); got != float64(n+waiters) {
+		t.Errorf("cut_off = %v, want %d", got, n+waiters)
 	}
 }
 

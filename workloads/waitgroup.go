@@ -86,7 +86,7 @@ func runWaitGroup(ctx context.Context, env *Env) error {
 	env.Measure(Measurement{Name: "wait_ns", Value: float64(waited.Nanoseconds()), Unit: "ns",
 		Help: "how long main waited in wg.Wait: until the counted Done calls came"})
 	env.Measure(Measurement{Name: "running_at_wait_return", Value: float64(began.Load()), Unit: "goroutines",
-		Help: fmt.Sprintf("goroutines that had begun running when wg.Wait returned (of %d started, %d counted)", n, add)})
+		Help: "goroutines that had begun running when wg.Wait returned: all of them, not only the counted ones"})
 	env.Measure(Measurement{Name: "done_at_wait_return", Value: float64(doneCalls.Load()), Unit: "calls",
 		Help: "wg.Done calls made when wg.Wait returned"})
 
