@@ -12,6 +12,7 @@ type latencyAgg struct {
 	completed     int64 // all completed Runnable intervals
 	afterFirstRun int64 // those that began after the goroutine first ran
 	open          int64 // Runnable time still open at the end
+	preexisting   int64 // Runnable intervals under way when the trace began
 	hist          sketch.Hist
 	byStack       stackAccs // by the stack that made the goroutine runnable
 }
@@ -19,12 +20,15 @@ type latencyAgg struct {
 func (a *latencyAgg) init() {}
 
 func (a *latencyAgg) reset() {
-	a.completed, a.afterFirstRun, a.open = 0, 0, 0
+	a.completed, a.afterFirstRun, a.open, a.preexisting = 0, 0, 0, 0
 	a.hist.Reset()
 	a.byStack.reset()
 }
 
 func (a *latencyAgg) add(s *span, d int64) {
+	if s.cut&cutStart != 0 {
+		a.preexisting++
+	}
 	if s.cut&cutEnd != 0 {
 		a.open += d
 		return
@@ -43,6 +47,7 @@ func (a *latencyAgg) merge(o *latencyAgg, m *remap) {
 	a.completed += o.completed
 	a.afterFirstRun += o.afterFirstRun
 	a.open += o.open
+	a.preexisting += o.preexisting
 	a.hist.Merge(&o.hist)
 	a.byStack.merge(o.byStack, m.k)
 }
@@ -54,6 +59,7 @@ func (g *global) latencyStats(top int) LatencyStats {
 		CompletedNS:     a.completed,
 		AfterFirstRunNS: a.afterFirstRun,
 		OpenNS:          a.open,
+		Preexisting:     a.preexisting,
 	}
 	for name, gr := range g.groups {
 		if gr.acc.t[catSched] == 0 {

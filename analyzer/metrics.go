@@ -64,6 +64,7 @@ func Metrics(r *Report) map[string]float64 {
 	i("sched.wait.completed_ns", l.CompletedNS)
 	i("sched.wait.after_first_run_ns", l.AfterFirstRunNS)
 	i("sched.wait.open_ns", l.OpenNS)
+	i("sched.wait.preexisting", l.Preexisting)
 
 	b := &r.Blocking
 	i("block.completed_ns", b.CompletedNS)

@@ -231,6 +231,9 @@ type LatencyStats struct {
 	AfterFirstRunNS int64 `json:"after_first_run_ns"`
 	// OpenNS is Runnable time still open at the end of the trace.
 	OpenNS int64 `json:"open_ns"`
+	// Preexisting counts goroutines runnable when the trace began (their
+	// wait is cut by the trace start: not in Dist).
+	Preexisting int64 `json:"preexisting"`
 	// WorstGroups are goroutine groups by longest single wait.
 	WorstGroups []GroupLatency `json:"worst_groups"`
 }
