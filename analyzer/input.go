@@ -17,6 +17,13 @@ import (
 	"github.com/gotrace/gotrace/analyzer/internal/gensplit"
 )
 
+// The trace formats this build reads: "go 1.MinTraceVersion trace" through
+// "go 1.MaxTraceVersion trace" (what golang.org/x/exp/trace reads).
+const (
+	MinTraceVersion = gensplit.MinVersion
+	MaxTraceVersion = gensplit.MaxVersion
+)
+
 // Errors a caller can test for with errors.Is. Every error returned by
 // Analyze and AnalyzeFile is an *Error wrapping one of these or a more
 // specific cause.
