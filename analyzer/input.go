@@ -240,10 +240,11 @@ func parseHeader(name string, head []byte, all func() []byte) (gensplit.Header, 
 
 // isPprof reports whether the input parses as a pprof profile.
 func isPprof(head []byte, all func() []byte) bool {
-	// A profile is a protobuf whose first field is usually sample_type (1),
-	// length-delimited: tag byte 0x0a; gzip-compressed profiles were
-	// decompressed before we get here.
-	if len(head) == 0 || head[0]&0x7 != 2 {
+	// A profile is a protobuf: its first tag byte has wire type 2
+	// (length-delimited, e.g. sample_type, 0x0a, first in heap profiles) or
+	// 0 (a varint, e.g. time_nanos, 0x48, first in CPU profiles).
+	// gzip-compressed profiles were decompressed before we get here.
+	if len(head) == 0 || head[0]&0x7 != 2 && head[0]&0x7 != 0 || head[0]>>3 == 0 {
 		return false
 	}
 	b := all()

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gotrace/gotrace/analyzer/render"
 )
@@ -146,6 +147,15 @@ func badInputs(t *testing.T) map[string][]byte {
 	if err := pprof.Lookup("heap").WriteTo(&prof, 0); err != nil {
 		t.Fatal(err)
 	}
+	// A CPU profile begins with another field than a heap profile.
+	// (Left out when a CPU profile is already being recorded: go test
+	// -cpuprofile.)
+	var cpu bytes.Buffer
+	if err := pprof.StartCPUProfile(&cpu); err == nil {
+		for start := time.Now(); time.Since(start) < 20*time.Millisecond; {
+		}
+		pprof.StopCPUProfile()
+	}
 	rnd := make([]byte, 4096)
 	for i := range rnd {
 		rnd[i] = byte(i*7919 + i/13)
@@ -155,6 +165,7 @@ func badInputs(t *testing.T) map[string][]byte {
 		"text":         []byte("hello, this is not a trace\n"),
 		"random":       rnd,
 		"pprof":        prof.Bytes(),
+		"cpu-pprof":    cpu.Bytes(),
 		"gzip":         gz.Bytes(),
 		"v27":          append([]byte("go 1.27 trace\x00\x00\x00"), small[16:]...),
 		"v10":          append([]byte("go 1.10 trace\x00\x00\x00"), small[16:]...),
@@ -179,6 +190,7 @@ func TestInputs(t *testing.T) {
 		{"text", 2, `text: not a Go execution trace \(text starting "hello, this is not a tra"\)`, false},
 		{"random", 2, `random: not a Go execution trace \(bad header\)`, false},
 		{"pprof", 2, `pprof: this is a pprof profile, not an execution trace`, false},
+		{"cpu-pprof", 2, `cpu-pprof: this is a pprof profile, not an execution trace`, false},
 		{"gzip", 0, `^$`, true},
 		{"v27", 2, `v27: unsupported trace version go 1.27 \(this build reads go 1.11 through go 1.26\); a newer gotrace`, false},
 		{"v10", 2, `v10: unsupported trace version go 1.10 \(this build reads go 1.11 through go 1.26\); traces older than go 1.11 are not readable`, false},
@@ -190,6 +202,9 @@ func TestInputs(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.input, func(t *testing.T) {
+			if c.input == "cpu-pprof" && len(inputs[c.input]) == 0 {
+				t.Skip("no CPU profile: one is already being recorded")
+			}
 			path := filepath.Join(dir, c.input)
 			if err := os.WriteFile(path, inputs[c.input], 0o644); err != nil {
 				t.Fatal(err)
