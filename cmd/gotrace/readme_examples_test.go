@@ -325,6 +325,13 @@ func TestShownIn(t *testing.T) {
 // examples and in sh and yaml blocks (workflows, install lines; synopses
 // are plain blocks), so none uses a command or flag gotrace does not have.
 func TestReadmeCommandLines(t *testing.T) {
+	// A command whose example shows that it is refused is left out.
+	refused := map[int]bool{}
+	for _, ex := range readmeExamples(t) {
+		if strings.Contains(ex.shown, "gotrace: unknown ") {
+			refused[ex.line] = true
+		}
+	}
 	n := 0
 	for _, f := range readmeFences(t) {
 		transcript := len(f.lines) > 0 && strings.HasPrefix(f.lines[0], "$ ")
@@ -335,8 +342,8 @@ func TestReadmeCommandLines(t *testing.T) {
 			line := f.lines[i]
 			if transcript {
 				var ok bool
-				if line, ok = strings.CutPrefix(line, "$ "); !ok {
-					continue // output
+				if line, ok = strings.CutPrefix(line, "$ "); !ok || refused[f.line+i] {
+					continue // output, or a usage error on purpose
 				}
 			}
 			for strings.HasSuffix(line, `\`) && i+1 < len(f.lines) {
@@ -344,8 +351,12 @@ func TestReadmeCommandLines(t *testing.T) {
 				line = strings.TrimSuffix(line, `\`) + " " + strings.TrimSpace(f.lines[i])
 			}
 			for _, args := range gotraceCalls(line) {
+				if len(args) == 0 || strings.HasPrefix(args[0], "__") {
+					continue // the hidden commands cobra adds when called
+				}
 				n++
 				root := newRoot(strings.NewReader(""), io.Discard, io.Discard)
+				root.InitDefaultHelpCmd()
 				cmd, rest, err := root.Find(args)
 				if err == nil {
 					err = cmd.ParseFlags(rest)
@@ -434,4 +445,134 @@ func shellWords(line string) []string {
 	}
 	flush()
 	return words
+}
+
+// TestGoldenPaths: the golden files README links to show the paths a user
+// types from the top of a clone, and those paths exist.
+func TestGoldenPaths(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(repoRoot, "testdata", "golden", "*"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no golden files: %v", err)
+	}
+	pathRE := regexp.MustCompile(`(?:\.\./)*testdata/[\w./-]+`)
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range slicesCompact(pathRE.FindAllString(string(b), -1)) {
+			if strings.HasPrefix(p, "../") {
+				t.Errorf("%s shows %s: a path relative to the test's directory, not the clone's top", filepath.Base(f), p)
+			}
+			if _, err := os.Stat(filepath.Join(repoRoot, p)); err != nil {
+				t.Errorf("%s shows %s: %v", filepath.Base(f), p, err)
+			}
+		}
+	}
+}
+
+func slicesCompact(s []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, x := range s {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// TestReadmeMatchesCI: what README says of the fuzzing in .ci/run is what
+// .ci/run does: a count of executions, not a duration.
+func TestReadmeMatchesCI(t *testing.T) {
+	ci, err := os.ReadFile(filepath.Join(repoRoot, ".ci", "run"))
+	if err != nil {
+		t.Skipf("no .ci/run: %v", err)
+	}
+	m := regexp.MustCompile(`-fuzztime "\$\{GOTRACE_FUZZTIME:-(\d+)x\}"`).FindSubmatch(ci)
+	if m == nil {
+		t.Fatal(`.ci/run does not fuzz with -fuzztime "${GOTRACE_FUZZTIME:-Nx}"`)
+	}
+	count := string(m[1])
+	text := readme(t)
+	for _, f := range regexp.MustCompile(`-fuzztime (\w+)`).FindAllStringSubmatch(text, -1) {
+		if f[1] != count+"x" {
+			t.Errorf("README.md fuzzes with -fuzztime %s; .ci/run with %sx", f[1], count)
+		}
+	}
+	for _, e := range regexp.MustCompile(`([\d,]+) executions`).FindAllStringSubmatch(text, -1) {
+		if strings.ReplaceAll(e[1], ",", "") != count {
+			t.Errorf("README.md says %s executions; .ci/run runs %s", e[1], count)
+		}
+	}
+	if d := regexp.MustCompile(`fuzz\w*[^.]*\bfor \d+ ?(?:s|min|seconds|minutes)\b`).FindString(text); d != "" {
+		t.Errorf("README.md gives the fuzzing a duration (%q); .ci/run gives it %s executions", d, count)
+	}
+}
+
+// TestReadmeWorkflowsWithoutBaseline runs the pull-request check scripts of
+// README's GitHub Actions examples where no baseline was restored (the
+// first pull request): they must pass and say in the job summary why the
+// gate was skipped.
+func TestReadmeWorkflowsWithoutBaseline(t *testing.T) {
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("no bash")
+	}
+	bin := cliOnPath(t)
+	n := 0
+	for _, f := range readmeFences(t) {
+		if f.lang != "yaml" {
+			continue
+		}
+		for _, script := range yamlRunScripts(f.lines) {
+			if !strings.Contains(script, "gotrace check --baseline") {
+				continue
+			}
+			n++
+			dir := t.TempDir()
+			summary := filepath.Join(dir, "summary.md")
+			cmd := exec.Command(bash, "--noprofile", "--norc", "-eo", "pipefail", "-c", script)
+			cmd.Dir = dir
+			cmd.Env = append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"), "GITHUB_STEP_SUMMARY="+summary)
+			out, err := cmd.CombinedOutput()
+			got, _ := os.ReadFile(summary)
+			if err != nil || !strings.Contains(string(out), "::notice") || !strings.Contains(string(got), "skipped") {
+				t.Errorf("README.md:%d: without a baseline the check step fails or says nothing: %v\n%s\nsummary: %q\nscript:\n%s", f.line, err, out, got, script)
+			}
+		}
+	}
+	if n < 2 {
+		t.Errorf("found %d check steps in README's workflows, want 2", n)
+	}
+}
+
+// yamlRunScripts returns the shell scripts of a workflow's "run:" keys:
+// one line, or a "|" block.
+func yamlRunScripts(lines []string) []string {
+	var out []string
+	indent := func(s string) int { return len(s) - len(strings.TrimLeft(s, " ")) }
+	for i := 0; i < len(lines); i++ {
+		key := strings.TrimLeft(lines[i], " -")
+		v, ok := strings.CutPrefix(key, "run:")
+		if !ok {
+			continue
+		}
+		if v = strings.TrimSpace(v); v != "|" {
+			out = append(out, v)
+			continue
+		}
+		var body []string
+		base, runIndent := -1, indent(lines[i])
+		for i+1 < len(lines) && (strings.TrimSpace(lines[i+1]) == "" || indent(lines[i+1]) > runIndent) {
+			i++
+			if base < 0 {
+				base = indent(lines[i])
+			}
+			body = append(body, strings.TrimPrefix(lines[i], strings.Repeat(" ", base)))
+		}
+		out = append(out, strings.Join(body, "\n")+"\n")
+	}
+	return out
 }

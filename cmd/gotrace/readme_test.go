@@ -46,6 +46,20 @@ func readmeSections(t *testing.T) map[string]string {
 func TestReadmeDocumentsEveryFlag(t *testing.T) {
 	sections := readmeSections(t)
 	root := newRoot(strings.NewReader(""), io.Discard, io.Discard)
+	// The program's own flags (--version) belong to its command's section.
+	root.LocalNonPersistentFlags().VisitAll(func(f *pflag.Flag) {
+		if f.Hidden || f.Name == "help" {
+			return
+		}
+		for _, c := range root.Commands() {
+			if c.Name() == f.Name && strings.Contains(sectionFor(sections, c), "--"+f.Name) {
+				return
+			}
+		}
+		if !strings.Contains(readme(t), "gotrace --"+f.Name) {
+			t.Errorf("README.md does not show gotrace --%s (%s)", f.Name, f.Usage)
+		}
+	})
 	for _, c := range root.Commands() {
 		if c.Hidden || c.Name() == "help" {
 			continue
