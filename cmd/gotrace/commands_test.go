@@ -86,7 +86,7 @@ func TestUsageHints(t *testing.T) {
 		{[]string{"completion", "bash", "--bogus"}, "gotrace: unknown flag: --bogus (see gotrace completion --help)\n"},
 		{[]string{"frobnicate"}, "gotrace: unknown command \"frobnicate\" (see gotrace --help)\n"},
 		{[]string{"rnu"}, "gotrace: unknown command \"rnu\"; did you mean run? (see gotrace --help)\n"},
-		{[]string{"version", "x"}, "gotrace: version: unknown command \"x\" for \"gotrace version\" (see gotrace version --help)\n"},
+		{[]string{"version", "x"}, "gotrace: version takes no arguments, not \"x\" (see gotrace version --help)\n"},
 	}
 	for _, c := range cases {
 		code, out, errOut := gotrace(t, nil, c.args...)

@@ -202,6 +202,10 @@ func nameArgErrors(c *cobra.Command) {
 			if errors.As(err, &ee) {
 				return err // already ours
 			}
+			if strings.HasPrefix(err.Error(), "unknown command ") && len(args) > 0 {
+				// cobra.NoArgs: `unknown command "x" for "gotrace version"`.
+				return usageErr("%s takes no arguments, not %q (see %s --help)", cmd.Name(), args[0], cmd.CommandPath())
+			}
 			return usageErr("%s: %v (see %s --help)", cmd.Name(), err, cmd.CommandPath())
 		}
 		return nil
