@@ -2,8 +2,9 @@
 // JSON document gotrace writes with what the document is (its kind and the
 // version of its form) and which build produced it.
 //
-// A program that writes a new kind of gotrace JSON embeds a Header, first,
-// in its top-level type and fills it with NewHeader:
+// A new kind of gotrace JSON output embeds a Header, first, in its
+// top-level type, fills it with NewHeader and is written with render.JSON
+// (which refuses a value without a kind):
 //
 //	type Diff struct {
 //		buildinfo.Header
@@ -127,6 +128,10 @@ type Header struct {
 	// Producer is the build that wrote it.
 	Producer Producer `json:"producer"`
 }
+
+// DocumentKind returns the kind: a type that embeds a Header is a gotrace
+// JSON document (render.JSON writes only those).
+func (h Header) DocumentKind() string { return h.Kind }
 
 // NewHeader returns the header of a document of the given kind and schema
 // version, produced by the running binary.
