@@ -28,6 +28,7 @@ import (
 
 	"golang.org/x/exp/trace"
 
+	"github.com/gotrace/gotrace/analyzer/buildinfo"
 	"github.com/gotrace/gotrace/analyzer/internal/gensplit"
 )
 
@@ -466,7 +467,7 @@ func (g *global) report(in *input, opts Options) *Report {
 	}
 	top := opts.Top
 	r := &Report{
-		Schema: SchemaVersion,
+		Header: buildinfo.NewHeader(ReportKind, SchemaVersion),
 		Source: Source{
 			Name: in.name, Bytes: g.lastPieceEnd, Gzip: in.gzip,
 			Format:    fmt.Sprintf("go 1.%d trace", in.hdr.Version),
@@ -477,8 +478,8 @@ func (g *global) report(in *input, opts Options) *Report {
 			Events: g.events, Generations: g.gens,
 		},
 	}
-	if in.size >= 0 {
-		r.Source.Bytes = in.size
+	if total, known := in.sp.Size(); known && total != r.Source.Bytes {
+		r.Source.InputBytes = total
 	}
 	r.Goroutines = g.goroutineStats(top)
 	r.Procs = g.procStats()

@@ -1,14 +1,21 @@
 package analyzer
 
-// SchemaVersion is the version of the JSON form of Report. It changes when a
-// field is removed or changes meaning; adding fields keeps it.
+import "github.com/gotrace/gotrace/analyzer/buildinfo"
+
+// SchemaVersion is the version of the JSON forms of Report and ReportSet. It
+// changes when a field is removed or changes meaning; adding fields keeps it.
 const SchemaVersion = 1
+
+// ReportKind identifies the JSON form of a Report.
+const ReportKind = "gotrace.report"
 
 // Report is the result of analyzing one trace. Every duration is in
 // nanoseconds of the trace's clock; every ratio is in 0..1. A Report is plain
 // data: renderers and the check command read it and never recompute.
 type Report struct {
-	Schema   int       `json:"schema"`
+	// Header says what the JSON document is (ReportKind, SchemaVersion) and
+	// which gotrace produced it.
+	buildinfo.Header
 	Source   Source    `json:"source"`
 	Trace    TraceInfo `json:"trace"`
 	Warnings []string  `json:"warnings,omitempty"`
@@ -72,11 +79,18 @@ type RunInfo struct {
 
 // Source describes where the trace came from.
 type Source struct {
-	Name      string `json:"name"`           // file name as given, or "-" for stdin
-	Bytes     int64  `json:"bytes"`          // trace bytes read (after decompression)
-	Gzip      bool   `json:"gzip,omitempty"` // the input was gzip-compressed
-	Format    string `json:"format"`         // "go 1.NN trace" header
-	GoVersion string `json:"go_version"`     // Go release range that writes this format, e.g. "1.23-1.24"
+	Name string `json:"name"` // file name as given, or "-" for stdin
+	// Bytes is the size of the trace analyzed (after decompression): the
+	// header and the generations the report covers.
+	Bytes int64 `json:"bytes"`
+	// InputBytes is the size of the whole input (after decompression) when
+	// it differs from Bytes and is known: a file holding several
+	// concatenated traces, of which the first is analyzed, or a truncated
+	// trace. 0 otherwise.
+	InputBytes int64  `json:"input_bytes,omitempty"`
+	Gzip       bool   `json:"gzip,omitempty"` // the input was gzip-compressed
+	Format     string `json:"format"`         // "go 1.NN trace" header
+	GoVersion  string `json:"go_version"`     // Go release range that writes this format, e.g. "1.23-1.24"
 }
 
 // TraceInfo describes the trace as a whole.

@@ -385,7 +385,7 @@ func readJSON(r io.Reader, name string) (*Samples, error) {
 			return fmt.Sprintf("%s[%d]", name, i)
 		})
 		return s, nil
-	case probe.Kind != "":
+	case probe.Kind != "" && probe.Kind != analyzer.ReportKind:
 		return nil, bad("JSON of kind %q, not a gotrace report or report set", probe.Kind)
 	case len(probe.Metrics) > 0 && string(probe.Metrics) != "null":
 		var rep analyzer.Report
@@ -393,6 +393,8 @@ func readJSON(r io.Reader, name string) (*Samples, error) {
 			return nil, bad("bad report: %v", jsonErr(err, data))
 		}
 		return fromTrace(&rep, name), nil
+	case probe.Kind == analyzer.ReportKind:
+		return nil, bad(`report without "metrics"; expected the output of gotrace analyze/run --format json`)
 	}
 	return nil, bad(`JSON without "metrics" or "kind": not a gotrace report; expected the output of gotrace analyze/run --format json`)
 }
