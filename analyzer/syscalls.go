@@ -70,6 +70,7 @@ func (g *global) syscallStats(top int) SyscallStats {
 		KeptP: a.keptP, LostP: a.lostP, Threads: int64(len(a.threads)), MaxConcurrent: a.maxConc,
 	}
 	s.Top = topStacks(a.byStack, top, &g.stacks)
+	s.Stacks = stackCount(a.byStack)
 	for _, r := range g.gs {
 		if r.state == goSyscall {
 			s.OpenNS += max(g.end-g.openSince(r), 0)

@@ -92,4 +92,6 @@ const checkCSS = `
 .verdict{font-size:16px;font-weight:600}
 td.bad{color:var(--runnable);font-weight:600}
 td.good{color:var(--alive)}
+td.more{color:var(--runnable)}
+td.less{color:var(--alive)}
 `
