@@ -30,13 +30,13 @@ var centers = map[string]float64{
 	"block.class.select.completed_ns": 10e6,
 	"procs.gc_utilization":            0.05,
 	"sched.latency.p50_ns":            20_000,
-	"sched.latency.p99_ns": 900_000,
-	"procs.utilization":    0.80,
-	"gc.stw.max_ns":        60_000,
-	"gc.stw.total_ns":      400_000,
-	"goroutines.leaked":    0,
-	"switches.per_sec":     150_000,
-	"goroutines.created":   1000,
+	"sched.latency.p99_ns":            900_000,
+	"procs.utilization":               0.80,
+	"gc.stw.max_ns":                   60_000,
+	"gc.stw.total_ns":                 400_000,
+	"goroutines.leaked":               0,
+	"switches.per_sec":                150_000,
+	"goroutines.created":              1000,
 }
 
 // samples makes n samples; shift maps a metric to a factor on its center.

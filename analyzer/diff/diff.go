@@ -16,6 +16,7 @@ import (
 	"cmp"
 	"fmt"
 	"math"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -458,11 +459,19 @@ func frames(s []analyzer.Frame) []Frame {
 	return out
 }
 
-// stackKey identifies a stack by its frames.
+// stackKey identifies a stack by the functions of its frames, with the
+// numbers the compiler gives closures left out ("main.run.func2" is
+// "main.run.func"): adding a closure to a function renumbers the ones after
+// it, and inlining renames them, without changing what the stack is.
 func stackKey(s []analyzer.Frame) string {
 	var b strings.Builder
 	for _, f := range s {
-		fmt.Fprintf(&b, "%s\x00%s\x00%d\x01", f.Func, f.File, f.Line)
+		b.WriteString(closureNumbers.ReplaceAllString(f.Func, "$1"))
+		b.WriteByte(0)
 	}
 	return b.String()
 }
+
+// closureNumbers matches the numbers of compiler-named closures and
+// wrappers: ".func3", ".gowrap2", "-range1".
+var closureNumbers = regexp.MustCompile(`(\.func|\.gowrap|-range|\.deferwrap)[0-9]+`)

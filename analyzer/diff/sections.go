@@ -155,20 +155,27 @@ func syscallStacks(r *analyzer.Report, add func(string, analyzer.StackTime), cut
 	}
 }
 
+// stacks compares stacks by their functions, not their lines: an edit
+// that moves code (the change a diff is usually about) keeps a stack the
+// same stack. Each row shows the lines of the heaviest stack of its key on
+// the current side (on the base side for a stack only it has).
 func (c *comparer) stacks(base, cur []*analyzer.Report, src stackSource) []StackRow {
 	type meta struct {
 		reason string
 		stack  []analyzer.Frame
+		ns     int64 // of stack, in the report it came from
+		cur    bool  // stack came from the current side
 	}
-	metas := map[string]meta{}
-	tab := func(rs []*analyzer.Report) []*table {
+	metas := map[string]*meta{}
+	tab := func(rs []*analyzer.Report, current bool) []*table {
 		var out []*table
 		for _, r := range rs {
 			t := newTable()
 			src(r, func(reason string, st analyzer.StackTime) {
 				ent := reason + "\x02" + stackKey(st.Stack)
-				if _, ok := metas[ent]; !ok {
-					metas[ent] = meta{reason, st.Stack}
+				m := metas[ent]
+				if m == nil || (current && !m.cur) || (current == m.cur && st.TotalNS > m.ns) {
+					metas[ent] = &meta{reason, st.Stack, st.TotalNS, current}
 				}
 				t.add(ent, "ns", float64(st.TotalNS))
 				t.add(ent, "count", float64(st.Count))
@@ -177,7 +184,7 @@ func (c *comparer) stacks(base, cur []*analyzer.Report, src stackSource) []Stack
 		}
 		return out
 	}
-	bt, ct := tab(base), tab(cur)
+	bt, ct := tab(base, false), tab(cur, true)
 	var rows []StackRow
 	for _, k := range keys(bt, ct) {
 		if k.sub != "ns" {

@@ -196,7 +196,7 @@ func buildDiffDoc(d *diff.Diff, brief bool) []*docSection {
 		return delta != 0
 	}
 	more := func(section string, shown int) {
-		if n := d.Omitted[section]; n > 0 {
+		if n := d.Omitted[section]; n > 0 && !brief {
 			b.note("%s more %s not shown (--top sets how many).", Count(int64(n)), plural(int64(n), "row", "rows"))
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/gotrace/gotrace/analyzer"
 	"github.com/gotrace/gotrace/analyzer/check"
 	"github.com/gotrace/gotrace/analyzer/render"
+	"github.com/gotrace/gotrace/workloads"
 )
 
 var checkFormats = []string{"text", "markdown", "json", "html"}
@@ -108,24 +109,34 @@ and gates it.`,
 					return err
 				}
 			}
+			// Every stack and group, so that the diff of a failed check
+			// sees them all (no metric depends on it).
+			af.top = -1
 			aopts, _ := af.options("", a.stderr)
 			aopts.Progress = nil
-			var base *check.Samples
-			if len(baseline) > 0 {
-				if base, err = a.loadSamples(baseline, aopts); err != nil {
-					return err
+			var base, cur *check.Samples
+			switch {
+			case runName != "":
+				if len(baseline) > 0 {
+					if base, err = a.loadSamples(baseline, aopts); err != nil {
+						return err
+					}
 				}
-			}
-			var cur *check.Samples
-			if runName != "" {
 				set, err := a.runWorkload(cmd.Context(), runName, &rf, &af)
 				if err != nil {
 					return err
 				}
 				cur = check.FromReports(set)
-			} else if cur, err = a.loadSamples(args, aopts); err != nil {
-				return err
+			case len(baseline) > 0:
+				if base, cur, err = check.LoadBoth(baseline, args, aopts, a.stdin); err != nil {
+					return err
+				}
+			default:
+				if cur, err = a.loadSamples(args, aopts); err != nil {
+					return err
+				}
 			}
+			opts.Gates = workloadGates(runName, base, cur)
 			res, err := check.Compare(base, cur, opts)
 			if err != nil {
 				return usageErr("%v", err)
@@ -173,6 +184,25 @@ and gates it.`,
 		c.Flags().MarkHidden(f) // they change no metric
 	}
 	return c
+}
+
+// workloadGates is the built-in workload's own measure of speed, gated by
+// default, when the samples come from one (--run, or report sets gotrace
+// run wrote for both sides).
+func workloadGates(runName string, base, cur *check.Samples) []check.Spec {
+	name := runName
+	if name == "" && cur != nil && (base == nil || base.Env.Workload == cur.Env.Workload) {
+		name = cur.Env.Workload
+	}
+	w, err := workloads.Lookup(name)
+	if err != nil || w.Gate.Metric == "" {
+		return nil
+	}
+	dir := check.LowerIsBetter
+	if w.Gate.HigherIsBetter {
+		dir = check.HigherIsBetter
+	}
+	return []check.Spec{{Metric: w.Gate.Metric, Direction: dir, ThresholdPct: w.Gate.ThresholdPct}}
 }
 
 // loadSamples reads traces or report JSON, '-' being standard input.
