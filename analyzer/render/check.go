@@ -50,7 +50,7 @@ func writeCheck(w io.Writer, r *check.Result, style Style) error {
 	if d := r.Diff; d != nil {
 		if secs := buildDiffDoc(d, true); len(secs) > 0 {
 			cw.title("Where the two sides differ")
-			cw.note(diffIntro(d))
+			cw.printf("%s\n", diffIntro(d))
 			for _, sec := range secs {
 				cw.section(sec)
 			}

@@ -109,16 +109,15 @@ func (a *app) writeDiffPprof(dir string, sides ...*check.Samples) error {
 	if dir == "" {
 		return nil
 	}
-	var written []string
 	for i, s := range sides {
-		paths, err := render.WritePprof(filepath.Join(dir, []string{"base", "current"}[i]), s.Reports[0])
-		if err != nil {
+		if _, err := render.WritePprof(filepath.Join(dir, []string{"base", "current"}[i]), s.Reports[0]); err != nil {
 			return usageErr("--pprof: %v", err)
 		}
-		written = append(written, paths...)
 	}
-	fmt.Fprintf(a.stderr, "gotrace: wrote %s (go tool pprof -diff_base %s %s)\n", strings.Join(written, ", "),
-		filepath.Join(dir, "base", "sync.pb.gz"), filepath.Join(dir, "current", "sync.pb.gz"))
+	b, c := filepath.Join(dir, "base"), filepath.Join(dir, "current")
+	fmt.Fprintf(a.stderr, "gotrace: wrote %s and %s (%s); compare with go tool pprof -diff_base %s %s\n",
+		filepath.Join(b, "*.pb.gz"), filepath.Join(c, "*.pb.gz"), strings.Join(render.PprofKinds, ", "),
+		filepath.Join(b, "sync.pb.gz"), filepath.Join(c, "sync.pb.gz"))
 	return nil
 }
 

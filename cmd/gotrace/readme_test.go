@@ -212,6 +212,8 @@ func TestReadmeExamples(t *testing.T) {
 		{name: "truncated", marker: "A truncated trace", args: []string{"analyze", "cut.trace"}, stderr: true, skip: 1},
 		{name: "budgets", marker: "Budgets on a single trace", args: []string{"check", "--max", "goroutines.leaked=0", "--max", "sched.latency.p99_ns=5ms", "testdata/traces/small.trace"}, code: 1, skip: 1},
 		{name: "pprof", marker: "the goroutine runnable), `sync.pb.gz`", args: []string{"analyze", "-q", "--pprof", "prof", "testdata/traces/small.trace"}, stderr: true, prefix: true, skip: 1},
+		{name: "diff pair", marker: "80 µs (`testdata/gen`).", args: []string{"diff", "testdata/traces/diff-base.trace", "testdata/traces/diff-current.trace"}, prefix: true},
+		{name: "diff pprof", marker: "`--pprof` writes both sides' profiles", args: []string{"diff", "-o", os.DevNull, "--pprof", "prof", "testdata/traces/diff-base.trace", "testdata/traces/diff-current.trace"}, stderr: true, prefix: true, skip: 1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -142,7 +142,7 @@ func lockworkFor(hold time.Duration) func() {
 // lockwork is a small batch job: four workers take a shared mutex 50 times
 // each, holding it for hold, and hand each result to a collector over a
 // channel; the batch is a task, each worker's loop a region, and the
-// collector writes the total to a file at the end.
+// total is written to /dev/null at the end (a few syscalls).
 func lockwork(hold time.Duration) {
 	ctx, task := trace.NewTask(context.Background(), "batch")
 	defer task.End()
@@ -175,10 +175,8 @@ func lockwork(hold time.Duration) {
 	wg.Wait()
 	close(results)
 	total := <-done
-	if f, err := os.CreateTemp("", "gotrace-gen"); err == nil {
+	if f, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0); err == nil {
 		fmt.Fprintln(f, total)
-		f.Sync()
 		f.Close()
-		os.Remove(f.Name())
 	}
 }
