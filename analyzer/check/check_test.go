@@ -627,3 +627,73 @@ func TestFamilyWisePower(t *testing.T) {
 		t.Errorf("row %+v", r)
 	}
 }
+
+// TestMinDeltaAndGates: a large relative move of a tiny quantity does not
+// count; a workload's gate is compared by default and can regress; a gate
+// on a metric no sample has is left out.
+func TestMinDeltaAndGates(t *testing.T) {
+	base := constSamples("procs.gc_utilization", 0.002, 0.0021, 0.0019, 0.002, 0.0022, 0.002)
+	cur := constSamples("procs.gc_utilization", 0.004, 0.0041, 0.0039, 0.004, 0.0042, 0.004)
+	res, err := Compare(base, cur, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rowOf(t, res, "procs.gc_utilization")
+	if r.Verdict != Unchanged || r.MinDelta != 0.01 || !strings.Contains(r.Note, "smaller than the minimum change that counts (1 points)") || res.ExitCode() != 0 {
+		t.Errorf("0.2%% -> 0.4%% of CPU in GC: %+v, exit %d", r, res.ExitCode())
+	}
+	cur = constSamples("procs.gc_utilization", 0.04, 0.041, 0.039, 0.04, 0.042, 0.04)
+	if res, _ = Compare(base, cur, Options{}); rowOf(t, res, "procs.gc_utilization").Verdict != Regressed {
+		t.Errorf("0.2%% -> 4%%: %+v", rowOf(t, res, "procs.gc_utilization"))
+	}
+
+	gate := []Spec{{Metric: "measure.ops_per_sec", Direction: HigherIsBetter, ThresholdPct: 10}, {Metric: "measure.absent", Direction: LowerIsBetter, ThresholdPct: 10}}
+	base = constSamples("measure.ops_per_sec", 1000, 1010, 990, 1005, 995, 1000)
+	cur = constSamples("measure.ops_per_sec", 700, 710, 690, 705, 695, 700)
+	res, err = Compare(base, cur, Options{Gates: gate})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := rowOf(t, res, "measure.ops_per_sec"); r.Verdict != Regressed || r.Direction != HigherIsBetter || res.ExitCode() != ExitFail {
+		t.Errorf("throughput down 30%%: %+v", r)
+	}
+	for _, r := range res.Rows {
+		if r.Metric == "measure.absent" {
+			t.Errorf("a gate no sample has is compared: %+v", r)
+		}
+	}
+	// A threshold overrides the gate's; --metric replaces the default list,
+	// the gates included.
+	if res, _ = Compare(base, cur, Options{Gates: gate, Thresholds: map[string]float64{"measure.ops_per_sec": 50}}); rowOf(t, res, "measure.ops_per_sec").Verdict != Unchanged {
+		t.Errorf("threshold 50%% over the gate's 10%%: %+v", rowOf(t, res, "measure.ops_per_sec"))
+	}
+	if res, _ = Compare(base, cur, Options{Gates: gate, Metrics: []string{"goroutines.leaked"}}); len(res.Rows) != 1 {
+		t.Errorf("--metric with gates: rows %+v", res.Rows)
+	}
+}
+
+// TestFailedCheckExplains: a failed comparison of samples that carry
+// reports has the diff of their top changes; a passing one has none.
+func TestFailedCheckExplains(t *testing.T) {
+	mk := func(dur int64, n int) *Samples {
+		set := &analyzer.ReportSet{}
+		for i := range n {
+			r := &analyzer.Report{Trace: analyzer.TraceInfo{DurationNS: dur + int64(i)*1e5}}
+			r.Blocking.ByReason = []analyzer.BlockReason{{Reason: "sync", Count: 10, TotalNS: 2 * dur, Stacks: 1,
+				Top: []analyzer.StackTime{{Stack: []analyzer.Frame{{Func: "sync.(*Mutex).Lock"}, {Func: "main.work", File: "main.go", Line: 7}}, Count: 10, TotalNS: 2 * dur}}}}
+			set.Reports = append(set.Reports, r)
+		}
+		return FromReports(set)
+	}
+	base, slow := mk(100e6, 6), mk(300e6, 6)
+	res, err := Compare(base, slow, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ExitCode() != ExitFail || res.Diff == nil || len(res.Diff.Blocking) != 1 || res.Diff.Blocking[0].User == nil || res.Diff.Blocking[0].User.Line != 7 {
+		t.Fatalf("exit %d, diff %+v", res.ExitCode(), res.Diff)
+	}
+	if res, _ := Compare(base, mk(100e6, 6), Options{}); res.ExitCode() != ExitPass || res.Diff != nil {
+		t.Errorf("passing check: exit %d, diff %v", res.ExitCode(), res.Diff != nil)
+	}
+}
