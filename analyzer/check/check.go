@@ -331,7 +331,7 @@ func Compare(base, cur *Samples, opts Options) (*Result, error) {
 	switch res.ExitCode() {
 	case ExitFail:
 		res.Status = StatusFail
-		if res.Regressions > 0 && len(base.Reports) > 0 && len(cur.Reports) > 0 {
+		if res.Regressions > 0 && base != nil && len(base.Reports) > 0 && len(cur.Reports) > 0 {
 			res.Diff = Diff(base, cur, diff.Options{Alpha: alpha, Top: ExplainTop})
 		}
 	case ExitInsufficient:
