@@ -148,6 +148,7 @@ func (g *global) blockingStats(top int) BlockingStats {
 		s.CompletedNS += r.total
 		s.Count += r.count
 		br.Top = topStacks(perReason[strID(id)], top, &g.stacks)
+		br.Stacks = stackCount(perReason[strID(id)])
 		s.ByReason = append(s.ByReason, br)
 	}
 	slices.SortFunc(s.ByReason, func(x, y BlockReason) int {

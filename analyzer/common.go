@@ -136,6 +136,17 @@ func topStacks(s stackAccs, n int, g *globalStacks) []StackTime {
 	return out
 }
 
+// stackCount is the number of stacks with time in s.
+func stackCount(s stackAccs) int {
+	n := 0
+	for _, a := range s {
+		if a.count > 0 {
+			n++
+		}
+	}
+	return n
+}
+
 func sortStackTimes(s []StackTime) {
 	slices.SortFunc(s, func(a, b StackTime) int {
 		if c := cmp.Compare(b.TotalNS, a.TotalNS); c != 0 {

@@ -141,6 +141,7 @@ func (g *global) goroutineStats(top int) GoroutineStats {
 		}
 		return cmp.Compare(x.Name, y.Name)
 	})
+	s.GroupCount = len(s.Groups)
 	if top >= 0 && len(s.Groups) > top {
 		s.Groups = s.Groups[:top]
 	}

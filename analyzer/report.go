@@ -160,8 +160,13 @@ type GoroutineStats struct {
 	// CreationRate is user goroutines created per second of trace.
 	CreationRate float64 `json:"creation_per_sec"`
 
-	// Groups are goroutines grouped by start function, most total time first.
+	// Groups are goroutines grouped by start function, most total time
+	// first: the first GroupCount of them (at most Options.Top).
 	Groups []GoroutineGroup `json:"groups"`
+	// GroupCount is the number of groups, listed or not; a comparison of
+	// reports (diff) tells a group absent from a run from one cut off the
+	// list by it.
+	GroupCount int `json:"group_count"`
 }
 
 // GoroutineGroup is the goroutines that share a start function.
@@ -292,6 +297,9 @@ type BlockReason struct {
 	TotalNS int64       `json:"total_ns"`
 	MaxNS   int64       `json:"max_ns"`
 	Top     []StackTime `json:"top_stacks,omitempty"`
+	// Stacks is the number of distinct blocking stacks of this reason, of
+	// which Top lists the first (at most Options.Top).
+	Stacks int `json:"stacks"`
 }
 
 // StackTime is time attributed to one stack.
@@ -332,6 +340,9 @@ type SyscallStats struct {
 	// MaxConcurrent is the most goroutines in a syscall at once.
 	MaxConcurrent int64       `json:"max_concurrent"`
 	Top           []StackTime `json:"top_stacks,omitempty"`
+	// Stacks is the number of distinct syscall stacks, of which Top lists
+	// the first (at most Options.Top).
+	Stacks int `json:"stacks"`
 }
 
 // GCStats covers garbage collection.

@@ -89,5 +89,6 @@ func (g *global) syscallStats(top int) SyscallStats {
 		Preexisting: a.preexisting, OpenNS: a.open, UnseenNS: a.unseen,
 	}
 	s.Top = topStacks(a.byStack, top, &g.stacks)
+	s.Stacks = stackCount(a.byStack)
 	return s
 }

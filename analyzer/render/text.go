@@ -95,7 +95,7 @@ func writeReport(w io.Writer, r *analyzer.Report, style Style) error {
 }
 
 // note writes a line of prose.
-func (rw *reportWriter) note(s string) {
+func (rw *styledWriter) note(s string) {
 	if rw.md() {
 		rw.printf("\n%s\n\n", s)
 		return
@@ -104,7 +104,7 @@ func (rw *reportWriter) note(s string) {
 }
 
 // section writes one section of the document; charts are left out.
-func (rw *reportWriter) section(sec *docSection) {
+func (rw *styledWriter) section(sec *docSection) {
 	text := false
 	for _, bl := range sec.blocks {
 		text = text || bl.chart == ""
