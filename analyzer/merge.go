@@ -49,6 +49,8 @@ type global struct {
 	lastPieceEnd int64 // input offset just past the last merged generation
 
 	m remap // reused per merge
+
+	obs mergeObserver // nil unless something observes (observe.go)
 }
 
 func newGlobal() *global {
@@ -128,18 +130,23 @@ func (g *global) merge(p *partial) {
 	for _, o := range p.rangesOpen {
 		g.openRanges[o.key] = openRange{start: o.start, reason: m.s(o.reason), known: true}
 	}
-	for _, e := range p.taskEnds {
+	for i, e := range p.taskEnds {
 		if o, ok := g.openTasks[e.id]; ok {
 			addKind(g.aggs.ann.tasks, o.typ, e.t-o.start)
 			delete(g.openTasks, e.id)
+		} else if g.obs != nil {
+			g.obs.taskBefore(&p.taskEnds[i])
 		}
 	}
 	for id, o := range p.openTasks {
 		g.openTasks[id] = openTask{start: o.start, typ: m.s(o.typ)}
 	}
-	for _, e := range p.regionEnds {
+	for i, e := range p.regionEnds {
 		r := g.gs[e.g]
 		if r == nil || len(r.regions) == 0 {
+			if g.obs != nil {
+				g.obs.regionBefore(&p.regionEnds[i])
+			}
 			continue // begun before the trace
 		}
 		top := r.regions[len(r.regions)-1]
@@ -169,6 +176,9 @@ func (g *global) merge(p *partial) {
 			delete(g.gs, l.id)
 		}
 	}
+	if g.obs != nil {
+		g.obs.merged(g, p)
+	}
 }
 
 // beforeTraceRange counts a range that ends in the trace but began before
@@ -177,6 +187,9 @@ func (g *global) merge(p *partial) {
 // trace covers). A stop-the-world pause cut by the trace start stays out of
 // the pause distribution, whose durations would be wrong.
 func (g *global) beforeTraceRange(e rangeEnd) {
+	if g.obs != nil {
+		g.obs.rangeBefore(&e)
+	}
 	switch e.key.kind {
 	case rkMark:
 		g.aggs.gc.cycles++
@@ -202,13 +215,20 @@ func (g *global) mergeGoroutine(l *gLocal, m *remap) {
 			}
 			g.gs[l.id] = r
 			g.preExisting++
+			if g.obs != nil {
+				g.obs.restated(l.id, nil, &r.openState, l.annAt)
+			}
 		} else if r.state != l.annState {
 			// The announced state disagrees with what the previous generation
 			// left open; close that interval where the new one is announced.
 			s := r.span(l.annAt, l.annState, r.hasRun)
 			g.aggs.closeSpan(&r.acc, &s)
+			old := r.openState
 			r.openState = openState{state: l.annState, since: l.annAt, stack: m.k(l.annStack), cat: catUnknown, p: l.preP}
 			r.preTrace = false
+			if g.obs != nil {
+				g.obs.restated(l.id, &old, &r.openState, l.annAt)
+			}
 		}
 		if r.name == 0 && l.name != 0 {
 			r.name = m.s(l.name)

@@ -219,6 +219,8 @@ type partial struct {
 
 	closing span       // the span leave hands to the analyses
 	tr      transition // the transition being handled
+
+	obs genObserver // nil unless something observes (observe.go)
 }
 
 // maxProcsSamples bounds GOMAXPROCS samples kept per generation.
@@ -387,10 +389,16 @@ func (p *partial) event(ev *trace.Event) error {
 		p.goTransition(&p.tr, t)
 		return nil
 	}
+	if p.obs != nil && k != trace.EventStateTransition {
+		p.obs.event(p, ev, k, t)
+	}
 	switch k {
 	case trace.EventStateTransition:
 		st := ev.StateTransition()
 		if st.Resource.Kind != trace.ResourceGoroutine {
+			if p.obs != nil {
+				p.obs.event(p, ev, k, t)
+			}
 			break
 		}
 		p.slowTransition(ev, &st, &p.tr)
@@ -569,6 +577,7 @@ type transition struct {
 	stack    trace.Stack // StateTransition.Stack: the goroutine's own stack, or a new goroutine's start
 	evStack  trace.Stack // Event.Stack: the stack of the goroutine that emitted the event
 	proc     int32       // Event.Proc
+	by       trace.GoID  // Event.Goroutine: the waker of an unblock, the creator
 }
 
 // slowTransition decodes a goroutine transition with x/exp/trace.
@@ -579,6 +588,7 @@ func (p *partial) slowTransition(ev *trace.Event, st *trace.StateTransition, tr 
 	tr.stack = normStack(st.Stack)
 	tr.evStack = normStack(ev.Stack())
 	tr.proc = int32(ev.Proc())
+	tr.by = ev.Goroutine()
 }
 
 // goTransition handles a goroutine state transition.
@@ -589,7 +599,10 @@ func (p *partial) goTransition(tr *transition, t int64) {
 		return
 	}
 	if from == goNotExist {
-		p.create(tr, t)
+		g := p.create(tr, t)
+		if p.obs != nil {
+			p.obs.created(p, g, tr, t)
+		}
 		return
 	}
 	g := p.lookup(tr.id)
@@ -597,6 +610,9 @@ func (p *partial) goTransition(tr *transition, t int64) {
 		// A transition of a goroutine this generation never announced; the
 		// trace broke a rule of the format. Take it as announced just now.
 		g = p.announce(tr, from, t)
+	}
+	if p.obs != nil {
+		p.observe(g, tr, t)
 	}
 	p.leave(g, tr, t)
 	p.enter(g, tr, t)
@@ -629,8 +645,13 @@ func (p *partial) announce(tr *transition, s trace.GoState, t int64) *gLocal {
 	return g
 }
 
+// observe hands a state change to the observer.
+func (p *partial) observe(g *gLocal, tr *transition, t int64) {
+	p.obs.goChange(p, &goChange{t: t, id: tr.id, g: g, prefix: g.inPrefix, tr: tr, by: tr.by})
+}
+
 // create handles a goroutine coming into existence.
-func (p *partial) create(tr *transition, t int64) {
+func (p *partial) create(tr *transition, t int64) *gLocal {
 	g := p.lookup(tr.id)
 	if g == nil {
 		g = p.add(tr.id)
@@ -654,6 +675,7 @@ func (p *partial) create(tr *transition, t int64) {
 	if tr.to == goSyscall {
 		p.a.syscalls.enter(t)
 	}
+	return g
 }
 
 // leave closes g's open interval at t, on the transition tr.
@@ -793,6 +815,9 @@ func (p *partial) rangeEvent(ev *trace.Event, k trace.EventKind, t int64) {
 func (p *partial) finish() {
 	p.flushAlive()
 	p.a.syscalls.conc.commit()
+	if p.obs != nil {
+		p.obs.finish(p)
+	}
 	for k, o := range p.openRanges {
 		if o.known {
 			p.rangesOpen = append(p.rangesOpen, rangeOpen{key: k, start: o.start, reason: o.reason})
