@@ -280,6 +280,7 @@ func (p *partial) begin(index int, in *input, opts *Options) {
 	p.reset(index)
 	p.maxEvents = opts.MaxEvents
 	p.v1 = !in.hdr.Generational()
+	p.obs = opts.export.observer(p)
 }
 
 // ErrTooManyEvents is returned when a trace has more events than
