@@ -233,6 +233,7 @@ func newGenExporter(x *exporter) *genExporter {
 
 func (e *genExporter) reset() {
 	e.te.Reset()
+	e.in.Reset()
 	e.bun.Reset()
 	e.total = [3]int64{}
 	for i := range e.sched {
@@ -261,7 +262,6 @@ func (e *genExporter) begin(p *partial, t int64) {
 		e.base = p.first
 		e.lastT = e.base
 	}
-	e.in.Reset()
 	e.ev.Reset()
 	e.ev.Begin(pf.PacketTrackEvent)
 	e.packetTS = t
@@ -281,6 +281,7 @@ func (e *genExporter) end() {
 	b.Uint(pf.PacketSequenceFlags, pf.SeqNeedsIncrementalState)
 	if len(e.in.B) > 0 {
 		b.Bytes(pf.PacketInternedData, e.in.B)
+		e.in.Reset()
 	}
 	b.B = append(b.B, e.ev.B...)
 	b.End()
