@@ -220,7 +220,8 @@ type partial struct {
 	closing span       // the span leave hands to the analyses
 	tr      transition // the transition being handled
 
-	obs genObserver // nil unless something observes (observe.go)
+	obs    genObserver // nil unless something observes (observe.go)
+	change goChange    // what observe hands over, reused
 }
 
 // maxProcsSamples bounds GOMAXPROCS samples kept per generation.
@@ -648,7 +649,8 @@ func (p *partial) announce(tr *transition, s trace.GoState, t int64) *gLocal {
 
 // observe hands a state change to the observer.
 func (p *partial) observe(g *gLocal, tr *transition, t int64) {
-	p.obs.goChange(p, &goChange{t: t, id: tr.id, g: g, prefix: g.inPrefix, tr: tr, by: tr.by})
+	p.change = goChange{t: t, id: tr.id, g: g, prefix: g.inPrefix, tr: tr, by: tr.by}
+	p.obs.goChange(p, &p.change)
 }
 
 // create handles a goroutine coming into existence.
