@@ -109,7 +109,6 @@ func (f *analysisFlags) registerLimits(c *cobra.Command) {
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress display")
 }
 
-
 func init() {
 	extraCommandFuncs = append(extraCommandFuncs, (*app).exportCmd)
 }

@@ -211,6 +211,7 @@ func TestReadmeExamples(t *testing.T) {
 		{name: "json", marker: "JSON, the beginning", args: []string{"analyze", "--format", "json", "testdata/traces/small.trace"}, prefix: true},
 		{name: "truncated", marker: "A truncated trace", args: []string{"analyze", "cut.trace"}, stderr: true, skip: 1},
 		{name: "budgets", marker: "Budgets on a single trace", args: []string{"check", "--max", "goroutines.leaked=0", "--max", "sched.latency.p99_ns=5ms", "testdata/traces/small.trace"}, code: 1, skip: 1},
+		{name: "export", marker: "--perfetto FILE` writes the timeline", args: []string{"export", "-o", "small.pftrace", "testdata/traces/small.trace"}, stderr: true, skip: 1},
 		{name: "pprof", marker: "the goroutine runnable), `sync.pb.gz`", args: []string{"analyze", "-q", "--pprof", "prof", "testdata/traces/small.trace"}, stderr: true, prefix: true, skip: 1},
 	}
 	for _, tc := range tests {
