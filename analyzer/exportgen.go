@@ -66,7 +66,6 @@ const (
 	trHeap
 	trGoal
 	trProcs
-	trThreadsInSyscall
 	numFixed
 )
 

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 
@@ -99,8 +98,6 @@ func TestPerfettoTimeline(t *testing.T) {
 				t.Errorf("%d running intervals, want %d switches + %d syscall returns to the P (+ running at the start)", starts, rep.Switches.Total, rep.Syscalls.KeptP)
 			}
 			// Wakings wake goroutines that are not running.
-			running := map[int64]bool{}
-			_ = running
 			for _, w := range tr.Wakings {
 				if _, ok := threads[w.PID]; !ok {
 					t.Fatalf("waking at %d of goroutine %d, which has no track", w.TS, w.PID)
@@ -200,5 +197,3 @@ func TestPerfettoGolden(t *testing.T) {
 }
 
 var update = flag.Bool("update", false, "rewrite golden files")
-
-var _ = sort.Strings
