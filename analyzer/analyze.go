@@ -467,7 +467,7 @@ func runParallel(in *input, g *global, opts Options, workers int) *failure {
 
 // report builds the Report from the merged state.
 func (g *global) report(in *input, opts Options) *Report {
-	g.foldLive()
+	g.closeOpen()
 	slices.SortStableFunc(g.procsSamples, func(a, b procsSample) int { return cmp.Compare(a.t, b.t) })
 	if len(g.procsSamples) == 0 {
 		// No GOMAXPROCS event: assume the Ps that ran goroutines.
@@ -498,6 +498,13 @@ func (g *global) report(in *input, opts Options) *Report {
 	r.GC = g.gcStats()
 	r.Leaks = g.leakStats(int64(opts.LeakThreshold))
 	r.Annotations = g.annotationStats()
+	b := &g.aggs.blocking
+	r.GoToolTrace = GoToolTrace{
+		SchedNS:   r.Latency.AfterFirstRunNS,
+		SyncNS:    b.syncCompleted - b.preSync,
+		NetNS:     b.netCompleted - b.preNet,
+		SyscallNS: r.Syscalls.CompletedNS - r.Syscalls.UnseenNS,
+	}
 	if ann := &g.aggs.ann; ann.workload != "" {
 		r.Run = parseWorkloadLog(ann.workload)
 		if r.Run != nil {

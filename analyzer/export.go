@@ -130,6 +130,8 @@ func (x *exporter) restated(id trace.GoID, old *openState, now *openState, at in
 	r := restate{id: id, now: *now, at: at}
 	if old != nil {
 		r.old, r.hasOld = *old, true
+	} else {
+		r.at = now.since // a state held since before the trace counts from its start
 	}
 	x.restates = append(x.restates, r)
 }

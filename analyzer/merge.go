@@ -17,8 +17,10 @@ type gRec struct {
 
 	hasRun bool
 	// preTrace: the open state began before the trace (first seen
-	// already in it), so it has lasted at least since the trace start.
+	// already in it), so it has lasted at least since the trace start,
+	// which since holds; seenAt is when the trace first showed it.
 	preTrace bool
+	seenAt   int64
 	lastP    int32
 	acc      gAcc
 	regions  []openRegion
@@ -37,6 +39,10 @@ type global struct {
 
 	groups      map[strID]*groupAcc
 	preExisting int64
+	// inSyscall is how many goroutines were in a syscall at the end of the
+	// last merged generation; sysAdj corrects it, while a generation is
+	// merged, for goroutines it announces in another state than recorded.
+	inSyscall, sysAdj int64
 
 	openRanges map[rangeKey]openRange
 	openTasks  map[trace.TaskID]openTask
@@ -48,7 +54,8 @@ type global struct {
 	gens         int
 	lastPieceEnd int64 // input offset just past the last merged generation
 
-	m remap // reused per merge
+	m       remap // reused per merge
+	closing span  // the span closeRec hands to the analyses
 
 	obs mergeObserver // nil unless something observes (observe.go)
 }
@@ -101,11 +108,18 @@ func (g *global) merge(p *partial) {
 	g.gens++
 	g.procsSamples = append(g.procsSamples, p.procs...)
 
+	g.sysAdj = 0
 	for i := range p.gs {
 		if !p.gs[i].retired {
 			g.mergeGoroutine(&p.gs[i], m)
 		}
 	}
+	// Goroutines in a syscall at once: those under way when the generation
+	// began, plus the generation's own walk from there.
+	c0 := max(g.inSyscall+g.sysAdj, 0)
+	sa := &g.aggs.syscalls
+	sa.maxConc = max(sa.maxConc, c0+p.a.syscalls.conc.max)
+	g.inSyscall = max(c0+p.a.syscalls.conc.cur, 0)
 	for name := range p.groups {
 		if o := &p.groups[name]; o.count > 0 {
 			g.group(m.s(strID(name))).merge(o)
@@ -203,15 +217,26 @@ func (g *global) beforeTraceRange(e rangeEnd) {
 // record.
 func (g *global) mergeGoroutine(l *gLocal, m *remap) {
 	r := g.gs[l.id]
+	if !l.created {
+		// A goroutine announced in a syscall was in one when the generation
+		// began; the count carried over assumed the recorded state.
+		was, now := r != nil && r.state == goSyscall, l.annState == goSyscall
+		if now && !was {
+			g.sysAdj++
+		} else if was && !now {
+			g.sysAdj--
+		}
+	}
 	if l.created {
 		r = &gRec{created: true, createdAt: l.createdAt, name: m.s(l.name), lastP: -1}
 		g.gs[l.id] = r
 	} else {
 		if r == nil {
-			// First seen already existing: it lived before the trace.
+			// First seen already existing: it lived before the trace, and
+			// its state counts from the trace start.
 			r = &gRec{
-				openState: openState{state: l.annState, since: l.annAt, stack: m.k(l.annStack), cat: catUnknown, p: l.preP},
-				lastP:     -1, preTrace: true,
+				openState: openState{state: l.annState, since: g.start, stack: m.k(l.annStack), cat: catUnknown, p: l.preP},
+				lastP:     -1, preTrace: true, seenAt: l.annAt,
 			}
 			g.gs[l.id] = r
 			g.preExisting++
@@ -221,9 +246,8 @@ func (g *global) mergeGoroutine(l *gLocal, m *remap) {
 		} else if r.state != l.annState {
 			// The announced state disagrees with what the previous generation
 			// left open; close that interval where the new one is announced.
-			s := r.span(l.annAt, l.annState, r.hasRun)
-			g.aggs.closeSpan(&r.acc, &s)
 			old := r.openState
+			g.closeRec(r, l.annAt, l.annState, 0)
 			r.openState = openState{state: l.annState, since: l.annAt, stack: m.k(l.annStack), cat: catUnknown, p: l.preP}
 			r.preTrace = false
 			if g.obs != nil {
@@ -241,8 +265,7 @@ func (g *global) mergeGoroutine(l *gLocal, m *remap) {
 				r.p = l.preP
 			}
 			r.gc = r.gc || l.preGC
-			s := r.span(l.preEnd, l.preTo, r.hasRun)
-			g.aggs.closeSpan(&r.acc, &s)
+			g.closeRec(r, l.preEnd, l.preTo, 0)
 		}
 		if l.ended {
 			g.endAnnounced(r, l)
@@ -309,37 +332,42 @@ func (g *global) openSince(r *gRec) int64 {
 
 // openReason is the wait reason of r's open state. The trace records none
 // for a wait that began before it; the blocking stack usually tells
-// (stackReason), else it is 0. Only open states use this: completed totals
-// keep the trace's own (absent) reason, as go tool trace does.
+// (stackReason), else it is 0.
 func (g *global) openReason(r *gRec) strID {
 	if !r.preTrace || r.reason != 0 {
 		return r.reason
 	}
 	if sr := stackReason(g.stacks.stacks[r.stack].frames); sr != "" {
-		return g.strs.intern(sr)
+		return g.str(sr)
 	}
 	return 0
 }
 
-// foldLive adds every goroutine still alive at the end to its group, with
-// the state it is still in counted up to the end of the trace.
-func (g *global) foldLive() {
-	for _, r := range g.gs {
-		d := max(g.end-g.openSince(r), 0)
-		switch r.state {
-		case goRunning:
-			r.acc.t[catExec] += d
-		case goRunnable:
-			r.acc.t[catSched] += d
-		case goSyscall:
-			r.acc.t[catSyscall] += d
-		case goWaiting:
-			cat := r.cat
-			if r.preTrace {
-				cat = reasonCat(g.strs.str(g.openReason(r)))
-			}
-			r.acc.t[cat] += d
+// closeRec closes r's open state at end, on a transition to state to (or,
+// with cutEnd, because the trace ends), and feeds the interval to every
+// analysis. A state held since before the trace is cut by its start, and
+// its wait reason, which the trace does not record, is read from the stack.
+func (g *global) closeRec(r *gRec, end int64, to trace.GoState, cut uint8) {
+	s := &g.closing
+	*s = r.span(end, to, r.hasRun)
+	s.cut = cut
+	if r.preTrace {
+		s.cut |= cutStart
+		s.unseen = max(r.seenAt-r.since, 0)
+		if s.state == goWaiting {
+			s.reason = g.openReason(r)
+			s.cat = g.cats[s.reason]
 		}
+	}
+	g.aggs.closeSpan(&r.acc, s)
+}
+
+// closeOpen ends the trace: every goroutine still alive has its state
+// counted up to the trace's last event, by every analysis at once, and is
+// added to its group.
+func (g *global) closeOpen() {
+	for _, r := range g.gs {
+		g.closeRec(r, g.end, goUndetermined, cutEnd)
 		g.fold(r, true)
 	}
 }

@@ -26,6 +26,11 @@ type Report struct {
 	// Timeline is the window cut into equal buckets.
 	Timeline Timeline `json:"timeline"`
 
+	// GoToolTrace holds the totals `go tool trace -pprof=KIND` computes
+	// from the same trace, for comparison: it counts a state begun before
+	// the trace from its first event, not from the trace start.
+	GoToolTrace GoToolTrace `json:"go_tool_trace"`
+
 	// Metrics holds every headline number under a stable dotted name, the
 	// unit in the name (_ns, _bytes, _per_sec; ratios 0..1; counts bare).
 	Metrics map[string]float64 `json:"metrics"`
@@ -41,6 +46,19 @@ type Report struct {
 	// blocking, syscalls and network blocking: the data of the pprof export.
 	// It is left out of the JSON form.
 	Profiles *Profiles `json:"-"`
+}
+
+// GoToolTrace is what `go tool trace -pprof=sched|sync|net|syscall` sums
+// (ns). gotrace's own totals differ from these on purpose in one way: a
+// state under way when the trace began counts from the trace start, and a
+// wait begun then takes its reason from the blocking stack. go tool trace
+// counts such a state from the goroutine's first event and gives such a wait
+// no reason, so it is in none of its sync or network totals.
+type GoToolTrace struct {
+	SchedNS   int64 `json:"sched_ns"`   // = LatencyStats.AfterFirstRunNS
+	SyncNS    int64 `json:"sync_ns"`    // chan, select and sync waits begun in the trace
+	NetNS     int64 `json:"net_ns"`     // network waits begun in the trace
+	SyscallNS int64 `json:"syscall_ns"` // syscalls, each from its first event
 }
 
 // RunInfo describes a run of a built-in workload.
@@ -227,10 +245,16 @@ type GroupLatency struct {
 
 // BlockingStats covers time goroutines spent Waiting.
 type BlockingStats struct {
-	// CompletedNS and Count are all completed Waiting intervals.
+	// CompletedNS is the time of all completed Waiting intervals (a wait
+	// begun before the trace counted from the trace start); Count is those
+	// that began in the trace.
 	CompletedNS int64 `json:"completed_ns"`
 	Count       int64 `json:"count"`
-	// ByReason is completed Waiting intervals by wait reason, most time first.
+	// Preexisting counts waits under way when the trace began (completed or
+	// still open); their reason is read from the blocking stack.
+	Preexisting int64 `json:"preexisting"`
+	// ByReason is completed Waiting intervals by wait reason, most time
+	// first. Count and MaxNS cover waits begun in the trace.
 	ByReason []BlockReason `json:"by_reason"`
 	// SyncCompletedNS is Waiting with a reason containing "chan", "sync" or
 	// "select" (what `go tool trace -pprof=sync` sums).
@@ -239,6 +263,9 @@ type BlockingStats struct {
 	NetCompletedNS int64 `json:"net_completed_ns"`
 	// OpenNS is Waiting time still open at the end of the trace.
 	OpenNS int64 `json:"open_ns"`
+	// OpenByReason splits OpenNS by wait reason, most time first: Count is
+	// the goroutines still waiting, MaxNS the longest of their waits so far.
+	OpenByReason []BlockReason `json:"open_by_reason,omitempty"`
 }
 
 // BlockReason is completed blocking for one wait reason.
@@ -266,10 +293,18 @@ type Frame struct {
 
 // SyscallStats covers system calls.
 type SyscallStats struct {
-	Count       int64 `json:"count"`        // completed syscalls
-	CompletedNS int64 `json:"completed_ns"` // their total time (`go tool trace -pprof=syscall`)
-	OpenNS      int64 `json:"open_ns"`      // syscall time still open at the end
-	Dist        Dist  `json:"dist_ns"`
+	Count int64 `json:"count"` // completed syscalls begun in the trace
+	// CompletedNS is the time of every completed syscall, one under way when
+	// the trace began counted from the trace start.
+	CompletedNS int64 `json:"completed_ns"`
+	OpenNS      int64 `json:"open_ns"` // syscall time still open at the end
+	// Preexisting counts syscalls under way when the trace began, completed
+	// or not; they are not in Count, Dist, KeptP or LostP.
+	Preexisting int64 `json:"preexisting"`
+	// UnseenNS is the part of CompletedNS from the trace start to the first
+	// event of a syscall under way then, which go tool trace leaves out.
+	UnseenNS int64 `json:"unseen_ns"`
+	Dist     Dist  `json:"dist_ns"` // syscalls begun and ended in the trace
 	// KeptP counts syscalls whose goroutine resumed on its P (Syscall ->
 	// Running); LostP those whose P was handed off while blocked (Syscall ->
 	// Runnable).

@@ -26,8 +26,22 @@ type span struct {
 	openState       // the state, from since
 	end       int64 // when it ended
 	to        trace.GoState
-	hasRun    bool // the goroutine had run before since
+	hasRun    bool  // the goroutine had run before since
+	cut       uint8 // cutStart, cutEnd: the interval is cut by an edge of the trace
+	// unseen is, for a cutStart span, the time from the trace start to the
+	// goroutine's first event in this state (what go tool trace leaves out).
+	unseen int64
 }
+
+// The edges of the trace cut intervals, and every analysis treats a cut
+// interval by one rule: its time counts in every time total (a state begun
+// before the trace from the trace start, a state still open at the end up to
+// the trace's last event), but it is not an event of the trace, so it enters
+// no count and no distribution, whose true length is unknown.
+const (
+	cutStart uint8 = 1 << iota // began before the trace: since is the trace start
+	cutEnd                     // still open at the end: end is the trace's last event
+)
 
 // aggs bundles the aggregates of every analysis. A generation fills one
 // keyed by its local table ids; the global state holds one keyed by global
@@ -86,12 +100,16 @@ func (a *aggs) closeSpan(acc *gAcc, s *span) {
 	switch s.state {
 	case goRunning:
 		acc.t[catExec] += d
-		a.switches.runSlice.Add(uint64(d))
+		if s.cut == 0 {
+			a.switches.runSlice.Add(uint64(d))
+		}
 		a.procs.addBusy(int(s.p), d, s.gc)
 		a.timeline.addBusy(int(s.p), s.since, s.end, s.gc)
 	case goRunnable:
 		acc.t[catSched] += d
-		acc.maxSched = max(acc.maxSched, d)
+		if s.cut == 0 {
+			acc.maxSched = max(acc.maxSched, d)
+		}
 		a.latency.add(s, d)
 	case goWaiting:
 		acc.t[s.cat] += d
@@ -641,9 +659,9 @@ func (p *partial) announce(tr *transition, s trace.GoState, t int64) *gLocal {
 		g.lastP = g.p
 		g.preP = g.p
 		g.ranLocal = true
-	case goSyscall:
-		p.a.syscalls.enter(t)
 	}
+	// A goroutine announced in a syscall was in it when the generation
+	// began: the merge counts it in the syscalls under way then.
 	return g
 }
 
