@@ -62,6 +62,8 @@ type global struct {
 
 	m       remap // reused per merge
 	closing span  // the span closeRec hands to the analyses
+
+	obs mergeObserver // nil unless something observes (observe.go)
 }
 
 func newGlobal() *global {
@@ -153,18 +155,23 @@ func (g *global) merge(p *partial) {
 	for _, o := range p.rangesOpen {
 		g.openRanges[o.key] = openRange{start: o.start, reason: m.s(o.reason), known: true}
 	}
-	for _, e := range p.taskEnds {
+	for i, e := range p.taskEnds {
 		if o, ok := g.openTasks[e.id]; ok {
 			addKind(g.aggs.ann.tasks, o.typ, e.t-o.start)
 			delete(g.openTasks, e.id)
+		} else if g.obs != nil {
+			g.obs.taskBefore(&p.taskEnds[i])
 		}
 	}
 	for id, o := range p.openTasks {
 		g.openTasks[id] = openTask{start: o.start, typ: m.s(o.typ)}
 	}
-	for _, e := range p.regionEnds {
+	for i, e := range p.regionEnds {
 		rs := g.regions[e.g]
 		if len(rs) == 0 {
+			if g.obs != nil {
+				g.obs.regionBefore(&p.regionEnds[i])
+			}
 			continue // begun before the trace
 		}
 		top := rs[len(rs)-1]
@@ -200,6 +207,9 @@ func (g *global) merge(p *partial) {
 			delete(g.regions, l.id)
 		}
 	}
+	if g.obs != nil {
+		g.obs.merged(g, p)
+	}
 }
 
 // beforeTraceRange counts a range that ends in the trace but began before
@@ -208,6 +218,9 @@ func (g *global) merge(p *partial) {
 // trace covers). A stop-the-world pause cut by the trace start stays out of
 // the pause distribution, whose durations would be wrong.
 func (g *global) beforeTraceRange(e rangeEnd) {
+	if g.obs != nil {
+		g.obs.rangeBefore(&e)
+	}
 	switch e.key.kind {
 	case rkMark:
 		g.aggs.gc.cycles++
@@ -244,12 +257,19 @@ func (g *global) mergeGoroutine(p *partial, l *gLocal, m *remap) {
 			}
 			g.gs[l.id] = r
 			g.preExisting++
+			if g.obs != nil {
+				g.obs.restated(l.id, nil, &r.openState, l.enterAt)
+			}
 		} else if r.state != l.annState {
 			// The announced state disagrees with what the previous generation
 			// left open; close that interval where the new one is announced.
+			old := r.openState
 			g.closeRec(l.id, r, l.enterAt, l.annState, 0)
 			r.openState = openState{state: l.annState, since: l.enterAt, stack: m.k(l.annStack), cat: catUnknown, p: l.preP}
 			r.preTrace = false
+			if g.obs != nil {
+				g.obs.restated(l.id, &old, &r.openState, l.enterAt)
+			}
 		}
 		if r.name == 0 && l.name != 0 {
 			r.name = m.s(l.name)
@@ -308,6 +328,8 @@ func (g *global) mergeAnnounced(a *annRec, m *remap) {
 		g.sysAdj--
 	}
 	stack := m.k(a.stack)
+	var old *openState // for the observer: the state the merge had
+	restated := false
 	if r == nil {
 		// First seen already existing: it lived before the trace, and its
 		// state counts from the trace start.
@@ -321,9 +343,12 @@ func (g *global) mergeAnnounced(a *annRec, m *remap) {
 		}
 		g.gs[a.id] = r
 		g.preExisting++
+		restated = true
 	} else if r.state != a.state {
 		// The announced state disagrees with what the previous generation
 		// left open; close that interval where the new one is announced.
+		o := r.openState
+		old, restated = &o, true
 		g.closeRec(a.id, r, a.at, a.state, 0)
 		r.openState = openState{state: a.state, since: a.at, stack: stack, cat: catUnknown, p: -1}
 		r.preTrace = false
@@ -347,6 +372,9 @@ func (g *global) mergeAnnounced(a *annRec, m *remap) {
 			r.p = a.proc
 		}
 		r.lastP = a.proc
+	}
+	if restated && g.obs != nil {
+		g.obs.restated(a.id, old, &r.openState, a.at)
 	}
 }
 

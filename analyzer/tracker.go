@@ -206,14 +206,14 @@ type partial struct {
 	reasonByID  []strID
 	fastChecked [numFastTypes]uint8
 
-	gidx   map[trace.GoID]int32
-	gcache [gCacheSize]gCacheEntry
-	gs     []gLocal
-	free   []int32    // indexes of retired records in gs
-	groups []groupAcc // by local name id: goroutines created and ended here, and the times of named goroutines
-	accs   []gAcc     // times of goroutines whose name is not known yet (gLocal.accIdx)
-	anns   []annRec   // announced goroutines without a record
-	regs   [][]openRegion
+	gidx    map[trace.GoID]int32
+	gcache  [gCacheSize]gCacheEntry
+	gs      []gLocal
+	free    []int32    // indexes of retired records in gs
+	groups  []groupAcc // by local name id: goroutines created and ended here, and the times of named goroutines
+	accs    []gAcc     // times of goroutines whose name is not known yet (gLocal.accIdx)
+	anns    []annRec   // announced goroutines without a record
+	regs    [][]openRegion
 	regFree []int32 // indexes of free region stacks in regs
 
 	a aggs
@@ -248,6 +248,9 @@ type partial struct {
 
 	closing span       // the span leave hands to the analyses
 	tr      transition // the transition being handled
+
+	obs    genObserver // nil unless something observes (observe.go)
+	change goChange    // what observe hands over, reused
 }
 
 // maxProcsSamples bounds GOMAXPROCS samples kept per generation.
@@ -314,6 +317,7 @@ func (p *partial) begin(index int, in *input, opts *Options) {
 	p.reset(index)
 	p.maxEvents = opts.MaxEvents
 	p.v1 = !in.hdr.Generational()
+	p.obs = opts.export.observer(p)
 }
 
 // ErrTooManyEvents is returned when a trace has more events than
@@ -423,10 +427,16 @@ func (p *partial) event(ev *trace.Event) error {
 		p.goTransition(&p.tr, t)
 		return nil
 	}
+	if p.obs != nil && k != trace.EventStateTransition {
+		p.obs.event(p, ev, k, t)
+	}
 	switch k {
 	case trace.EventStateTransition:
 		st := ev.StateTransition()
 		if st.Resource.Kind != trace.ResourceGoroutine {
+			if p.obs != nil {
+				p.obs.event(p, ev, k, t)
+			}
 			break
 		}
 		p.slowTransition(ev, &st, &p.tr)
@@ -666,6 +676,7 @@ type transition struct {
 	stack    trace.Stack // StateTransition.Stack: the goroutine's own stack, or a new goroutine's start
 	evStack  trace.Stack // Event.Stack: the stack of the goroutine that emitted the event
 	proc     int32       // Event.Proc
+	by       trace.GoID  // Event.Goroutine: the waker of an unblock, the creator
 }
 
 // slowTransition decodes a goroutine transition with x/exp/trace.
@@ -676,6 +687,7 @@ func (p *partial) slowTransition(ev *trace.Event, st *trace.StateTransition, tr 
 	tr.stack = normStack(st.Stack)
 	tr.evStack = normStack(ev.Stack())
 	tr.proc = int32(ev.Proc())
+	tr.by = ev.Goroutine()
 }
 
 // goTransition handles a goroutine state transition.
@@ -686,7 +698,10 @@ func (p *partial) goTransition(tr *transition, t int64) {
 		return
 	}
 	if from == goNotExist {
-		p.create(tr, t)
+		g := p.create(tr, t)
+		if p.obs != nil {
+			p.obs.created(p, g, tr, t)
+		}
 		return
 	}
 	g := p.lookup(tr.id)
@@ -696,6 +711,9 @@ func (p *partial) goTransition(tr *transition, t int64) {
 		// in state from since an earlier time; finish joins the
 		// announcement's details to it.
 		g = p.materialize(tr, from, t)
+	}
+	if p.obs != nil {
+		p.observe(g, tr, t)
 	}
 	p.leave(g, tr, t)
 	p.enter(g, tr, t)
@@ -803,8 +821,14 @@ func (p *partial) joinAnnouncements() {
 	p.anns = p.anns[:n]
 }
 
+// observe hands a state change to the observer.
+func (p *partial) observe(g *gLocal, tr *transition, t int64) {
+	p.change = goChange{t: t, id: tr.id, g: g, prefix: g.inPrefix, tr: tr, by: tr.by}
+	p.obs.goChange(p, &p.change)
+}
+
 // create handles a goroutine coming into existence.
-func (p *partial) create(tr *transition, t int64) {
+func (p *partial) create(tr *transition, t int64) *gLocal {
 	g := p.lookup(tr.id)
 	if g == nil {
 		g = p.add(tr.id)
@@ -828,6 +852,7 @@ func (p *partial) create(tr *transition, t int64) {
 	if tr.to == goSyscall {
 		p.a.syscalls.enter(t)
 	}
+	return g
 }
 
 // leave closes g's open interval at t, on the transition tr.
@@ -968,6 +993,9 @@ func (p *partial) finish() {
 	p.joinAnnouncements()
 	p.flushAlive()
 	p.a.syscalls.conc.commit()
+	if p.obs != nil {
+		p.obs.finish(p)
+	}
 	for k, o := range p.openRanges {
 		if o.known {
 			p.rangesOpen = append(p.rangesOpen, rangeOpen{key: k, start: o.start, reason: o.reason})
