@@ -112,7 +112,7 @@ func (g *global) goroutineStats(top int) GoroutineStats {
 	if dur := g.end - g.start; dur > 0 {
 		s.CreationRate = float64(a.userCreated) / (float64(dur) / 1e9)
 	}
-	for _, r := range g.gs {
+	for _, r := range g.gs.all() {
 		if !isSystemFunc(g.strs.str(r.name)) {
 			s.UserAliveAtEnd++
 		}

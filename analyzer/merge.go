@@ -37,7 +37,7 @@ type global struct {
 	cats   []uint8
 
 	aggs aggs
-	gs   map[trace.GoID]*gRec
+	gs   gTable
 	// unnamed holds the times of live goroutines whose start function is not
 	// known yet; regions their stacks of open regions.
 	unnamed map[trace.GoID]*gAcc
@@ -71,7 +71,6 @@ func newGlobal() *global {
 		strs:       newStrTable(),
 		stacks:     newGlobalStacks(),
 		cats:       []uint8{catUnknown},
-		gs:         map[trace.GoID]*gRec{},
 		unnamed:    map[trace.GoID]*gAcc{},
 		regions:    map[trace.GoID][]openRegion{},
 		groups:     map[strID]*groupAcc{},
@@ -120,9 +119,9 @@ func (g *global) merge(p *partial) {
 	for i := range p.anns {
 		g.mergeAnnounced(&p.anns[i], m)
 	}
-	for i := range p.gs {
-		if !p.gs[i].retired {
-			g.mergeGoroutine(p, &p.gs[i], m)
+	for _, l := range p.gs.all() {
+		if !l.retired {
+			g.mergeGoroutine(p, l, m)
 		}
 	}
 	// Goroutines in a syscall at once: those under way when the generation
@@ -183,10 +182,9 @@ func (g *global) merge(p *partial) {
 		addKind(g.aggs.ann.regions, top.typ, e.t-top.start)
 	}
 	// Region begins of this generation that stay open.
-	for i := range p.gs {
-		l := &p.gs[i]
+	for _, l := range p.gs.all() {
 		lr := p.openRegions(l)
-		if len(lr) == 0 || l.retired || g.gs[l.id] == nil {
+		if len(lr) == 0 || l.retired || g.gs.get(l.id) == nil {
 			continue
 		}
 		rs := g.regions[l.id]
@@ -196,14 +194,13 @@ func (g *global) merge(p *partial) {
 		g.regions[l.id] = rs
 	}
 	// Goroutines that ended in this generation leave the live set.
-	for i := range p.gs {
-		l := &p.gs[i]
+	for _, l := range p.gs.all() {
 		if !l.ended || l.retired {
 			continue
 		}
-		if r := g.gs[l.id]; r != nil {
+		if r := g.gs.get(l.id); r != nil {
 			g.fold(l.id, r, false)
-			delete(g.gs, l.id)
+			g.gs.del(l.id)
 			delete(g.regions, l.id)
 		}
 	}
@@ -233,7 +230,7 @@ func (g *global) beforeTraceRange(e rangeEnd) {
 // mergeGoroutine stitches one goroutine's generation record onto its global
 // record.
 func (g *global) mergeGoroutine(p *partial, l *gLocal, m *remap) {
-	r := g.gs[l.id]
+	r := g.gs.get(l.id)
 	if !l.created {
 		// A goroutine announced in a syscall was in one when the generation
 		// began; the count carried over assumed the recorded state.
@@ -245,17 +242,17 @@ func (g *global) mergeGoroutine(p *partial, l *gLocal, m *remap) {
 		}
 	}
 	if l.created {
-		r = &gRec{created: true, createdAt: l.enterAt, name: m.s(l.name), lastP: -1}
-		g.gs[l.id] = r
+		r = g.put(l.id)
+		*r = gRec{created: true, createdAt: l.enterAt, name: m.s(l.name), lastP: -1}
 	} else {
 		if r == nil {
 			// First seen already existing: it lived before the trace, and
 			// its state counts from the trace start.
-			r = &gRec{
+			r = g.gs.add(l.id)
+			*r = gRec{
 				openState: openState{state: l.annState, since: g.start, stack: m.k(l.annStack), cat: catUnknown, p: l.preP},
 				lastP:     -1, preTrace: true, seenAt: l.enterAt,
 			}
-			g.gs[l.id] = r
 			g.preExisting++
 			if g.obs != nil {
 				g.obs.restated(l.id, nil, &r.openState, l.enterAt)
@@ -320,7 +317,7 @@ func (g *global) mergeGoroutine(p *partial, l *gLocal, m *remap) {
 // mergeAnnounced stitches a goroutine the generation announced and that did
 // nothing else in it: it goes on in the announced state.
 func (g *global) mergeAnnounced(a *annRec, m *remap) {
-	r := g.gs[a.id]
+	r := g.gs.get(a.id)
 	was, now := r != nil && r.state == goSyscall, a.state == goSyscall
 	if now && !was {
 		g.sysAdj++
@@ -337,11 +334,11 @@ func (g *global) mergeAnnounced(a *annRec, m *remap) {
 		if a.state == goRunning {
 			p = a.proc
 		}
-		r = &gRec{
+		r = g.gs.add(a.id)
+		*r = gRec{
 			openState: openState{state: a.state, since: g.start, stack: stack, cat: catUnknown, p: p},
 			lastP:     p, preTrace: true, seenAt: a.at,
 		}
-		g.gs[a.id] = r
 		g.preExisting++
 		restated = true
 	} else if r.state != a.state {
@@ -389,6 +386,14 @@ func (g *global) endAnnounced(r *gRec, l *gLocal) {
 	if r.created {
 		ga.lifetime.Add(uint64(max(l.endAt-r.createdAt, 0)))
 	}
+}
+
+// put returns id's record, emptied, or a new one.
+func (g *global) put(id trace.GoID) *gRec {
+	if r := g.gs.get(id); r != nil {
+		return r // an id created again while alive: the trace is inconsistent
+	}
+	return g.gs.add(id)
 }
 
 // fold adds a goroutine to its group. alive says it was alive at the end.
@@ -467,7 +472,7 @@ func (g *global) closeRec(id trace.GoID, r *gRec, end int64, to trace.GoState, c
 // counted up to the trace's last event, by every analysis at once, and is
 // added to its group.
 func (g *global) closeOpen() {
-	for id, r := range g.gs {
+	for id, r := range g.gs.all() {
 		g.closeRec(id, r, g.end, goUndetermined, cutEnd)
 		g.fold(id, r, true)
 	}

@@ -206,9 +206,9 @@ type partial struct {
 	reasonByID  []strID
 	fastChecked [numFastTypes]uint8
 
-	gidx    map[trace.GoID]int32
+	gidx    goIndex
 	gcache  [gCacheSize]gCacheEntry
-	gs      []gLocal
+	gs      chunked[gLocal]
 	free    []int32    // indexes of retired records in gs
 	groups  []groupAcc // by local name id: goroutines created and ended here, and the times of named goroutines
 	accs    []gAcc     // times of goroutines whose name is not known yet (gLocal.accIdx)
@@ -259,7 +259,6 @@ const maxProcsSamples = 4096
 func newPartial() *partial {
 	p := &partial{}
 	p.a.init()
-	p.gidx = map[trace.GoID]int32{}
 	p.openRanges = map[rangeKey]openRange{}
 	p.openTasks = map[trace.TaskID]openTask{}
 	p.reset(0)
@@ -278,14 +277,19 @@ func (p *partial) reset(index int) {
 	}
 	p.cats = append(p.cats[:0], catUnknown)
 	p.preempted = 0
-	clear(p.gidx)
+	// Emptied entry by entry, the index costs what the generation held,
+	// not what the largest generation before it did.
+	for _, g := range p.gs.all() {
+		if !g.retired {
+			p.gidx.del(g.id)
+		}
+	}
 	clear(p.reasonByID)
 	p.reasonByID = p.reasonByID[:0]
 	p.fastChecked = [numFastTypes]uint8{}
 	p.gcache = [gCacheSize]gCacheEntry{}
 	p.scache = [sCacheSize]sCacheEntry{}
-	clear(p.gs)
-	p.gs = p.gs[:0]
+	p.gs.truncate()
 	p.free = p.free[:0]
 	clear(p.groups)
 	p.groups = p.groups[:0]
@@ -541,11 +545,11 @@ type gCacheEntry struct {
 func (p *partial) lookup(id trace.GoID) *gLocal {
 	c := &p.gcache[uint64(id)&(gCacheSize-1)]
 	if c.idx > 0 && c.id == id {
-		return &p.gs[c.idx-1]
+		return p.gs.at(c.idx - 1)
 	}
-	if i, ok := p.gidx[id]; ok {
+	if i, ok := p.gidx.get(id); ok {
 		c.id, c.idx = id, i+1
-		return &p.gs[i]
+		return p.gs.at(i)
 	}
 	return nil
 }
@@ -556,21 +560,20 @@ func (p *partial) add(id trace.GoID) *gLocal {
 	if n := len(p.free); n > 0 {
 		i = p.free[n-1]
 		p.free = p.free[:n-1]
-		p.gs[i] = rec
+		*p.gs.at(i) = rec
 	} else {
-		i = int32(len(p.gs))
-		p.gs = append(p.gs, rec)
+		i = p.gs.push(rec)
 	}
-	p.gidx[id] = i
+	p.gidx.set(id, i)
 	p.gcache[uint64(id)&(gCacheSize-1)] = gCacheEntry{id: id, idx: i + 1}
-	return &p.gs[i]
+	return p.gs.at(i)
 }
 
 // retire folds a goroutine created and ended in this generation into its
 // group and frees its record: nothing later in the trace can refer to it, so
 // the records held stay about as many as the goroutines alive at once.
 func (p *partial) retire(g *gLocal) {
-	i, ok := p.gidx[g.id]
+	i, ok := p.gidx.get(g.id)
 	if !ok {
 		return // not a record of the table: the merge folds it instead
 	}
@@ -584,11 +587,11 @@ func (p *partial) retire(g *gLocal) {
 		p.regs[g.regIdx-1] = p.regs[g.regIdx-1][:0]
 		p.regFree = append(p.regFree, g.regIdx-1)
 	}
-	delete(p.gidx, g.id)
+	p.gidx.del(g.id)
 	if c := &p.gcache[uint64(g.id)&(gCacheSize-1)]; c.id == g.id {
 		*c = gCacheEntry{}
 	}
-	p.gs[i] = gLocal{retired: true}
+	*p.gs.at(i) = gLocal{retired: true}
 	p.free = append(p.free, i)
 }
 
