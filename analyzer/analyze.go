@@ -28,6 +28,7 @@ import (
 
 	"golang.org/x/exp/trace"
 
+	"github.com/gotrace/gotrace/analyzer/buildinfo"
 	"github.com/gotrace/gotrace/analyzer/internal/gensplit"
 )
 
@@ -55,6 +56,9 @@ type Options struct {
 	// Progress, if set, is called after each generation with the bytes
 	// analyzed so far and the input size (-1 when unknown).
 	Progress func(done, total int64)
+
+	// export, when set, writes the timeline (export.go).
+	export *exporter
 
 	// active counts the generations being analyzed at once; one decodes
 	// on a goroutine of its own, ahead of its tracker, while fewer
@@ -150,6 +154,9 @@ func analyze(in *input, opts Options) (rep *Report, err error) {
 		}
 	}()
 	g := newGlobal()
+	if opts.export != nil {
+		g.obs = opts.export
+	}
 	var fail *failure
 	workers := opts.Workers
 	if !in.hdr.Generational() {
@@ -171,6 +178,9 @@ func analyze(in *input, opts Options) (rep *Report, err error) {
 		return nil, inputErr(in.name, ErrIncomplete, nil, "trace holds no events; nothing to analyze")
 	}
 	rep = g.report(in, opts)
+	if opts.export != nil {
+		opts.export.end(g)
+	}
 	total, known := in.sp.Size()
 	if fail != nil && errors.Is(fail.err, gensplit.ErrSecondTrace) {
 		rest := ""
@@ -458,7 +468,7 @@ func runParallel(in *input, g *global, opts Options, workers int) *failure {
 
 // report builds the Report from the merged state.
 func (g *global) report(in *input, opts Options) *Report {
-	g.foldLive()
+	g.closeOpen()
 	slices.SortStableFunc(g.procsSamples, func(a, b procsSample) int { return cmp.Compare(a.t, b.t) })
 	if len(g.procsSamples) == 0 {
 		// No GOMAXPROCS event: assume the Ps that ran goroutines.
@@ -466,7 +476,7 @@ func (g *global) report(in *input, opts Options) *Report {
 	}
 	top := opts.Top
 	r := &Report{
-		Schema: SchemaVersion,
+		Header: buildinfo.NewHeader(ReportKind, SchemaVersion),
 		Source: Source{
 			Name: in.name, Bytes: g.lastPieceEnd, Gzip: in.gzip,
 			Format:    fmt.Sprintf("go 1.%d trace", in.hdr.Version),
@@ -477,8 +487,8 @@ func (g *global) report(in *input, opts Options) *Report {
 			Events: g.events, Generations: g.gens,
 		},
 	}
-	if in.size >= 0 {
-		r.Source.Bytes = in.size
+	if total, known := in.sp.Size(); known && total != r.Source.Bytes {
+		r.Source.InputBytes = total
 	}
 	r.Goroutines = g.goroutineStats(top)
 	r.Goroutines.Working, r.Goroutines.WorkingAtEnd = g.workingStats(top)
@@ -490,6 +500,13 @@ func (g *global) report(in *input, opts Options) *Report {
 	r.GC = g.gcStats()
 	r.Leaks = g.leakStats(int64(opts.LeakThreshold))
 	r.Annotations = g.annotationStats()
+	b := &g.aggs.blocking
+	r.GoToolTrace = GoToolTrace{
+		SchedNS:   r.Latency.AfterFirstRunNS,
+		SyncNS:    b.syncCompleted - b.preSync,
+		NetNS:     b.netCompleted - b.preNet,
+		SyscallNS: r.Syscalls.CompletedNS - r.Syscalls.UnseenNS,
+	}
 	if ann := &g.aggs.ann; ann.workload != "" {
 		r.Run = parseWorkloadLog(ann.workload)
 		if r.Run != nil {

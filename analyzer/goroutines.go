@@ -68,7 +68,8 @@ type groupAcc struct {
 }
 
 // add counts one goroutine of the group: created in the trace or not, alive
-// at the end or ended, with its time by category.
+// at the end or ended, with its time by category not yet in the group (acc,
+// or nil).
 func (a *groupAcc) add(created, alive bool, acc *gAcc) {
 	a.count++
 	if created {
@@ -79,7 +80,9 @@ func (a *groupAcc) add(created, alive bool, acc *gAcc) {
 	} else {
 		a.ended++
 	}
-	a.acc.merge(acc)
+	if acc != nil {
+		a.acc.merge(acc)
+	}
 }
 
 func (a *groupAcc) merge(o *groupAcc) {
@@ -109,7 +112,7 @@ func (g *global) goroutineStats(top int) GoroutineStats {
 	if dur := g.end - g.start; dur > 0 {
 		s.CreationRate = float64(a.userCreated) / (float64(dur) / 1e9)
 	}
-	for _, r := range g.gs {
+	for _, r := range g.gs.all() {
 		if !isSystemFunc(g.strs.str(r.name)) {
 			s.UserAliveAtEnd++
 		}
@@ -138,6 +141,7 @@ func (g *global) goroutineStats(top int) GoroutineStats {
 		}
 		return cmp.Compare(x.Name, y.Name)
 	})
+	s.GroupCount = len(s.Groups)
 	if top >= 0 && len(s.Groups) > top {
 		s.Groups = s.Groups[:top]
 	}

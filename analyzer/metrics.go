@@ -65,6 +65,7 @@ func Metrics(r *Report) map[string]float64 {
 	i("sched.wait.completed_ns", l.CompletedNS)
 	i("sched.wait.after_first_run_ns", l.AfterFirstRunNS)
 	i("sched.wait.open_ns", l.OpenNS)
+	i("sched.wait.preexisting", l.Preexisting)
 
 	b := &r.Blocking
 	i("block.completed_ns", b.CompletedNS)
@@ -72,16 +73,27 @@ func Metrics(r *Report) map[string]float64 {
 	i("block.sync.completed_ns", b.SyncCompletedNS)
 	i("block.net.completed_ns", b.NetCompletedNS)
 	i("block.open_ns", b.OpenNS)
+	i("block.preexisting", b.Preexisting)
+	for _, c := range catNames {
+		if c != "" {
+			m["block.class."+c+".completed_ns"] = 0 // every class, so a gate on one always has a value
+			m["block.class."+c+".count"] = 0
+		}
+	}
 	for _, br := range b.ByReason {
 		k := "block.reason." + metricWord(br.Reason)
 		m[k+".completed_ns"] += float64(br.TotalNS) // += : two reasons may share a word
 		m[k+".count"] += float64(br.Count)
+		c := "block.class." + ReasonClass(br.Reason)
+		m[c+".completed_ns"] += float64(br.TotalNS)
+		m[c+".count"] += float64(br.Count)
 	}
 
 	sc := &r.Syscalls
 	i("syscalls.count", sc.Count)
 	i("syscalls.completed_ns", sc.CompletedNS)
 	i("syscalls.open_ns", sc.OpenNS)
+	i("syscalls.preexisting", sc.Preexisting)
 	set("syscalls.mean_ns", sc.Dist.Mean)
 	u("syscalls.p50_ns", sc.Dist.P50)
 	u("syscalls.p90_ns", sc.Dist.P90)
@@ -108,6 +120,12 @@ func Metrics(r *Report) map[string]float64 {
 	u("gc.heap.max_bytes", gc.HeapMaxBytes)
 	u("gc.heap_goal.max_bytes", gc.GoalMaxBytes)
 
+	gt := &r.GoToolTrace
+	i("gotooltrace.sched_ns", gt.SchedNS)
+	i("gotooltrace.sync_ns", gt.SyncNS)
+	i("gotooltrace.net_ns", gt.NetNS)
+	i("gotooltrace.syscall_ns", gt.SyscallNS)
+
 	a := &r.Annotations
 	var tasks, regions, openTasks, openRegions int64
 	for _, t := range a.Tasks {
@@ -128,6 +146,40 @@ func Metrics(r *Report) map[string]float64 {
 		m[ms.MetricName()] = ms.Value // the last of a name wins
 	}
 	return m
+}
+
+// Units of metrics, as MetricUnit derives them from the names.
+const (
+	UnitNS     = "ns"      // *_ns
+	UnitBytes  = "bytes"   // *_bytes
+	UnitPerSec = "per_sec" // *_per_sec, *.per_sec
+	UnitRatio  = "ratio"   // 0..1
+	UnitCount  = "count"   // everything else
+)
+
+// ratioMetrics are the metrics whose value is a ratio 0..1 although their
+// names carry no unit suffix.
+var ratioMetrics = map[string]bool{
+	"procs.utilization":    true,
+	"procs.gc_utilization": true,
+}
+
+// MetricUnit returns the unit of a metric (or of any quantity named the
+// same way) from its name: UnitNS for "_ns", UnitBytes for "_bytes",
+// UnitPerSec for "per_sec", UnitRatio for the utilizations and "_share",
+// UnitCount otherwise.
+func MetricUnit(metric string) string {
+	switch {
+	case strings.HasSuffix(metric, "_ns"):
+		return UnitNS
+	case strings.HasSuffix(metric, "_bytes"):
+		return UnitBytes
+	case strings.HasSuffix(metric, "per_sec"): // "switches.per_sec", "goroutines.creation_per_sec"
+		return UnitPerSec
+	case ratioMetrics[metric], strings.HasSuffix(metric, "_share"):
+		return UnitRatio
+	}
+	return UnitCount
 }
 
 // metricWord turns a wait reason into a metric name component: lower case,

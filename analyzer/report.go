@@ -1,14 +1,21 @@
 package analyzer
 
-// SchemaVersion is the version of the JSON form of Report. It changes when a
-// field is removed or changes meaning; adding fields keeps it.
+import "github.com/gotrace/gotrace/analyzer/buildinfo"
+
+// SchemaVersion is the version of the JSON forms of Report and ReportSet. It
+// changes when a field is removed or changes meaning; adding fields keeps it.
 const SchemaVersion = 1
+
+// ReportKind identifies the JSON form of a Report.
+const ReportKind = "gotrace.report"
 
 // Report is the result of analyzing one trace. Every duration is in
 // nanoseconds of the trace's clock; every ratio is in 0..1. A Report is plain
 // data: renderers and the check command read it and never recompute.
 type Report struct {
-	Schema   int       `json:"schema"`
+	// Header says what the JSON document is (ReportKind, SchemaVersion) and
+	// which gotrace produced it.
+	buildinfo.Header
 	Source   Source    `json:"source"`
 	Trace    TraceInfo `json:"trace"`
 	Warnings []string  `json:"warnings,omitempty"`
@@ -25,6 +32,11 @@ type Report struct {
 
 	// Timeline is the window cut into equal buckets.
 	Timeline Timeline `json:"timeline"`
+
+	// GoToolTrace holds the totals `go tool trace -pprof=KIND` computes
+	// from the same trace, for comparison: it counts a state begun before
+	// the trace from its first event, not from the trace start.
+	GoToolTrace GoToolTrace `json:"go_tool_trace"`
 
 	// Metrics holds every headline number under a stable dotted name, the
 	// unit in the name (_ns, _bytes, _per_sec; ratios 0..1; counts bare).
@@ -43,6 +55,19 @@ type Report struct {
 	Profiles *Profiles `json:"-"`
 }
 
+// GoToolTrace is what `go tool trace -pprof=sched|sync|net|syscall` sums
+// (ns). gotrace's own totals differ from these on purpose in one way: a
+// state under way when the trace began counts from the trace start, and a
+// wait begun then takes its reason from the blocking stack. go tool trace
+// counts such a state from the goroutine's first event and gives such a wait
+// no reason, so it is in none of its sync or network totals.
+type GoToolTrace struct {
+	SchedNS   int64 `json:"sched_ns"`   // = LatencyStats.AfterFirstRunNS
+	SyncNS    int64 `json:"sync_ns"`    // chan, select and sync waits begun in the trace
+	NetNS     int64 `json:"net_ns"`     // network waits begun in the trace
+	SyscallNS int64 `json:"syscall_ns"` // syscalls, each from its first event
+}
+
 // RunInfo describes a run of a built-in workload.
 type RunInfo struct {
 	Workload string            `json:"workload"`
@@ -58,11 +83,18 @@ type RunInfo struct {
 
 // Source describes where the trace came from.
 type Source struct {
-	Name      string `json:"name"`           // file name as given, or "-" for stdin
-	Bytes     int64  `json:"bytes"`          // trace bytes read (after decompression)
-	Gzip      bool   `json:"gzip,omitempty"` // the input was gzip-compressed
-	Format    string `json:"format"`         // "go 1.NN trace" header
-	GoVersion string `json:"go_version"`     // Go release range that writes this format, e.g. "1.23-1.24"
+	Name string `json:"name"` // file name as given, or "-" for stdin
+	// Bytes is the size of the trace analyzed (after decompression): the
+	// header and the generations the report covers.
+	Bytes int64 `json:"bytes"`
+	// InputBytes is the size of the whole input (after decompression) when
+	// it differs from Bytes and is known: a file holding several
+	// concatenated traces, of which the first is analyzed, or a truncated
+	// trace. 0 otherwise.
+	InputBytes int64  `json:"input_bytes,omitempty"`
+	Gzip       bool   `json:"gzip,omitempty"` // the input was gzip-compressed
+	Format     string `json:"format"`         // "go 1.NN trace" header
+	GoVersion  string `json:"go_version"`     // Go release range that writes this format, e.g. "1.23-1.24"
 }
 
 // TraceInfo describes the trace as a whole.
@@ -132,14 +164,20 @@ type GoroutineStats struct {
 	// CreationRate is user goroutines created per second of trace.
 	CreationRate float64 `json:"creation_per_sec"`
 
-	// Groups are goroutines grouped by start function, most total time first.
+	// Groups are goroutines grouped by start function, most total time
+	// first: the first GroupCount of them (at most Options.Top).
 	Groups []GoroutineGroup `json:"groups"`
+	// GroupCount is the number of groups, listed or not; a comparison of
+	// reports (diff) tells a group absent from a run from one cut off the
+	// list by it.
+	GroupCount int `json:"group_count"`
 
 	// WorkingAtEnd counts the user goroutines alive at the end of the trace
 	// and not blocked (running, runnable or in a syscall), of a known start
-	// function: work not finished. When main returns, or the program exits, such goroutines are
-	// cut off and never end. Working lists them by start function and state
-	// (at most --top groups); the blocked ones are in Leaks.
+	// function: work not finished. When main returns, or the program exits,
+	// such goroutines are cut off and never end. Working lists them by start
+	// function and state (at most Options.Top groups); the blocked ones are
+	// in Leaks.
 	WorkingAtEnd int64          `json:"working_at_end"`
 	Working      []WorkingGroup `json:"working,omitempty"`
 }
@@ -238,6 +276,9 @@ type LatencyStats struct {
 	AfterFirstRunNS int64 `json:"after_first_run_ns"`
 	// OpenNS is Runnable time still open at the end of the trace.
 	OpenNS int64 `json:"open_ns"`
+	// Preexisting counts goroutines runnable when the trace began (their
+	// wait is cut by the trace start: not in Dist).
+	Preexisting int64 `json:"preexisting"`
 	// WorstGroups are goroutine groups by longest single wait.
 	WorstGroups []GroupLatency `json:"worst_groups"`
 }
@@ -252,10 +293,16 @@ type GroupLatency struct {
 
 // BlockingStats covers time goroutines spent Waiting.
 type BlockingStats struct {
-	// CompletedNS and Count are all completed Waiting intervals.
+	// CompletedNS is the time of all completed Waiting intervals (a wait
+	// begun before the trace counted from the trace start); Count is those
+	// that began in the trace.
 	CompletedNS int64 `json:"completed_ns"`
 	Count       int64 `json:"count"`
-	// ByReason is completed Waiting intervals by wait reason, most time first.
+	// Preexisting counts waits under way when the trace began (completed or
+	// still open); their reason is read from the blocking stack.
+	Preexisting int64 `json:"preexisting"`
+	// ByReason is completed Waiting intervals by wait reason, most time
+	// first. Count and MaxNS cover waits begun in the trace.
 	ByReason []BlockReason `json:"by_reason"`
 	// SyncCompletedNS is Waiting with a reason containing "chan", "sync" or
 	// "select" (what `go tool trace -pprof=sync` sums).
@@ -264,6 +311,9 @@ type BlockingStats struct {
 	NetCompletedNS int64 `json:"net_completed_ns"`
 	// OpenNS is Waiting time still open at the end of the trace.
 	OpenNS int64 `json:"open_ns"`
+	// OpenByReason splits OpenNS by wait reason, most time first: Count is
+	// the goroutines still waiting, MaxNS the longest of their waits so far.
+	OpenByReason []BlockReason `json:"open_by_reason,omitempty"`
 }
 
 // BlockReason is completed blocking for one wait reason.
@@ -273,6 +323,9 @@ type BlockReason struct {
 	TotalNS int64       `json:"total_ns"`
 	MaxNS   int64       `json:"max_ns"`
 	Top     []StackTime `json:"top_stacks,omitempty"`
+	// Stacks is the number of distinct blocking stacks of this reason, of
+	// which Top lists the first (at most Options.Top).
+	Stacks int `json:"stacks"`
 }
 
 // StackTime is time attributed to one stack.
@@ -291,10 +344,18 @@ type Frame struct {
 
 // SyscallStats covers system calls.
 type SyscallStats struct {
-	Count       int64 `json:"count"`        // completed syscalls
-	CompletedNS int64 `json:"completed_ns"` // their total time (`go tool trace -pprof=syscall`)
-	OpenNS      int64 `json:"open_ns"`      // syscall time still open at the end
-	Dist        Dist  `json:"dist_ns"`
+	Count int64 `json:"count"` // completed syscalls begun in the trace
+	// CompletedNS is the time of every completed syscall, one under way when
+	// the trace began counted from the trace start.
+	CompletedNS int64 `json:"completed_ns"`
+	OpenNS      int64 `json:"open_ns"` // syscall time still open at the end
+	// Preexisting counts syscalls under way when the trace began, completed
+	// or not; they are not in Count, Dist, KeptP or LostP.
+	Preexisting int64 `json:"preexisting"`
+	// UnseenNS is the part of CompletedNS from the trace start to the first
+	// event of a syscall under way then, which go tool trace leaves out.
+	UnseenNS int64 `json:"unseen_ns"`
+	Dist     Dist  `json:"dist_ns"` // syscalls begun and ended in the trace
 	// KeptP counts syscalls whose goroutine resumed on its P (Syscall ->
 	// Running); LostP those whose P was handed off while blocked (Syscall ->
 	// Runnable).
@@ -305,6 +366,9 @@ type SyscallStats struct {
 	// MaxConcurrent is the most goroutines in a syscall at once.
 	MaxConcurrent int64       `json:"max_concurrent"`
 	Top           []StackTime `json:"top_stacks,omitempty"`
+	// Stacks is the number of distinct syscall stacks, of which Top lists
+	// the first (at most Options.Top).
+	Stacks int `json:"stacks"`
 }
 
 // GCStats covers garbage collection.

@@ -19,7 +19,7 @@ type workingKey struct {
 func (g *global) workingStats(top int) (groups []WorkingGroup, total int64) {
 	type acc struct{ count, created, maxAge int64 }
 	accs := map[workingKey]*acc{}
-	for _, r := range g.gs {
+	for _, r := range g.gs.all() {
 		var st uint8
 		switch r.state {
 		case goRunning, goRunnable, goSyscall:

@@ -80,6 +80,10 @@ func runWaitGroup(ctx context.Context, env *Env) error {
 			wg.Done()
 		}()
 	}
+	env.Measure(Measurement{Name: "started", Value: float64(n), Unit: "goroutines",
+		Help: "goroutines started, each to call wg.Done once"})
+	env.Measure(Measurement{Name: "counted", Value: float64(add), Unit: "goroutines",
+		Help: "the count given to wg.Add"})
 	t0 := time.Now()
 	wg.Wait()
 	waited := time.Since(t0)

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/gotrace/gotrace/analyzer"
+	"github.com/gotrace/gotrace/analyzer/buildinfo"
 	"github.com/gotrace/gotrace/analyzer/sweep"
 )
 
@@ -100,9 +101,9 @@ func LoadSweep(path string) (s *SweepSamples, isSweep bool, err error) {
 	if err := json.Unmarshal(data, &sw); err != nil {
 		return nil, true, &analyzer.Error{Name: path, Kind: analyzer.ErrUnreadable, Msg: "bad sweep: " + jsonErr(err, data)}
 	}
-	if sw.Schema > analyzer.SchemaVersion {
+	if sw.Schema > sweep.Schema {
 		return nil, true, &analyzer.Error{Name: path, Kind: analyzer.ErrUnreadable,
-			Msg: fmt.Sprintf("written by a newer gotrace (schema %d; this one reads up to %d); upgrade gotrace", sw.Schema, analyzer.SchemaVersion)}
+			Msg: fmt.Sprintf("written by a newer gotrace (sweep schema %d; this one reads up to %d); upgrade gotrace", sw.Schema, sweep.Schema)}
 	}
 	if sw.Param == "" || len(sw.Entries) == 0 {
 		return nil, true, &analyzer.Error{Name: path, Kind: analyzer.ErrUnreadable, Msg: "sweep holds no values"}
@@ -134,8 +135,18 @@ func (s *SweepSamples) Single(cur *Samples) (*SweepSamples, error) {
 	return &SweepSamples{Workload: cur.Env.Workload, Param: s.Param, Values: []string{v}, Labels: []string{v}, Sets: []*Samples{cur}}, nil
 }
 
+// SweepResultKind identifies the JSON form of a SweepResult;
+// SweepResultSchema is its version.
+const (
+	SweepResultKind   = "gotrace.sweepcheck"
+	SweepResultSchema = 1
+)
+
 // SweepResult is a check per value of a sweep's parameter.
 type SweepResult struct {
+	// Header says what the JSON document is (SweepResultKind,
+	// SweepResultSchema) and which gotrace produced it.
+	buildinfo.Header
 	// Status is "pass", "fail" or "insufficient data", over all values.
 	Status string `json:"status"`
 	Param  string `json:"param"`
@@ -177,7 +188,7 @@ func CompareSweep(base, cur *SweepSamples, opts Options) (*SweepResult, error) {
 	if cur == nil || len(cur.Values) == 0 {
 		return nil, errors.New("no current samples to check")
 	}
-	res := &SweepResult{Param: cur.Param}
+	res := &SweepResult{Header: buildinfo.NewHeader(SweepResultKind, SweepResultSchema), Param: cur.Param}
 	if base != nil {
 		if base.Param != cur.Param {
 			return nil, fmt.Errorf("the baseline sweeps %s, the current samples %s: nothing to match", base.Param, cur.Param)

@@ -13,8 +13,8 @@ import (
 )
 
 // sweepOf makes a sweep over param: one entry per value, each with n reports
-// whose sched.latency.p50_ns is center*factor[value] (with noise) and the
-// other gated metrics at their centers.
+// whose procs.utilization is center*factor[value] (with noise) and the other
+// metrics at their centers.
 func sweepOf(seed uint64, param string, values []string, n int, factor map[string]float64) *sweep.Sweep {
 	g := newGen(seed, 0.02)
 	var entries []sweep.Entry
@@ -23,7 +23,7 @@ func sweepOf(seed uint64, param string, values []string, n int, factor map[strin
 		if !ok {
 			f = 1
 		}
-		s := g.samples(n, env1, map[string]float64{"sched.latency.p50_ns": f})
+		s := g.samples(n, env1, map[string]float64{"procs.utilization": f})
 		e := sweep.Entry{Value: v, Env: env1}
 		for _, m := range s.Values {
 			e.Reports = append(e.Reports, &analyzer.Report{Metrics: m, Procs: analyzer.ProcStats{GOMAXPROCS: 2}})
@@ -35,8 +35,8 @@ func sweepOf(seed uint64, param string, values []string, n int, factor map[strin
 
 func TestCompareSweep(t *testing.T) {
 	base := FromSweep(sweepOf(1, "workers", []string{"1", "2", "4"}, 8, nil), "base.json")
-	// The same work, but 4 workers got twice as slow to schedule; 8 is new.
-	cur := FromSweep(sweepOf(2, "workers", []string{"1", "4", "8"}, 8, map[string]float64{"4": 2}), "")
+	// The same work, but with 4 workers the Ps idle a quarter more; 8 is new.
+	cur := FromSweep(sweepOf(2, "workers", []string{"1", "4", "8"}, 8, map[string]float64{"4": 0.75}), "")
 	res, err := CompareSweep(base, cur, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -51,8 +51,8 @@ func TestCompareSweep(t *testing.T) {
 	if res.Entries[0].Result.Status != StatusPass || res.Entries[1].Result.Status != StatusFail {
 		t.Errorf("verdicts %s, %s; want pass at 1, fail at 4", res.Entries[0].Result.Status, res.Entries[1].Result.Status)
 	}
-	if row := rowOf(t, res.Entries[1].Result, "sched.latency.p50_ns"); row.Verdict != Regressed {
-		t.Errorf("workers=4: p50 verdict %s, want regressed", row.Verdict)
+	if row := rowOf(t, res.Entries[1].Result, "procs.utilization"); row.Verdict != Regressed {
+		t.Errorf("workers=4: utilization verdict %s, want regressed", row.Verdict)
 	}
 	if res.Status != StatusFail || res.ExitCode() != ExitFail || res.Regressions != 1 {
 		t.Errorf("status %s, exit %d, %d regressions; want fail, 1, 1", res.Status, res.ExitCode(), res.Regressions)
@@ -134,7 +134,7 @@ func TestLoadSweep(t *testing.T) {
 	}
 	// Not a sweep: for Load, no error.
 	set := filepath.Join(dir, "set.json")
-	writeJSON(t, set, analyzer.ReportSet{Kind: analyzer.ReportSetKind, Reports: []*analyzer.Report{{Metrics: map[string]float64{"a": 1}}}})
+	writeJSON(t, set, analyzer.NewReportSet([]*analyzer.Report{{Metrics: map[string]float64{"a": 1}}}, ""))
 	if _, isSweep, err := LoadSweep(set); isSweep || err != nil {
 		t.Errorf("LoadSweep(report set) = %v, %v", isSweep, err)
 	}

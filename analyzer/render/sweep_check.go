@@ -149,7 +149,8 @@ var sweepCheckTemplate = template.Must(template.Must(htmlTemplate.Clone()).New("
 {{range .Warnings}}<p class="warn">{{.}}</p>
 {{end}}{{range .Sections}}<section>
 <h3>{{.Title}}</h3>
-{{template "table" .Table}}{{with .Notes}}<ul class="notes">{{range .}}<li>{{.}}</li>{{end}}</ul>{{end}}
+{{with .Intro}}<p class="note">{{.}}</p>
+{{end}}{{with .Table}}{{template "table" .}}{{end}}{{with .Notes}}<ul class="notes">{{range .}}<li>{{.}}</li>{{end}}</ul>{{end}}
 </section>
 {{end}}</article>
 {{end}}</main>

@@ -95,7 +95,7 @@ func writeReport(w io.Writer, r *analyzer.Report, style Style) error {
 }
 
 // note writes a line of prose.
-func (rw *reportWriter) note(s string) {
+func (rw *styledWriter) note(s string) {
 	if rw.md() {
 		rw.printf("\n%s\n\n", s)
 		return
@@ -104,7 +104,7 @@ func (rw *reportWriter) note(s string) {
 }
 
 // section writes one section of the document; charts are left out.
-func (rw *reportWriter) section(sec *docSection) {
+func (rw *styledWriter) section(sec *docSection) {
 	text := false
 	for _, bl := range sec.blocks {
 		text = text || bl.chart == ""
@@ -144,12 +144,8 @@ func (rw *reportWriter) header() {
 	} else {
 		rw.printf("gotrace report: %s\n", src)
 	}
-	gz := ""
-	if r.Source.Gzip {
-		gz = ", gzip"
-	}
-	line1 := fmt.Sprintf("%s (Go %s), %s%s, %s events, %d generation(s)",
-		r.Source.Format, r.Source.GoVersion, Bytes(uint64(max(r.Source.Bytes, 0))), gz, Count(r.Trace.Events), r.Trace.Generations)
+	line1 := fmt.Sprintf("%s (Go %s), %s, %s events, %d generation(s)",
+		r.Source.Format, r.Source.GoVersion, TraceSize(r.Source), Count(r.Trace.Events), r.Trace.Generations)
 	line2 := fmt.Sprintf("duration %s, GOMAXPROCS %d", Dur(r.Trace.DurationNS), r.Procs.GOMAXPROCS)
 	if rw.style == StyleMarkdown {
 		rw.printf("%s; %s\n", line1, line2)

@@ -15,10 +15,14 @@ import (
 	"slices"
 
 	"github.com/gotrace/gotrace/analyzer"
+	"github.com/gotrace/gotrace/analyzer/buildinfo"
 )
 
-// Kind identifies the JSON form of a Sweep.
-const Kind = "gotrace.sweep"
+// Kind identifies the JSON form of a Sweep; Schema is its version.
+const (
+	Kind   = "gotrace.sweep"
+	Schema = 1
+)
 
 // DefaultMetrics are the report metrics a sweep's table shows besides the
 // workload's measurements when none are chosen.
@@ -26,8 +30,9 @@ var DefaultMetrics = []string{"procs.utilization", "switches.per_sec", "sched.la
 
 // Sweep is the runs of one workload at each value of one parameter.
 type Sweep struct {
-	Schema   int    `json:"schema"`
-	Kind     string `json:"kind"`     // Kind
+	// Header says what the JSON document is (Kind, Schema) and which
+	// gotrace produced it.
+	buildinfo.Header
 	Workload string `json:"workload"` // the built-in workload swept
 	// Param is the parameter swept, or "gomaxprocs".
 	Param string `json:"param"`
@@ -104,7 +109,7 @@ func New(workload, param string, env analyzer.Env, entries []Entry, metrics []st
 	if metrics == nil {
 		metrics = DefaultMetrics
 	}
-	s := &Sweep{Schema: analyzer.SchemaVersion, Kind: Kind, Workload: workload, Param: param, Env: env, Entries: entries}
+	s := &Sweep{Header: buildinfo.NewHeader(Kind, Schema), Workload: workload, Param: param, Env: env, Entries: entries}
 	if len(s.Env.Params) > 0 {
 		p := make(map[string]string, len(s.Env.Params))
 		for k, v := range s.Env.Params {

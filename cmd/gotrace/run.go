@@ -27,6 +27,7 @@ type runFlags struct {
 	timeout    time.Duration
 	godebug    string
 	sweep      string // --sweep key=v1,v2,... (see sweep.go)
+	perfetto   string // run only: timeline file
 	// label names the runs in reports instead of the workload's name (a
 	// sweep's point: "oversub pairs=4").
 	label string
@@ -39,7 +40,7 @@ func (f *runFlags) register(c *cobra.Command, countDefault int) {
 	fl.IntVar(&f.count, "count", countDefault, "run the workload `N` times, one trace (one sample) each")
 	fl.StringVar(&f.traceOut, "trace-out", "", "keep the trace in `FILE` (with --count N: FILE-1, FILE-2, ... before the extension)")
 	fl.DurationVar(&f.timeout, "timeout", 2*time.Minute, "kill a workload run that takes longer")
-	fl.StringVar(&f.godebug, "godebug", "", "GODEBUG of the workload process, e.g. `asyncpreemptoff=1` (added to the inherited one)")
+	fl.StringVar(&f.godebug, "godebug", "", "GODEBUG `SETTINGS` of the workload process, e.g. asyncpreemptoff=1 (added to the inherited one)")
 	fl.StringVar(&f.sweep, "sweep", "", "run the workload at each value of one parameter (or gomaxprocs), `key=v1,v2,...`; Nx is N times the cores (integer parameters)")
 }
 
@@ -124,7 +125,13 @@ func (a *app) runWorkload(ctx context.Context, name string, rf *runFlags, af *an
 				opts.Name = label
 			}
 		}
-		r, err := analyzer.AnalyzeFile(file, opts)
+		var r *analyzer.Report
+		if rf.perfetto != "" {
+			// The report and the timeline of the same trace, in one pass.
+			r, err = a.exportTimeline(file, traceFile(rf.perfetto, "", i, rf.count), opts)
+		} else {
+			r, err = analyzer.AnalyzeFile(file, opts)
+		}
 		prog.finish()
 		if err != nil {
 			return nil, err
@@ -204,6 +211,7 @@ JSON output is a sweep, which gotrace check also takes as a baseline.`,
 			}
 			return nil
 		},
+		ValidArgsFunction: completeWorkloadArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := out.validate(); err != nil {
 				return err
@@ -213,6 +221,11 @@ JSON output is a sweep, which gotrace check also takes as a baseline.`,
 			}
 			if err := rf.validate(); err != nil {
 				return err
+			}
+			if rf.perfetto != "" {
+				if st, err := os.Stat(filepath.Dir(rf.perfetto)); err != nil || !st.IsDir() {
+					return usageErr("--perfetto %s: directory %s does not exist", rf.perfetto, filepath.Dir(rf.perfetto))
+				}
 			}
 			if rf.sweep != "" {
 				return a.runSweepCmd(cmd.Context(), args[0], &rf, &af, &out, metrics)
@@ -234,14 +247,16 @@ JSON output is a sweep, which gotrace check also takes as a baseline.`,
 	af.register(c)
 	rf.register(c, 1)
 	c.Flags().StringArrayVar(&metrics, "metric", nil, "with --sweep: a report `METRIC` for the table, besides the measurements (repeatable; default "+strings.Join(sweep.DefaultMetrics, ", ")+")")
+	c.Flags().StringVar(&rf.perfetto, "perfetto", "", "also write the trace's timeline for ui.perfetto.dev to `FILE` (with --count N: FILE-1, FILE-2, ...)")
 	return c
 }
 
 func (a *app) workloadsCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:   "workloads [NAME]",
-		Short: "List the built-in workloads, or describe one with its parameters",
-		Args:  cobra.MaximumNArgs(1),
+		Use:               "workloads [NAME]",
+		Short:             "List the built-in workloads, or describe one with its parameters",
+		Args:              cobra.MaximumNArgs(1),
+		ValidArgsFunction: completeWorkloadArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				w, err := workloads.Lookup(args[0])

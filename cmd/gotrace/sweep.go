@@ -37,6 +37,9 @@ func (a *app) runSweepCmd(ctx context.Context, name string, rf *runFlags, af *an
 	if af.pprofDir != "" {
 		return usageErr("--pprof does not go with --sweep (one profile per run); keep the traces with --trace-out and analyze one")
 	}
+	if rf.perfetto != "" {
+		return usageErr("--perfetto does not go with --sweep (one timeline per run); keep the traces with --trace-out and export one")
+	}
 	for _, m := range metrics {
 		if err := check.MetricName("--metric", m); err != nil {
 			return usageErr("%v", err)
