@@ -84,7 +84,7 @@ func (a *app) runSweep(ctx context.Context, name string, rf *runFlags, af *analy
 			e.Given = pt.Given
 		}
 		entries = append(entries, e)
-		if !af.quiet {
+		if !af.quiet && isTerminal(a.stderr) {
 			fmt.Fprintf(a.stderr, "gotrace: %s done (value %d of %d)\n", prf.label, i+1, len(sw.Points))
 		}
 	}

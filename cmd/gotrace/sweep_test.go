@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gotrace/gotrace/analyzer"
+	"github.com/gotrace/gotrace/analyzer/buildinfo"
 	"github.com/gotrace/gotrace/analyzer/check"
 	"github.com/gotrace/gotrace/analyzer/sweep"
 )
@@ -31,6 +33,16 @@ func TestRunSweep(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	sw := sweepJSON(t, out)
+	if want := buildinfo.NewHeader(sweep.Kind, sweep.Schema); sw.Header != want || !strings.HasPrefix(out, "{\n  \"schema\": 1,\n  \"kind\": \"gotrace.sweep\",\n  \"producer\": {") {
+		t.Errorf("sweep header %+v, want %+v first", sw.Header, want)
+	}
+	for _, e := range sw.Entries {
+		for _, r := range e.Reports {
+			if r.Header != buildinfo.NewHeader(analyzer.ReportKind, analyzer.SchemaVersion) {
+				t.Errorf("a report of the sweep has header %+v", r.Header)
+			}
+		}
+	}
 	if sw.Kind != sweep.Kind || sw.Workload != "fanout" || sw.Param != "workers" || len(sw.Entries) != 2 {
 		t.Fatalf("sweep: kind %q workload %q param %q, %d entries", sw.Kind, sw.Workload, sw.Param, len(sw.Entries))
 	}
@@ -148,6 +160,9 @@ func TestCheckSweepBaseline(t *testing.T) {
 	var res check.SweepResult
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
 		t.Fatal(err)
+	}
+	if res.Header != buildinfo.NewHeader(check.SweepResultKind, check.SweepResultSchema) {
+		t.Errorf("check result header %+v", res.Header)
 	}
 	if res.Param != "goroutines" || len(res.Entries) != 2 || res.Entries[0].Value != "2" || res.Entries[1].Value != "3" || res.Status != check.StatusPass {
 		t.Errorf("result: param %s, %d entries, status %s", res.Param, len(res.Entries), res.Status)
