@@ -14,8 +14,8 @@ import (
 	"strings"
 
 	"github.com/gotrace/gotrace/analyzer"
-	"github.com/gotrace/gotrace/analyzer/sweep"
 	"github.com/gotrace/gotrace/analyzer/diff"
+	"github.com/gotrace/gotrace/analyzer/sweep"
 )
 
 // Samples are the metric values of several runs: one map per trace.
