@@ -70,9 +70,11 @@ func runMainExit(ctx context.Context, env *Env) error {
 			}
 		}()
 	}
-	jobs := make(chan struct{}) // no job ever comes; closed when the run ends
-	stop := context.AfterFunc(ctx, func() { close(jobs) })
-	defer stop()
+	// No job ever comes. The channel is closed when the run's context ends,
+	// after the trace, so that in a process that lives on (a test) the
+	// waiters end too.
+	jobs := make(chan struct{})
+	context.AfterFunc(ctx, func() { close(jobs) })
 	for i := 0; i < waiters; i++ {
 		go waitForJob(jobs, &began, &finished) // no gate: each waits as soon as it runs
 	}

@@ -20,7 +20,6 @@ package workloads
 import (
 	"context"
 	"errors"
-	"fmt"
 	"runtime/trace"
 	"sync"
 	"sync/atomic"
@@ -76,8 +75,8 @@ func runWaitGroup(ctx context.Context, env *Env) error {
 			if ctx.Err() != nil {
 				return // the workload is over (in this process only: a child has exited)
 			}
+			wg.Done() // past the count, this panics
 			doneCalls.Add(1)
-			wg.Done()
 		}()
 	}
 	env.Measure(Measurement{Name: "started", Value: float64(n), Unit: "goroutines",
@@ -97,17 +96,15 @@ func runWaitGroup(ctx context.Context, env *Env) error {
 	select {
 	case <-time.After(after):
 	case <-ctx.Done():
-		return ctx.Err() // a Done past the count panicked (or the run was cancelled)
+	}
+	if err := ctx.Err(); err != nil {
+		return err // a Done past the count panicked (or the run was cancelled)
 	}
 	finished := doneCalls.Load()
 	env.Measure(Measurement{Name: "finished_at_main_return", Value: float64(finished), Unit: "goroutines",
 		Help: "goroutines that had finished their work when main returned"})
 	env.Measure(Measurement{Name: "cut_off", Value: float64(int64(n) - finished), Unit: "goroutines",
 		Help: "goroutines still working when main returned: the program's exit ends them unfinished"})
-	if finished > int64(add) {
-		// Cannot happen: the Done past the count panics first.
-		return fmt.Errorf("%d Done calls for a count of %d without a panic", finished, add)
-	}
 	return nil // main returns; the trace ends with the rest still working
 }
 
