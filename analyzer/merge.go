@@ -231,6 +231,11 @@ func (g *global) beforeTraceRange(e rangeEnd) {
 // record.
 func (g *global) mergeGoroutine(p *partial, l *gLocal, m *remap) {
 	r := g.gs.get(l.id)
+	c := p.coldPeek(l)
+	preP := c.preP // the P of an announced Running state
+	if l.inPrefix && l.state == goRunning {
+		preP = l.p
+	}
 	if !l.created {
 		// A goroutine announced in a syscall was in one when the generation
 		// began; the count carried over assumed the recorded state.
@@ -250,7 +255,7 @@ func (g *global) mergeGoroutine(p *partial, l *gLocal, m *remap) {
 			// its state counts from the trace start.
 			r = g.gs.add(l.id)
 			*r = gRec{
-				openState: openState{state: l.annState, since: g.start, stack: m.k(l.annStack), cat: catUnknown, p: l.preP},
+				openState: openState{state: l.annState, since: g.start, stack: m.k(l.annStack), cat: catUnknown, p: preP},
 				lastP:     -1, preTrace: true, seenAt: l.enterAt,
 			}
 			g.preExisting++
@@ -262,7 +267,7 @@ func (g *global) mergeGoroutine(p *partial, l *gLocal, m *remap) {
 			// left open; close that interval where the new one is announced.
 			old := r.openState
 			g.closeRec(l.id, r, l.enterAt, l.annState, 0)
-			r.openState = openState{state: l.annState, since: l.enterAt, stack: m.k(l.annStack), cat: catUnknown, p: l.preP}
+			r.openState = openState{state: l.annState, since: l.enterAt, stack: m.k(l.annStack), cat: catUnknown, p: preP}
 			r.preTrace = false
 			if g.obs != nil {
 				g.obs.restated(l.id, &old, &r.openState, l.enterAt)
@@ -280,22 +285,22 @@ func (g *global) mergeGoroutine(p *partial, l *gLocal, m *remap) {
 		}
 		if l.preDone {
 			if r.state == goRunning && r.p < 0 {
-				r.p = l.preP
+				r.p = preP
 			}
-			r.gc = r.gc || l.preGC
-			g.closeRec(l.id, r, l.preEnd, l.preTo, 0)
+			r.gc = r.gc || c.preGC
+			g.closeRec(l.id, r, c.preEnd, c.preTo, 0)
 		}
 		if l.ended {
-			g.endAnnounced(r, l)
+			g.endAnnounced(r, c.endAt)
 		}
 	}
 	// Contributions of this generation: a goroutine named here has its
 	// times in the generation's groups already.
-	if l.accIdx != 0 {
-		g.accOf(l.id, r).merge(&p.accs[l.accIdx-1])
+	if c.accIdx != 0 {
+		g.accOf(l.id, r).merge(&p.accs[c.accIdx-1])
 	}
-	if l.pendingRunnable > 0 && r.hasRun {
-		g.aggs.latency.afterFirstRun += l.pendingRunnable
+	if c.pendingRunnable > 0 && r.hasRun {
+		g.aggs.latency.afterFirstRun += c.pendingRunnable
 	}
 	if l.firstRunP >= 0 && r.lastP >= 0 && r.lastP != l.firstRunP {
 		g.aggs.switches.migrations++
@@ -376,7 +381,7 @@ func (g *global) mergeAnnounced(a *annRec, m *remap) {
 }
 
 // endAnnounced counts the end of a goroutine created before this generation.
-func (g *global) endAnnounced(r *gRec, l *gLocal) {
+func (g *global) endAnnounced(r *gRec, endAt int64) {
 	fn := g.strs.str(r.name)
 	if isSystemFunc(fn) {
 		return
@@ -384,7 +389,7 @@ func (g *global) endAnnounced(r *gRec, l *gLocal) {
 	ga := &g.aggs.goroutines
 	ga.userEnded++
 	if r.created {
-		ga.lifetime.Add(uint64(max(l.endAt-r.createdAt, 0)))
+		ga.lifetime.Add(uint64(max(endAt-r.createdAt, 0)))
 	}
 }
 

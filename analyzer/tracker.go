@@ -145,12 +145,11 @@ func (o openState) remapped(m *remap) openState {
 	return o
 }
 
-// gLocal is what one generation knows of a goroutine: about 100 bytes, for
-// every goroutine the generation announces or creates (a generation
-// re-announces every live goroutine). What few goroutines need (open
-// regions, times of a goroutine whose start function is not known yet) is
-// kept in side tables. The fields every transition touches come first, to
-// share as few cache lines as possible.
+// gLocal is what one generation knows of a goroutine that it created or
+// that moved in it: 72 bytes (a goroutine that was only announced is an
+// annRec). What fewer goroutines need is in a gCold, and open regions and
+// the times of a goroutine whose start function is not known yet in side
+// tables. The fields every transition touches come first.
 type gLocal struct {
 	openState
 
@@ -160,16 +159,11 @@ type gLocal struct {
 	system    bool  // name is a runtime function
 	ended     bool  // ended in this generation
 	preDone   bool  // the announced state ended here
-	preGC     bool  // the announced state was a GC mark worker's run
 	retired   bool  // a free record (see retire)
 	lastP     int32 // -1 when unknown
 	firstRunP int32 // P of the first run start when no P was known before; -1
 	name      strID // start function, 0 if not seen in this generation
-	// accIdx is 1 + the index in partial.accs of the goroutine's times while
-	// its name is unknown (0: none); a named goroutine's times go straight
-	// to its group. regIdx is 1 + the index in partial.regs of its stack of
-	// open regions (0: none).
-	accIdx, regIdx int32
+	coldIdx   int32 // 1 + the index of its gCold in partial.cold; 0: none
 
 	id trace.GoID
 	// How the goroutine entered the generation: created in it at enterAt,
@@ -178,14 +172,44 @@ type gLocal struct {
 	enterAt  int64
 	annStack stackID
 	annState trace.GoState
+}
 
-	// The prefix is the announced state, begun in an earlier generation.
-	preTo  trace.GoState
-	preP   int32
+// gCold is the part of a goroutine's record few goroutines of a generation
+// need: how an announced state ended, an end, side tables.
+type gCold struct {
+	// The prefix is the announced state, begun in an earlier generation:
+	// when it ended, into what, whether a GC mark worker ran, on which P.
 	preEnd int64
+	preP   int32 // -1 when unknown
+	preTo  trace.GoState
+	preGC  bool
 
 	pendingRunnable int64 // Runnable ns completed before the first run here, for an announced goroutine
 	endAt           int64
+	// accIdx is 1 + the index in partial.accs of the goroutine's times while
+	// its name is unknown (0: none); a named goroutine's times go straight
+	// to its group. regIdx is 1 + the index in partial.regs of its stack of
+	// open regions (0: none).
+	accIdx, regIdx int32
+}
+
+// noCold is the cold part of a record that has none.
+var noCold = gCold{preP: -1}
+
+// coldOf returns g's cold part, making it.
+func (p *partial) coldOf(g *gLocal) *gCold {
+	if g.coldIdx == 0 {
+		g.coldIdx = p.cold.push(noCold) + 1
+	}
+	return p.cold.at(g.coldIdx - 1)
+}
+
+// coldPeek returns g's cold part, or noCold.
+func (p *partial) coldPeek(g *gLocal) gCold {
+	if g.coldIdx == 0 {
+		return noCold
+	}
+	return *p.cold.at(g.coldIdx - 1)
 }
 
 // partial is the analysis of one generation: the single state tracker and
@@ -209,6 +233,7 @@ type partial struct {
 	gidx    goIndex
 	gcache  [gCacheSize]gCacheEntry
 	gs      chunked[gLocal]
+	cold    chunked[gCold]
 	free    []int32    // indexes of retired records in gs
 	groups  []groupAcc // by local name id: goroutines created and ended here, and the times of named goroutines
 	accs    []gAcc     // times of goroutines whose name is not known yet (gLocal.accIdx)
@@ -246,8 +271,9 @@ type partial struct {
 
 	maxEvents int64 // 0: no limit
 
-	closing span       // the span leave hands to the analyses
-	tr      transition // the transition being handled
+	closing span        // the span leave hands to the analyses
+	ev      trace.Event // the event run reads into
+	tr      transition  // the transition being handled
 
 	obs    genObserver // nil unless something observes (observe.go)
 	change goChange    // what observe hands over, reused
@@ -290,6 +316,7 @@ func (p *partial) reset(index int) {
 	p.gcache = [gCacheSize]gCacheEntry{}
 	p.scache = [sCacheSize]sCacheEntry{}
 	p.gs.truncate()
+	p.cold.truncate()
 	p.free = p.free[:0]
 	clear(p.groups)
 	p.groups = p.groups[:0]
@@ -369,18 +396,21 @@ func (p *partial) str(s string) strID {
 
 // run reads every event of the generation.
 func (p *partial) run(r *trace.Reader) error {
+	// The event lives in p: handed to an observer through an interface, a
+	// local would escape, one allocation per event.
+	ev := &p.ev
 	for {
-		ev, err := r.ReadEvent()
-		if err == io.EOF {
+		var err error
+		if *ev, err = r.ReadEvent(); err == io.EOF {
 			break
-		}
-		if err != nil {
+		} else if err != nil {
 			return err
 		}
-		if err := p.event(&ev); err != nil {
+		if err := p.event(ev); err != nil {
 			return err
 		}
 	}
+	*ev = trace.Event{} // drop the generation's tables
 	p.finish()
 	return nil
 }
@@ -488,7 +518,7 @@ func (p *partial) event(ev *trace.Event) error {
 		g := p.lookup(id)
 		if rs := p.openRegions(g); len(rs) > 0 {
 			top := rs[len(rs)-1]
-			p.regs[g.regIdx-1] = rs[:len(rs)-1]
+			p.regs[p.coldPeek(g).regIdx-1] = rs[:len(rs)-1]
 			addKind(p.a.ann.regions, top.typ, t-top.start)
 		} else {
 			p.regionEnds = append(p.regionEnds, regionEnd{g: id, typ: typ, t: t})
@@ -555,7 +585,7 @@ func (p *partial) lookup(id trace.GoID) *gLocal {
 }
 
 func (p *partial) add(id trace.GoID) *gLocal {
-	rec := gLocal{id: id, firstRunP: -1, lastP: -1, preP: -1, openState: openState{p: -1}}
+	rec := gLocal{id: id, firstRunP: -1, lastP: -1, openState: openState{p: -1}}
 	var i int32
 	if n := len(p.free); n > 0 {
 		i = p.free[n-1]
@@ -579,13 +609,14 @@ func (p *partial) retire(g *gLocal) {
 	}
 	gr := p.group(g.name)
 	var side *gAcc
-	if g.accIdx != 0 {
-		side = &p.accs[g.accIdx-1] // name 0: no start function seen
+	c := p.coldPeek(g)
+	if c.accIdx != 0 {
+		side = &p.accs[c.accIdx-1] // name 0: no start function seen
 	}
 	gr.add(true, false, side)
-	if g.regIdx != 0 {
-		p.regs[g.regIdx-1] = p.regs[g.regIdx-1][:0]
-		p.regFree = append(p.regFree, g.regIdx-1)
+	if c.regIdx != 0 {
+		p.regs[c.regIdx-1] = p.regs[c.regIdx-1][:0]
+		p.regFree = append(p.regFree, c.regIdx-1)
 	}
 	p.gidx.del(g.id)
 	if c := &p.gcache[uint64(g.id)&(gCacheSize-1)]; c.id == g.id {
@@ -607,10 +638,12 @@ func (p *partial) setName(g *gLocal, stk stackID) {
 	g.name = p.str(fn)
 	g.system = isSystemFunc(fn)
 	gr := p.group(g.name) // accOf relies on it
-	if g.accIdx != 0 {
-		// Times gathered while the name was unknown join the group.
-		gr.acc.merge(&p.accs[g.accIdx-1])
-		g.accIdx = 0
+	if g.coldIdx != 0 {
+		if c := p.cold.at(g.coldIdx - 1); c.accIdx != 0 {
+			// Times gathered while the name was unknown join the group.
+			gr.acc.merge(&p.accs[c.accIdx-1])
+			c.accIdx = 0
+		}
 	}
 }
 
@@ -629,26 +662,31 @@ func (p *partial) accOf(g *gLocal) *gAcc {
 	if g.name != 0 {
 		return &p.groups[g.name].acc // setName grew groups
 	}
-	if g.accIdx == 0 {
+	c := p.coldOf(g)
+	if c.accIdx == 0 {
 		p.accs = append(p.accs, gAcc{})
-		g.accIdx = int32(len(p.accs))
+		c.accIdx = int32(len(p.accs))
 	}
-	return &p.accs[g.accIdx-1]
+	return &p.accs[c.accIdx-1]
 }
 
 // openRegions returns g's stack of open regions (nil for a nil g).
 func (p *partial) openRegions(g *gLocal) []openRegion {
-	if g == nil || g.regIdx == 0 {
+	if g == nil {
 		return nil
 	}
-	return p.regs[g.regIdx-1]
+	if c := p.coldPeek(g); c.regIdx != 0 {
+		return p.regs[c.regIdx-1]
+	}
+	return nil
 }
 
 // regionsOf returns g's stack of open regions, making one.
 func (p *partial) regionsOf(g *gLocal) *[]openRegion {
-	if g.regIdx == 0 {
+	c := p.coldOf(g)
+	if c.regIdx == 0 {
 		if n := len(p.regFree); n > 0 {
-			g.regIdx = p.regFree[n-1] + 1
+			c.regIdx = p.regFree[n-1] + 1
 			p.regFree = p.regFree[:n-1]
 		} else {
 			if len(p.regs) < cap(p.regs) {
@@ -656,10 +694,10 @@ func (p *partial) regionsOf(g *gLocal) *[]openRegion {
 			} else {
 				p.regs = append(p.regs, nil)
 			}
-			g.regIdx = int32(len(p.regs))
+			c.regIdx = int32(len(p.regs))
 		}
 	}
-	return &p.regs[g.regIdx-1]
+	return &p.regs[c.regIdx-1]
 }
 
 // truncatedRoot reports whether a stack whose outermost frame is fn stops
@@ -765,7 +803,6 @@ func (p *partial) materialize(tr *transition, s trace.GoState, t int64) *gLocal 
 	case goRunning:
 		g.p = tr.proc
 		g.lastP = g.p
-		g.preP = g.p
 		g.ranLocal = true
 	}
 	// A goroutine announced in a syscall was in it when the generation
@@ -817,8 +854,14 @@ func (p *partial) joinAnnouncements() {
 			}
 			p.setName(g, a.stack)
 		}
-		if a.state == goRunning && g.preP < 0 {
-			g.preP = a.proc
+		switch {
+		case a.state != goRunning:
+		case g.inPrefix:
+			if g.p < 0 {
+				g.p = a.proc
+			}
+		case p.coldPeek(g).preP < 0:
+			p.coldOf(g).preP = a.proc
 		}
 	}
 	p.anns = p.anns[:n]
@@ -838,7 +881,7 @@ func (p *partial) create(tr *transition, t int64) *gLocal {
 	} else {
 		// An id reused within one generation: the trace is inconsistent.
 		// Start over with this goroutine.
-		*g = gLocal{id: tr.id, firstRunP: -1, lastP: -1, preP: -1, openState: openState{p: -1}}
+		*g = gLocal{id: tr.id, firstRunP: -1, lastP: -1, openState: openState{p: -1}}
 	}
 	g.created, g.enterAt = true, t
 	g.state, g.since = tr.to, t
@@ -892,9 +935,11 @@ func (p *partial) leave(g *gLocal, tr *transition, t int64) {
 	if g.inPrefix {
 		g.inPrefix = false
 		g.preDone = true
-		g.preEnd = t
-		g.preTo = to
-		g.preGC = g.gc
+		c := p.coldOf(g)
+		c.preEnd, c.preTo, c.preGC = t, to, g.gc
+		if g.state == goRunning {
+			c.preP = g.p
+		}
 		return
 	}
 	// The span is built in place: a span value returned and copied is
@@ -906,7 +951,7 @@ func (p *partial) leave(g *gLocal, tr *transition, t int64) {
 	if from == goRunnable && !g.ranLocal && !g.created {
 		// Whether the goroutine ran before this generation is known only
 		// to the merge.
-		g.pendingRunnable += max(t-g.since, 0)
+		p.coldOf(g).pendingRunnable += max(t-g.since, 0)
 	}
 	p.a.closeSpan(p.accOf(g), s)
 }
@@ -945,7 +990,10 @@ func (p *partial) enter(g *gLocal, tr *transition, t int64) {
 		g.p = tr.proc
 		p.a.syscalls.enter(t)
 	case goNotExist:
-		g.ended, g.endAt = true, t
+		g.ended = true
+		if !g.created {
+			p.coldOf(g).endAt = t // the merge knows when it was created
+		}
 		ga := &p.a.goroutines
 		ga.ended++
 		p.alive(t, -1)
