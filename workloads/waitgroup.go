@@ -44,7 +44,7 @@ func init() {
 			{Name: "goroutines", Kind: Int, Default: "4", Min: "1", Max: "1000", Help: "goroutines started, each calling wg.Done once when its work is done"},
 			{Name: "work", Kind: Duration, Default: "20ms", Min: "1ms", Max: "10s", Help: "CPU time each goroutine burns before its Done"},
 			{Name: "late", Kind: Duration, Default: "0s", Min: "0s", Max: "1m", Help: "extra CPU time of the goroutines past the count"},
-			{Name: "after", Kind: Duration, Default: "200ms", Min: "0s", Max: "10s", Help: "how long main goes on after wg.Wait returns before it returns"},
+			{Name: "after", Kind: Duration, Default: "1s", Min: "0s", Max: "10s", Help: "how long main goes on after wg.Wait returns before it returns (a panic ends it sooner)"},
 		},
 		check: func(v Values) error {
 			if v.Int("goroutines") < v.Int("add") {
