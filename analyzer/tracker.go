@@ -492,7 +492,7 @@ func (p *partial) event(ev *trace.Event) error {
 		}
 	case trace.EventLabel:
 		if l := ev.Label(); strings.HasPrefix(l.Label, "GC ") {
-			if g := p.recordOf(ev.Goroutine()); g != nil && g.state == goRunning {
+			if g := p.recordOf(ev.Goroutine(), int32(ev.Proc()), t); g != nil && g.state == goRunning {
 				g.gc = true
 			}
 		}
@@ -508,7 +508,7 @@ func (p *partial) event(ev *trace.Event) error {
 			p.taskEnds = append(p.taskEnds, taskEnd{id: tk.ID, t: t, typ: p.str(tk.Type)})
 		}
 	case trace.EventRegionBegin:
-		if g := p.lookup(ev.Goroutine()); g != nil {
+		if g := p.recordOf(ev.Goroutine(), int32(ev.Proc()), t); g != nil {
 			rs := p.regionsOf(g)
 			*rs = append(*rs, openRegion{typ: p.str(ev.Region().Type), start: t})
 		}
@@ -810,10 +810,13 @@ func (p *partial) materialize(tr *transition, s trace.GoState, t int64) *gLocal 
 	return g
 }
 
-// recordOf returns the goroutine's record, making it from its announcement
-// when that is among the last few (a label follows its goroutine's status).
-func (p *partial) recordOf(id trace.GoID) *gLocal {
-	if g := p.lookup(id); g != nil {
+// recordOf returns the record of goroutine id, which emitted an event at t
+// on P proc, making it for a goroutine only announced so far: from its
+// announcement when that is among the last few (a label follows its
+// goroutine's status), else as Running (it emits events) since t;
+// joinAnnouncements completes it from its announcement.
+func (p *partial) recordOf(id trace.GoID, proc int32, t int64) *gLocal {
+	if g := p.lookup(id); g != nil || id == trace.NoGoroutine {
 		return g
 	}
 	for i := len(p.anns) - 1; i >= 0 && i >= len(p.anns)-8; i-- {
@@ -827,7 +830,8 @@ func (p *partial) recordOf(id trace.GoID) *gLocal {
 			return g
 		}
 	}
-	return nil
+	tr := transition{id: id, proc: proc}
+	return p.materialize(&tr, goRunning, t)
 }
 
 // joinAnnouncements gives the records of goroutines that moved after their
