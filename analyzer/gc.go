@@ -15,10 +15,11 @@ type rangeKind uint8
 const (
 	rkNone      rangeKind = iota
 	rkMark                // "GC concurrent mark phase", global
-	rkSTW                 // "stop-the-world (reason)", per goroutine
+	rkSTW                 // "stop-the-world (GC ...)", per goroutine
 	rkAssist              // "GC mark assist", per goroutine
 	rkSweep               // "GC incremental sweep", per P
 	rkSTWTracer           // "stop-the-world (start trace|stop trace)": the tracer's own pauses
+	rkSTWOther            // any other "stop-the-world (reason)": not the GC's
 )
 
 // rangeKey identifies an open range: its kind and the goroutine or P it is
@@ -61,8 +62,11 @@ func classifyRange(r trace.Range) (rangeKey, string) {
 		return rangeKey{kind: rkSweep, id: int64(r.Scope.Proc())}, ""
 	case strings.HasPrefix(r.Name, "stop-the-world"):
 		reason := strings.TrimSuffix(strings.TrimPrefix(r.Name, "stop-the-world ("), ")")
-		kind := rkSTW
-		if reason == "start trace" || reason == "stop trace" {
+		kind := rkSTWOther
+		switch {
+		case strings.HasPrefix(reason, "GC "):
+			kind = rkSTW
+		case reason == "start trace" || reason == "stop trace":
 			kind = rkSTWTracer
 		}
 		return rangeKey{kind: kind, id: int64(r.Scope.Goroutine())}, reason
@@ -74,8 +78,10 @@ func classifyRange(r trace.Range) (rangeKey, string) {
 type gcAgg struct {
 	cycles      int64 // mark phases begun, or under way when the trace began
 	markNS      int64
-	stw         sketch.Hist
+	stw         sketch.Hist // the GC's pauses
+	otherSTW    sketch.Hist // pauses neither the GC's nor the tracer's
 	stwByReason reasonAccs
+	stwKind     []rangeKind // by reason id: the kind of its pauses
 	assistCount int64
 	assistNS    int64
 	sweepNS     int64
@@ -89,10 +95,12 @@ type gcAgg struct {
 func (a *gcAgg) init() {}
 
 func (a *gcAgg) reset() {
-	m, h := a.stwByReason, a.stw
+	m, h, o, k := a.stwByReason, a.stw, a.otherSTW, a.stwKind
 	m.reset()
 	h.Reset()
-	*a = gcAgg{stwByReason: m, stw: h, heapLastT: -1, goalLastT: -1}
+	o.Reset()
+	clear(k)
+	*a = gcAgg{stwByReason: m, stw: h, otherSTW: o, stwKind: k[:0], heapLastT: -1, goalLastT: -1}
 }
 
 // complete records a finished range of duration d.
@@ -103,17 +111,29 @@ func (a *gcAgg) complete(kind rangeKind, reason strID, d int64) {
 		a.markNS += d
 	case rkSTW:
 		a.stw.Add(uint64(d))
-		a.stwByReason.at(reason).add(d)
+		a.addSTW(reason, kind, d)
+	case rkSTWOther:
+		a.otherSTW.Add(uint64(d))
+		a.addSTW(reason, kind, d)
 	case rkSTWTracer:
 		// Caused by tracing itself: listed by reason, kept out of the STW
-		// distribution so that it does not skew the program's numbers.
-		a.stwByReason.at(reason).add(d)
+		// distributions so that it does not skew the program's numbers.
+		a.addSTW(reason, kind, d)
 	case rkAssist:
 		a.assistCount++
 		a.assistNS += d
 	case rkSweep:
 		a.sweepNS += d
 	}
+}
+
+// addSTW counts a pause of d ns of the given reason and kind.
+func (a *gcAgg) addSTW(reason strID, kind rangeKind, d int64) {
+	a.stwByReason.at(reason).add(d)
+	for int(reason) >= len(a.stwKind) {
+		a.stwKind = append(a.stwKind, rkNone)
+	}
+	a.stwKind[reason] = kind
 }
 
 func (a *gcAgg) metric(name string, t int64, v uint64) {
@@ -132,7 +152,17 @@ func (a *gcAgg) merge(o *gcAgg, m *remap) {
 	a.cycles += o.cycles
 	a.markNS += o.markNS
 	a.stw.Merge(&o.stw)
+	a.otherSTW.Merge(&o.otherSTW)
 	a.stwByReason.merge(o.stwByReason, m.s)
+	for id, k := range o.stwKind {
+		if k != rkNone {
+			gid := m.s(strID(id))
+			for int(gid) >= len(a.stwKind) {
+				a.stwKind = append(a.stwKind, rkNone)
+			}
+			a.stwKind[gid] = k
+		}
+	}
 	a.assistCount += o.assistCount
 	a.assistNS += o.assistNS
 	a.sweepNS += o.sweepNS
@@ -149,14 +179,23 @@ func (a *gcAgg) merge(o *gcAgg, m *remap) {
 func (g *global) gcStats() GCStats {
 	a := &g.aggs.gc
 	s := GCStats{
-		Cycles: a.cycles, MarkNS: a.markNS, STW: dist(&a.stw),
+		Cycles: a.cycles, MarkNS: a.markNS, STW: dist(&a.stw), OtherSTW: dist(&a.otherSTW),
 		AssistCount: a.assistCount, AssistNS: a.assistNS, SweepNS: a.sweepNS,
 		HeapMaxBytes: a.heapMax, HeapLastBytes: a.heapLast,
 		GoalMaxBytes: a.goalMax, GoalLastBytes: a.goalLast,
 	}
 	for id, r := range a.stwByReason {
 		if r.count > 0 {
-			s.STWByReason = append(s.STWByReason, STWReason{Reason: g.strs.str(strID(id)), Count: r.count, TotalNS: r.total, MaxNS: r.max})
+			kind := STWOther
+			if id < len(a.stwKind) {
+				switch a.stwKind[id] {
+				case rkSTW:
+					kind = STWGC
+				case rkSTWTracer:
+					kind = STWTracer
+				}
+			}
+			s.STWByReason = append(s.STWByReason, STWReason{Reason: g.strs.str(strID(id)), Kind: kind, Count: r.count, TotalNS: r.total, MaxNS: r.max})
 		}
 	}
 	slices.SortFunc(s.STWByReason, func(x, y STWReason) int {

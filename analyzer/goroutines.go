@@ -114,22 +114,28 @@ func (g *global) goroutineStats(top int) GoroutineStats {
 			s.UserAliveAtEnd++
 		}
 	}
+	var user, sys []GoroutineGroup
 	for name, gr := range g.groups {
 		fn := g.strs.str(name)
-		sys := isSystemFunc(fn)
-		if sys {
-			s.System += gr.count
-		}
+		isSys := isSystemFunc(fn)
 		if fn == "" {
 			fn = "(unknown)"
 		}
 		grp := GoroutineGroup{
-			Name: fn, System: sys, Count: gr.count, Created: gr.created, Ended: gr.ended,
+			Name: fn, System: isSys, Count: gr.count, Created: gr.created, Ended: gr.ended,
 			AliveAtEnd: gr.alive, Time: stateTimes(&gr.acc), MaxSchedWaitNS: gr.acc.maxSched,
 		}
-		s.Groups = append(s.Groups, grp)
+		if isSys {
+			s.System += gr.count
+			addStateTimes(&s.RuntimeTime, &grp.Time)
+			sys = append(sys, grp)
+		} else {
+			addStateTimes(&s.UserTime, &grp.Time)
+			user = append(user, grp)
+		}
 	}
-	slices.SortFunc(s.Groups, func(x, y GoroutineGroup) int {
+	s.UserGroups, s.RuntimeGroups = len(user), len(sys)
+	byTime := func(x, y GoroutineGroup) int {
 		if c := cmp.Compare(totalTime(&y.Time), totalTime(&x.Time)); c != 0 {
 			return c
 		}
@@ -137,11 +143,29 @@ func (g *global) goroutineStats(top int) GoroutineStats {
 			return c
 		}
 		return cmp.Compare(x.Name, y.Name)
-	})
-	if top >= 0 && len(s.Groups) > top {
-		s.Groups = s.Groups[:top]
 	}
+	slices.SortFunc(user, byTime)
+	slices.SortFunc(sys, byTime)
+	if top >= 0 {
+		user = user[:min(len(user), top)]
+		sys = sys[:min(len(sys), top)]
+	}
+	s.Groups = append(user, sys...)
 	return s
+}
+
+// addStateTimes adds o to t.
+func addStateTimes(t, o *StateTimes) {
+	t.Exec += o.Exec
+	t.SchedWait += o.SchedWait
+	t.Syscall += o.Syscall
+	t.Blocked += o.Blocked
+	for k, v := range o.BlockedBy {
+		if t.BlockedBy == nil {
+			t.BlockedBy = map[string]int64{}
+		}
+		t.BlockedBy[k] += v
+	}
 }
 
 func totalTime(t *StateTimes) int64 { return t.Exec + t.SchedWait + t.Syscall + t.Blocked }

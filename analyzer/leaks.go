@@ -29,7 +29,7 @@ func (g *global) leakStats(threshold int64) LeakStats {
 	s := LeakStats{ThresholdNS: threshold}
 	type acc struct {
 		count, suspected int64
-		minB, maxB       int64
+		minB, maxB, sumB int64
 	}
 	groups := map[leakKey]*acc{}
 	for _, r := range g.gs {
@@ -51,6 +51,7 @@ func (g *global) leakStats(threshold int64) LeakStats {
 		a.count++
 		a.minB = min(a.minB, blocked)
 		a.maxB = max(a.maxB, blocked)
+		a.sumB += blocked
 		// Listed but not suspected: a goroutine blocked since before the
 		// trace whose start function never showed (old trace formats record
 		// no stack for it), most likely the runtime's; and one waiting on
@@ -73,7 +74,7 @@ func (g *global) leakStats(threshold int64) LeakStats {
 		frames := g.stacks.stacks[k.stack].frames
 		lg := LeakGroup{
 			Reason: reason, Start: start, Count: a.count, Suspected: a.suspected > 0,
-			MinBlockedNS: a.minB, MaxBlockedNS: a.maxB, BeforeTrace: k.before, Stack: frames,
+			MinBlockedNS: a.minB, MaxBlockedNS: a.maxB, TotalBlockedNS: a.sumB, BeforeTrace: k.before, Stack: frames,
 		}
 		lg.Diagnosis = diagnose(reason, start, frames)
 		if k.name == 0 {

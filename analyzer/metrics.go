@@ -46,6 +46,8 @@ func Metrics(r *Report) map[string]float64 {
 	i("procs.busy_ns", p.BusyNS)
 	i("procs.idle_ns", p.IdleNS)
 	i("procs.syscall_ns", p.SyscallNS)
+	i("procs.idle_while_runnable_ns", p.IdleWhileRunnableNS)
+	i("procs.runnable_while_busy_ns", p.RunnableWhileBusyNS)
 
 	s := &r.Switches
 	i("switches.total", s.Total)
@@ -58,6 +60,8 @@ func Metrics(r *Report) map[string]float64 {
 	i("switches.exited", s.Out.Exited)
 	i("switches.migrations", s.Migrations)
 	distM("switches.run_slice", &s.RunSlice)
+	i("switches.long_slices.count", s.Long.Count)
+	i("switches.long_slices.total_ns", s.Long.TotalNS)
 
 	l := &r.Latency
 	distM("sched.latency", &l.Dist)
@@ -89,6 +93,7 @@ func Metrics(r *Report) map[string]float64 {
 	u("syscalls.max_ns", sc.Dist.Max)
 	i("syscalls.kept_p", sc.KeptP)
 	i("syscalls.lost_p", sc.LostP)
+	i("syscalls.lost_p_ns", sc.LostPNS)
 	i("syscalls.threads", sc.Threads)
 	i("syscalls.max_concurrent", sc.MaxConcurrent)
 
@@ -101,6 +106,17 @@ func Metrics(r *Report) map[string]float64 {
 	u("gc.stw.p99_ns", gc.STW.P99)
 	u("gc.stw.p50_ns", gc.STW.P50)
 	set("gc.stw.mean_ns", gc.STW.Mean)
+	u("stw.other.count", gc.OtherSTW.Count)
+	u("stw.other.total_ns", gc.OtherSTW.Sum)
+	u("stw.other.max_ns", gc.OtherSTW.Max)
+	for _, sr := range gc.STWByReason {
+		if sr.Kind == STWOther {
+			k := "stw.other.reason." + metricWord(sr.Reason)
+			m[k+".count"] += float64(sr.Count)
+			m[k+".total_ns"] += float64(sr.TotalNS)
+			m[k+".max_ns"] = max(m[k+".max_ns"], float64(sr.MaxNS))
+		}
+	}
 	i("gc.sweep_ns", gc.SweepNS)
 	i("gc.assist.count", gc.AssistCount)
 	i("gc.assist_ns", gc.AssistNS)

@@ -10,6 +10,7 @@ type syscallAgg struct {
 	count, total int64
 	hist         sketch.Hist
 	keptP, lostP int64
+	lostPNS      int64
 	byStack      stackAccs
 	threads      map[trace.ThreadID]struct{}
 	// conc tracks goroutines in a syscall at once, within a generation.
@@ -22,7 +23,7 @@ func (a *syscallAgg) init() {
 }
 
 func (a *syscallAgg) reset() {
-	a.count, a.total, a.keptP, a.lostP, a.maxConc = 0, 0, 0, 0, 0
+	a.count, a.total, a.keptP, a.lostP, a.lostPNS, a.maxConc = 0, 0, 0, 0, 0, 0
 	a.conc = peak{}
 	a.hist.Reset()
 	a.byStack.reset()
@@ -38,6 +39,7 @@ func (a *syscallAgg) add(s *span, d int64) {
 		a.keptP++
 	case goRunnable:
 		a.lostP++
+		a.lostPNS += d
 	}
 	a.byStack.add(s.stack, d)
 }
@@ -56,6 +58,7 @@ func (a *syscallAgg) merge(o *syscallAgg, m *remap) {
 	a.hist.Merge(&o.hist)
 	a.keptP += o.keptP
 	a.lostP += o.lostP
+	a.lostPNS += o.lostPNS
 	a.byStack.merge(o.byStack, m.k)
 	for t := range o.threads {
 		a.threads[t] = struct{}{}
@@ -67,9 +70,9 @@ func (g *global) syscallStats(top int) SyscallStats {
 	a := &g.aggs.syscalls
 	s := SyscallStats{
 		Count: a.count, CompletedNS: a.total, Dist: dist(&a.hist),
-		KeptP: a.keptP, LostP: a.lostP, Threads: int64(len(a.threads)), MaxConcurrent: a.maxConc,
+		KeptP: a.keptP, LostP: a.lostP, LostPNS: a.lostPNS, Threads: int64(len(a.threads)), MaxConcurrent: a.maxConc,
 	}
-	s.Top = topStacks(a.byStack, top, &g.stacks)
+	s.Top, s.Stacks = topStacksUserFirst(a.byStack, top, &g.stacks, true)
 	for _, r := range g.gs {
 		if r.state == goSyscall {
 			s.OpenNS += max(g.end-g.openSince(r), 0)

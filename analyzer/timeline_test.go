@@ -70,7 +70,7 @@ func TestSeriesAlivePeak(t *testing.T) {
 		s.addAlive(int64(200+i), -1)
 	}
 	s.addAlive(10_000_000_000, 1) // forces coarsening
-	tl := buildTimeline(&s, []procsSample{{t: 0, v: 1}}, 0, 10_000_000_001, 10, 3)
+	tl, _ := buildTimeline(&s, []procsSample{{t: 0, v: 1}}, 0, 10_000_000_001, 10, 3)
 	if tl.AliveMax[0] != 8 {
 		t.Errorf("first bucket peak = %d, want 3 pre-existing + 5", tl.AliveMax[0])
 	}

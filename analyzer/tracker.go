@@ -93,6 +93,7 @@ func (a *aggs) closeSpan(acc *gAcc, s *span) {
 		acc.t[catSched] += d
 		acc.maxSched = max(acc.maxSched, d)
 		a.latency.add(s, d)
+		a.timeline.addRunnable(s.since, s.end)
 	case goWaiting:
 		acc.t[s.cat] += d
 		a.blocking.add(s, d)

@@ -1,0 +1,51 @@
+package analyzer
+
+import "strings"
+
+// FuncPackage returns the import path of a fully qualified function name:
+// "net/http" for "net/http.(*Server).Serve", "main" for "main.main.func1".
+func FuncPackage(fn string) string { return funcPackage(fn) }
+
+// IsRuntimeFunc reports whether fn belongs to the runtime: packages runtime,
+// runtime/trace and internal/runtime/... (runtime.main included: it is the
+// runtime's frame under main.main).
+func IsRuntimeFunc(fn string) bool {
+	pkg := funcPackage(fn)
+	return pkg == "runtime" || pkg == "runtime/trace" || strings.HasPrefix(pkg, "internal/runtime")
+}
+
+// IsStdPackage reports whether an import path is the standard library's:
+// its first element has no dot, and it is not package main. A module
+// whose path has no dot ("example/app") passes for the standard library.
+func IsStdPackage(pkg string) bool {
+	if pkg == "main" || pkg == "" {
+		return false
+	}
+	first, _, _ := strings.Cut(pkg, "/")
+	return !strings.Contains(first, ".")
+}
+
+// UserFrame returns the index of the first frame (innermost first) outside
+// the runtime and the standard library: the program's own code, or a
+// dependency's. It returns -1 when every frame is the runtime's or the
+// standard library's.
+func UserFrame(frames []Frame) int {
+	for i, f := range frames {
+		if !IsStdPackage(funcPackage(f.Func)) {
+			return i
+		}
+	}
+	return -1
+}
+
+// RuntimeStack reports whether a stack holds nothing but runtime frames:
+// a runtime goroutine's (GC workers, the tracer's own goroutines). An empty
+// stack is not one.
+func RuntimeStack(frames []Frame) bool {
+	for _, f := range frames {
+		if !IsRuntimeFunc(f.Func) {
+			return false
+		}
+	}
+	return len(frames) > 0
+}
