@@ -135,6 +135,11 @@ func (g *global) blockingStats(top int) BlockingStats {
 		s.CompletedNS += r.total
 		s.Count += r.count
 		br.Top, br.Stacks = topStacksUserFirst(perReason[strID(id)], top, &g.stacks, true)
+		for k, acc := range perReason[strID(id)] {
+			if acc.count > 0 && RuntimeStack(g.stacks.stacks[k].frames) {
+				br.RuntimeNS += acc.total
+			}
+		}
 		s.ByReason = append(s.ByReason, br)
 	}
 	slices.SortFunc(s.ByReason, func(x, y BlockReason) int {

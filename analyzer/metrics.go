@@ -145,6 +145,11 @@ func Metrics(r *Report) map[string]float64 {
 	return m
 }
 
+// MetricWord turns a wait or pause reason into a metric name component, as
+// block.reason.* and stw.other.reason.* use it: "chan receive" is
+// chan_receive.
+func MetricWord(s string) string { return metricWord(s) }
+
 // metricWord turns a wait reason into a metric name component: lower case,
 // runs of other characters as one underscore ("chan receive" is
 // chan_receive, "sync.(*Cond).Wait" is sync_cond_wait).

@@ -335,6 +335,8 @@ type BlockReason struct {
 	MaxNS   int64       `json:"max_ns"`
 	Top     []StackTime `json:"top_stacks,omitempty"` // user stacks first
 	Stacks  int         `json:"stacks"`               // distinct stacks before the cut
+	// RuntimeNS is the part of TotalNS on runtime stacks (StackTime.Runtime).
+	RuntimeNS int64 `json:"runtime_ns"`
 }
 
 // StackTime is time attributed to one stack.
