@@ -8,11 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"strconv"
 	"strings"
 
 	"github.com/gotrace/gotrace/analyzer"
+	"github.com/gotrace/gotrace/analyzer/findings"
 )
 
 // Samples are the metric values of several runs: one map per trace.
@@ -85,6 +87,12 @@ func (s *Samples) addReports(reports []*analyzer.Report, name func(int, *analyze
 		m := r.Metrics
 		if m == nil {
 			m = analyzer.Metrics(r)
+		}
+		// Findings are a function of the report: a trace analyzed here or a
+		// report written without them gets their impacts too.
+		if _, ok := m[findings.MetricName(findings.GoroutineLeak)]; !ok {
+			m = maps.Clone(m)
+			maps.Copy(m, findings.Metrics(r))
 		}
 		s.Values = append(s.Values, m)
 		s.Sources = append(s.Sources, src)
@@ -384,6 +392,7 @@ func readJSON(r io.Reader, name string) (*Samples, error) {
 		s.addReports(set.Reports, func(i int, _ *analyzer.Report) string {
 			return fmt.Sprintf("%s[%d]", name, i)
 		})
+		s.Warnings = append(s.Warnings, schemaWarnings(name, set.Reports)...)
 		return s, nil
 	case probe.Kind != "":
 		return nil, bad("JSON of kind %q, not a gotrace report or report set", probe.Kind)
@@ -392,7 +401,9 @@ func readJSON(r io.Reader, name string) (*Samples, error) {
 		if err := json.Unmarshal(data, &rep); err != nil {
 			return nil, bad("bad report: %v", jsonErr(err, data))
 		}
-		return fromTrace(&rep, name), nil
+		s := fromTrace(&rep, name)
+		s.Warnings = append(s.Warnings, schemaWarnings(name, []*analyzer.Report{&rep})...)
+		return s, nil
 	}
 	return nil, bad(`JSON without "metrics" or "kind": not a gotrace report; expected the output of gotrace analyze/run --format json`)
 }
@@ -409,4 +420,15 @@ func jsonErr(err error, data []byte) string {
 		return fmt.Sprintf("field %s: %v", te.Field, err)
 	}
 	return err.Error()
+}
+
+// schemaWarnings says which metrics of reports written with an older
+// schema meant something else then (see analyzer.SchemaVersion).
+func schemaWarnings(name string, reports []*analyzer.Report) []string {
+	for _, r := range reports {
+		if r != nil && r.Schema < 2 {
+			return []string{fmt.Sprintf("%s: written with report schema %d: its gc.stw.* counted every stop-the-world pause, not only the GC's, and it has no findings (findings.*.impact read as 0); analyze its traces again to compare like with like", name, r.Schema)}
+		}
+	}
+	return nil
 }

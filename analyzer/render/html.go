@@ -247,9 +247,12 @@ func htmlChartOf(r *analyzer.Report, kind string) *htmlChart {
 			Caption: "How long user goroutines lived, from creation to exit, for those created and ended within the trace. Each bar counts the goroutines whose lifetime falls between two powers of two (the duration axis is logarithmic); dashed lines mark the median and the 99th percentile."}
 	case "states":
 		svg, none := svgStateChart(r)
+		legend := []htmlKey{{"bar-running", "running"}, {"bar-runnable", "runnable (waiting for a P)"}}
+		legend = append(legend, blockedLegend(r)...)
+		legend = append(legend, htmlKey{"bar-syscall", "in a syscall"})
 		return &htmlChart{Kind: kind, Title: "Time by state per goroutine group", SVG: svg, NoData: none,
-			Legend:  []htmlKey{{"bar-running", "running"}, {"bar-runnable", "runnable (waiting for a P)"}, {"bar-blocked", "blocked"}, {"bar-syscall", "in a syscall"}},
-			Caption: "Goroutines grouped by start function (×N is how many), heaviest groups first. Each bar splits the time the group's goroutines existed into running, runnable, blocked and syscall, as shares of the group's total, which is given at the right. Hover a segment for its time and, for blocked, the reasons."}
+			Legend:  legend,
+			Caption: "Goroutines grouped by start function (×N is how many), user goroutines first, heaviest groups first; runtime goroutines are marked. Each bar splits the time the group's goroutines existed into running, runnable, blocked (one shade per kind of wait: sync primitives, channels, select, network, sleep, ...) and syscall, as shares of the group's total, which is given at the right. Hover a segment for its time."}
 	case "latency":
 		svg, _ := svgHistChart(&r.Latency.Dist, "waits", "Scheduler latency histogram")
 		return &htmlChart{Kind: kind, Title: "Scheduler latency", SVG: svg,
@@ -407,10 +410,12 @@ const htmlCSS = `
 :root{color-scheme:light dark;
 --bg:#ffffff;--fg:#1f2328;--muted:#59636e;--border:#d1d9e0;--stripe:#f6f8fa;--lane:#eef1f4;--grid:#e1e5ea;--axis:#8c959f;--link:#0969da;
 --user:#2f6fdf;--gc:#e8710a;--running:#2f6fdf;--runnable:#d1242f;--blocked:#a3acb7;--syscall:#8250df;
+--b-sync:#9a6700;--b-chan:#57606a;--b-select:#8c959f;--b-network:#1b7c83;--b-sleep:#c4b5a0;--b-gc:#bc4c00;--b-system:#d0d7de;--b-other:#6e7781;--b-unknown:#e1e4e8;
 --alive:#1a7f37;--alive-band:rgba(26,127,55,.22);--switch:#0a7ea4;--hist:#6f42c1;--mark:#1f2328;--warn-bg:#fff8c5;--warn-fg:#7d4e00}
 @media (prefers-color-scheme:dark){:root{
 --bg:#0d1117;--fg:#e6edf3;--muted:#9198a1;--border:#3d444d;--stripe:#151b23;--lane:#1a2029;--grid:#262c36;--axis:#656c76;--link:#4493f8;
 --user:#4c8dff;--gc:#f0883e;--running:#4c8dff;--runnable:#ff6a69;--blocked:#6e7681;--syscall:#ab7df8;
+--b-sync:#d29922;--b-chan:#8b949e;--b-select:#6e7681;--b-network:#39c5cf;--b-sleep:#7d6b57;--b-gc:#db6d28;--b-system:#30363d;--b-other:#484f58;--b-unknown:#21262d;
 --alive:#3fb950;--alive-band:rgba(63,185,80,.25);--switch:#39c5cf;--hist:#a371f7;--mark:#e6edf3;--warn-bg:#3b2e00;--warn-fg:#e3b341}}
 *{box-sizing:border-box}
 html{background:var(--bg);color:var(--fg)}
@@ -466,6 +471,9 @@ figcaption{font-size:12.5px;margin-top:4px}
 .bar-runnable{fill:var(--runnable)}
 .bar-blocked{fill:var(--blocked)}
 .bar-syscall{fill:var(--syscall)}
+.bar-blocked-sync{fill:var(--b-sync)}.bar-blocked-chan{fill:var(--b-chan)}.bar-blocked-select{fill:var(--b-select)}
+.bar-blocked-network{fill:var(--b-network)}.bar-blocked-sleep{fill:var(--b-sleep)}.bar-blocked-gc{fill:var(--b-gc)}
+.bar-blocked-system{fill:var(--b-system)}.bar-blocked-other{fill:var(--b-other)}.bar-blocked-unknown{fill:var(--b-unknown)}
 .bar-switch{fill:var(--switch)}
 .bar-hist{fill:var(--hist)}
 .line-alive{fill:none;stroke:var(--alive);stroke-width:2}
