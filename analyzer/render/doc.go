@@ -462,7 +462,6 @@ func (b *docBuilder) leaks() {
 	b.list(diag)
 }
 
-
 func (b *docBuilder) annotations() {
 	a := &b.r.Annotations
 	if len(a.Tasks) == 0 && len(a.Regions) == 0 && a.LogCount == 0 {
