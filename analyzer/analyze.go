@@ -487,7 +487,7 @@ func (g *global) report(in *input, opts Options) *Report {
 	r.Latency = g.latencyStats(top)
 	r.Blocking = g.blockingStats(top)
 	r.Syscalls = g.syscallStats(top)
-	r.GC = g.gcStats()
+	r.GC = g.gcStats(top)
 	r.Leaks = g.leakStats(int64(opts.LeakThreshold))
 	r.Annotations = g.annotationStats()
 	if ann := &g.aggs.ann; ann.workload != "" {

@@ -33,7 +33,8 @@ type rangeKey struct {
 type openRange struct {
 	start  int64
 	reason strID
-	known  bool // false: active since an earlier generation, start unknown here
+	known  bool    // false: active since an earlier generation, start unknown here
+	stack  stackID // mark assists and non-GC pauses: the stack they began with
 }
 
 // rangeEnd is the end of a range whose begin lies in an earlier generation.
@@ -82,9 +83,13 @@ type gcAgg struct {
 	otherSTW    sketch.Hist // pauses neither the GC's nor the tracer's
 	stwByReason reasonAccs
 	stwKind     []rangeKind // by reason id: the kind of its pauses
-	assistCount int64
-	assistNS    int64
-	sweepNS     int64
+	// assistByStack and otherByStack are the time of mark assists and of
+	// non-GC pauses by the stack they began with (ranges begun and ended in
+	// one generation).
+	assistByStack, otherByStack stackAccs
+	assistCount                 int64
+	assistNS                    int64
+	sweepNS                     int64
 
 	heapMax, heapLast uint64
 	goalMax, goalLast uint64
@@ -96,11 +101,14 @@ func (a *gcAgg) init() {}
 
 func (a *gcAgg) reset() {
 	m, h, o, k := a.stwByReason, a.stw, a.otherSTW, a.stwKind
+	as, os := a.assistByStack, a.otherByStack
 	m.reset()
 	h.Reset()
 	o.Reset()
 	clear(k)
-	*a = gcAgg{stwByReason: m, stw: h, otherSTW: o, stwKind: k[:0], heapLastT: -1, goalLastT: -1}
+	as.reset()
+	os.reset()
+	*a = gcAgg{stwByReason: m, stw: h, otherSTW: o, stwKind: k[:0], assistByStack: as, otherByStack: os, heapLastT: -1, goalLastT: -1}
 }
 
 // complete records a finished range of duration d.
@@ -124,6 +132,19 @@ func (a *gcAgg) complete(kind rangeKind, reason strID, d int64) {
 		a.assistNS += d
 	case rkSweep:
 		a.sweepNS += d
+	}
+}
+
+// stacked reports whether ranges of a kind are counted by their stack.
+func stacked(k rangeKind) bool { return k == rkAssist || k == rkSTWOther }
+
+// addStack counts d ns of a range of kind k that began with stack stk.
+func (a *gcAgg) addStack(k rangeKind, stk stackID, d int64) {
+	switch k {
+	case rkAssist:
+		a.assistByStack.add(stk, max(d, 0))
+	case rkSTWOther:
+		a.otherByStack.add(stk, max(d, 0))
 	}
 }
 
@@ -153,6 +174,8 @@ func (a *gcAgg) merge(o *gcAgg, m *remap) {
 	a.markNS += o.markNS
 	a.stw.Merge(&o.stw)
 	a.otherSTW.Merge(&o.otherSTW)
+	a.assistByStack.merge(o.assistByStack, m.k)
+	a.otherByStack.merge(o.otherByStack, m.k)
 	a.stwByReason.merge(o.stwByReason, m.s)
 	for id, k := range o.stwKind {
 		if k != rkNone {
@@ -176,7 +199,7 @@ func (a *gcAgg) merge(o *gcAgg, m *remap) {
 	}
 }
 
-func (g *global) gcStats() GCStats {
+func (g *global) gcStats(top int) GCStats {
 	a := &g.aggs.gc
 	s := GCStats{
 		Cycles: a.cycles, MarkNS: a.markNS, STW: dist(&a.stw), OtherSTW: dist(&a.otherSTW),
@@ -198,6 +221,8 @@ func (g *global) gcStats() GCStats {
 			s.STWByReason = append(s.STWByReason, STWReason{Reason: g.strs.str(strID(id)), Kind: kind, Count: r.count, TotalNS: r.total, MaxNS: r.max})
 		}
 	}
+	s.AssistTop, _ = topStacksUserFirst(a.assistByStack, top, &g.stacks, true)
+	s.OtherSTWTop, _ = topStacksUserFirst(a.otherByStack, top, &g.stacks, true)
 	slices.SortFunc(s.STWByReason, func(x, y STWReason) int {
 		if c := cmp.Compare(y.TotalNS, x.TotalNS); c != 0 {
 			return c

@@ -65,6 +65,17 @@ func (a *goroutineAgg) merge(o *goroutineAgg) {
 type groupAcc struct {
 	count, created, ended, alive int64
 	acc                          gAcc
+	// createStk is the creator's stack of the first goroutine of the group
+	// created in the trace: where its goroutines are started.
+	createStk stackID
+}
+
+// noteCreated records the creation stack of a goroutine of the group,
+// keeping the first.
+func (a *groupAcc) noteCreated(stk stackID) {
+	if a.createStk == 0 {
+		a.createStk = stk
+	}
 }
 
 // add counts one goroutine of the group: created in the trace or not, alive
@@ -82,7 +93,10 @@ func (a *groupAcc) add(created, alive bool, acc *gAcc) {
 	a.acc.merge(acc)
 }
 
-func (a *groupAcc) merge(o *groupAcc) {
+func (a *groupAcc) merge(o *groupAcc, m *remap) {
+	if o.createStk != 0 {
+		a.noteCreated(m.k(o.createStk))
+	}
 	a.count += o.count
 	a.created += o.created
 	a.ended += o.ended
@@ -124,6 +138,7 @@ func (g *global) goroutineStats(top int) GoroutineStats {
 		grp := GoroutineGroup{
 			Name: fn, System: isSys, Count: gr.count, Created: gr.created, Ended: gr.ended,
 			AliveAtEnd: gr.alive, Time: stateTimes(&gr.acc), MaxSchedWaitNS: gr.acc.maxSched,
+			CreatedAt: g.stacks.stacks[gr.createStk].frames,
 		}
 		if isSys {
 			s.System += gr.count

@@ -11,6 +11,7 @@ import (
 type gRec struct {
 	created   bool
 	createdAt int64
+	createStk stackID
 	name      strID
 
 	openState
@@ -106,7 +107,7 @@ func (g *global) merge(p *partial) {
 	}
 	for name := range p.groups {
 		if o := &p.groups[name]; o.count > 0 {
-			g.group(m.s(strID(name))).merge(o)
+			g.group(m.s(strID(name))).merge(o, m)
 		}
 	}
 
@@ -191,7 +192,7 @@ func (g *global) beforeTraceRange(e rangeEnd) {
 func (g *global) mergeGoroutine(l *gLocal, m *remap) {
 	r := g.gs[l.id]
 	if l.created {
-		r = &gRec{created: true, createdAt: l.createdAt, name: m.s(l.name), lastP: -1}
+		r = &gRec{created: true, createdAt: l.createdAt, createStk: m.k(l.createStk), name: m.s(l.name), lastP: -1}
 		g.gs[l.id] = r
 	} else {
 		if r == nil {
@@ -265,7 +266,9 @@ func (g *global) endAnnounced(r *gRec, l *gLocal) {
 
 // fold adds a goroutine to its group. alive says it was alive at the end.
 func (g *global) fold(r *gRec, alive bool) {
-	g.group(r.name).add(r.created, alive, &r.acc)
+	gr := g.group(r.name)
+	gr.add(r.created, alive, &r.acc)
+	gr.noteCreated(r.createStk)
 }
 
 // group returns the accumulator of the goroutines named name.

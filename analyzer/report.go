@@ -169,6 +169,9 @@ type GoroutineGroup struct {
 	AliveAtEnd     int64      `json:"alive_at_end"`
 	Time           StateTimes `json:"time"`
 	MaxSchedWaitNS int64      `json:"max_sched_wait_ns"` // longest single Runnable interval
+	// CreatedAt is the stack that created the first of the group's
+	// goroutines created in the trace: the go statement, innermost first.
+	CreatedAt []Frame `json:"created_at,omitempty"`
 }
 
 // ProcStats covers processor (P) utilization.
@@ -379,15 +382,22 @@ type SyscallStats struct {
 
 // GCStats covers garbage collection.
 type GCStats struct {
-	Cycles        int64       `json:"cycles"`                  // mark phases begun in the trace
-	MarkNS        int64       `json:"mark_ns"`                 // total duration of completed mark phases
-	STW           Dist        `json:"stw_ns"`                  // stop-the-world pauses of the GC (reasons "GC ...")
-	OtherSTW      Dist        `json:"other_stw_ns"`            // the other stop-the-world pauses, except the tracer's own (start/stop trace)
-	STWByReason   []STWReason `json:"stw_by_reason,omitempty"` // every pause, the tracer's included
-	AssistCount   int64       `json:"assist_count"`            // mark assists completed
-	AssistNS      int64       `json:"assist_ns"`               // time goroutines spent in mark assist
-	SweepNS       int64       `json:"sweep_ns"`                // time Ps spent in incremental sweep
-	HeapMaxBytes  uint64      `json:"heap_max_bytes"`          // peak of /memory/classes/heap/objects:bytes
+	Cycles      int64       `json:"cycles"`                  // mark phases begun in the trace
+	MarkNS      int64       `json:"mark_ns"`                 // total duration of completed mark phases
+	STW         Dist        `json:"stw_ns"`                  // stop-the-world pauses of the GC (reasons "GC ...")
+	OtherSTW    Dist        `json:"other_stw_ns"`            // the other stop-the-world pauses, except the tracer's own (start/stop trace)
+	STWByReason []STWReason `json:"stw_by_reason,omitempty"` // every pause, the tracer's included
+	AssistCount int64       `json:"assist_count"`            // mark assists completed
+	AssistNS    int64       `json:"assist_ns"`               // time goroutines spent in mark assist
+	// AssistTop is mark assist time by the stack the assist began with:
+	// where goroutines were allocating when the GC made them help; user
+	// stacks first.
+	AssistTop []StackTime `json:"assist_top_stacks,omitempty"`
+	// OtherSTWTop is the time of the non-GC pauses by the stack of the
+	// goroutine that stopped the world (runtime.Stack, ReadMemStats, ...).
+	OtherSTWTop   []StackTime `json:"other_stw_top_stacks,omitempty"`
+	SweepNS       int64       `json:"sweep_ns"`       // time Ps spent in incremental sweep
+	HeapMaxBytes  uint64      `json:"heap_max_bytes"` // peak of /memory/classes/heap/objects:bytes
 	HeapLastBytes uint64      `json:"heap_last_bytes"`
 	GoalMaxBytes  uint64      `json:"heap_goal_max_bytes"` // peak of /gc/heap/goal:bytes
 	GoalLastBytes uint64      `json:"heap_goal_last_bytes"`

@@ -148,6 +148,7 @@ type gLocal struct {
 	// How the goroutine entered the generation: created in it at createdAt,
 	// or announced by a status event (then annState since an unknown time).
 	createdAt int64
+	createStk stackID // created here: the creator's stack (the go statement)
 	annAt     int64
 	annStack  stackID
 	annState  trace.GoState
@@ -532,6 +533,7 @@ func (p *partial) retire(g *gLocal) {
 		p.groups = append(p.groups, make([]groupAcc, int(g.name)+1-len(p.groups))...)
 	}
 	p.groups[g.name].add(true, false, &g.acc)
+	p.groups[g.name].noteCreated(g.createStk)
 	delete(p.gidx, g.id)
 	if c := &p.gcache[uint64(g.id)&(gCacheSize-1)]; c.id == g.id {
 		*c = gCacheEntry{}
@@ -646,6 +648,7 @@ func (p *partial) create(tr *transition, t int64) {
 		p.setName(g, p.stacks.intern(tr.stack))
 	}
 	g.stack = p.stacks.intern(tr.evStack) // the creator's stack made it runnable
+	g.createStk = g.stack
 	ga := &p.a.goroutines
 	ga.created++
 	if !g.system {
@@ -773,7 +776,11 @@ func (p *partial) rangeEvent(ev *trace.Event, k trace.EventKind, t int64) {
 		if key.kind == rkMark {
 			p.a.gc.cycles++
 		}
-		p.openRanges[key] = openRange{start: t, reason: rid, known: true}
+		o := openRange{start: t, reason: rid, known: true}
+		if stacked(key.kind) {
+			o.stack = p.stacks.intern(ev.Stack())
+		}
+		p.openRanges[key] = o
 	case trace.EventRangeActive:
 		p.openRanges[key] = openRange{reason: rid}
 	case trace.EventRangeEnd:
@@ -781,6 +788,9 @@ func (p *partial) rangeEvent(ev *trace.Event, k trace.EventKind, t int64) {
 		delete(p.openRanges, key)
 		if ok && o.known {
 			p.a.gc.complete(key.kind, o.reason, t-o.start)
+			if stacked(key.kind) {
+				p.a.gc.addStack(key.kind, o.stack, t-o.start)
+			}
 		} else {
 			if ok && o.reason != 0 {
 				rid = o.reason

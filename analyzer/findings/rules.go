@@ -17,7 +17,7 @@ import (
 
 type rule struct {
 	id string
-	fn func(c *context) *analyzer.Finding
+	fn func(c *rctx) *analyzer.Finding
 }
 
 var rules = []rule{
@@ -36,8 +36,8 @@ var rules = []rule{
 // maxWhere is how many code locations a finding lists.
 const maxWhere = 3
 
-// context is what the rules share: the report and a few totals.
-type context struct {
+// rctx is what the rules share: the report and a few totals.
+type rctx struct {
 	r *analyzer.Report
 	// userNS is the time of all user goroutines, in every state, up to the
 	// end of the trace: the denominator of "share of goroutine time".
@@ -47,9 +47,9 @@ type context struct {
 	tested string
 }
 
-func newContext(r *analyzer.Report) *context {
+func newContext(r *analyzer.Report) *rctx {
 	u := &r.Goroutines.UserTime
-	return &context{r: r, userNS: u.Exec + u.SchedWait + u.Blocked + u.Syscall, tested: testedPackage(r)}
+	return &rctx{r: r, userNS: u.Exec + u.SchedWait + u.Blocked + u.Syscall, tested: testedPackage(r)}
 }
 
 // share is part/whole as a ratio, 0 when whole is not positive.
@@ -65,7 +65,7 @@ func share(part, whole int64) float64 {
 // (the leak analysis's suspected groups). Impact: their blocked time, summed,
 // as a share of user goroutine time. Always reported when any is suspected.
 
-func goroutineLeak(c *context) *analyzer.Finding {
+func goroutineLeak(c *rctx) *analyzer.Finding {
 	l := &c.r.Leaks
 	if l.Suspected == 0 {
 		return nil
@@ -102,6 +102,14 @@ func goroutineLeak(c *context) *analyzer.Finding {
 		Where: trimWhere(where),
 		Next:  []string{"the LEAKED GOROUTINES section lists each group with its stack", "--leak-threshold D changes how long a goroutine must be blocked to be suspected"},
 	}
+	for _, g := range c.r.Goroutines.Groups {
+		if g.Name != first.Start {
+			continue
+		}
+		if loc, ok := c.locate(g.CreatedAt); ok {
+			f.Next = append([]string{fmt.Sprintf("goroutines of %s are started at %s (%s): what should end them", g.Name, loc.Function, fileLine(loc))}, f.Next...)
+		}
+	}
 	what := first.Diagnosis
 	if what == "" {
 		what = "goroutines blocked on " + first.Reason
@@ -122,7 +130,7 @@ const (
 	lockMinWaits  = 10
 )
 
-func lockContention(c *context) *analyzer.Finding {
+func lockContention(c *rctx) *analyzer.Finding {
 	var total, count int64
 	var stacks []analyzer.StackTime
 	kinds := map[string]int64{}
@@ -169,9 +177,10 @@ func lockContention(c *context) *analyzer.Finding {
 // channel-wait: frequent short waits on channel operations and select while
 // Ps sat idle: the goroutines had CPU to spare and waited on each other
 // through channels (a pipeline stage that cannot keep up, an unbuffered
-// hand-off). A place counts when its waits are frequent (chanMinWaits) and
-// short on average (chanMaxMeanNS): long, rare waits are goroutines idling
-// for work, as servers and worker pools do. Impact: the time of those waits
+// hand-off). A place counts when its waits are frequent (chanMinWaits, and
+// chanMinPerG per goroutine of the group whose stack it is) and short on
+// average (chanMaxMeanNS): long or rare waits are goroutines idling for
+// work or parked until released, as servers and worker pools do. Impact: the time of those waits
 // as a share of user goroutine time. Reported from 10% and when P
 // utilization is at most chanMaxUtil (a program whose Ps are all busy is
 // limited by CPU, not by its channels).
@@ -179,11 +188,12 @@ func lockContention(c *context) *analyzer.Finding {
 const (
 	chanMinImpact = 0.10
 	chanMinWaits  = 100
+	chanMinPerG   = 10
 	chanMaxMeanNS = 5_000_000
 	chanMaxUtil   = 0.80
 )
 
-func channelWait(c *context) *analyzer.Finding {
+func channelWait(c *rctx) *analyzer.Finding {
 	r := c.r
 	if r.Procs.Utilization > chanMaxUtil {
 		return nil
@@ -196,6 +206,9 @@ func channelWait(c *context) *analyzer.Finding {
 		}
 		for _, st := range br.Top {
 			if st.Runtime || st.Count < chanMinWaits || st.TotalNS/st.Count > chanMaxMeanNS {
+				continue
+			}
+			if n := c.groupCount(st.Stack); n > 0 && st.Count < chanMinPerG*n {
 				continue
 			}
 			hot = append(hot, st)
@@ -242,7 +255,7 @@ const (
 	cpuMinP99NS  = 1_000_000
 )
 
-func cpuSaturation(c *context) *analyzer.Finding {
+func cpuSaturation(c *rctx) *analyzer.Finding {
 	r := c.r
 	p := &r.Procs
 	impact := share(p.RunnableWhileBusyNS, c.userNS)
@@ -285,15 +298,16 @@ func cpuSaturation(c *context) *analyzer.Finding {
 // workers running on Ps nothing else wanted); mark assists (user goroutines
 // made to mark while they allocate) and stop-the-world GC pauses (times
 // GOMAXPROCS) are added. Impact: that time as a share of all P time.
-// Reported from 10% and at least two cycles.
+// Reported from 15% (a healthy program spends a few percent to about 10%
+// of its CPU in GC) and at least two cycles.
 
 const (
-	gcMinImpact = 0.10
+	gcMinImpact = 0.15
 	gcMinCycles = 2
 	gcWorkerCap = 0.25
 )
 
-func gcPressure(c *context) *analyzer.Finding {
+func gcPressure(c *rctx) *analyzer.Finding {
 	r := c.r
 	g, p := &r.GC, &r.Procs
 	if g.Cycles < gcMinCycles || p.ExistNS <= 0 {
@@ -322,6 +336,7 @@ func gcPressure(c *context) *analyzer.Finding {
 			"gc.stw.total_ns":      float64(g.STW.Sum),
 			"procs.gc_utilization": p.GCUtilization,
 		},
+		Where: trimWhere(c.stackLocations(g.AssistTop)),
 		Next: []string{
 			"a heap profile (go test -memprofile; go tool pprof -sample_index=alloc_space) shows which code allocates",
 			"GOGC or GOMEMLIMIT trade memory for fewer cycles",
@@ -330,6 +345,9 @@ func gcPressure(c *context) *analyzer.Finding {
 	}
 	f.Detail = fmt.Sprintf("%s GC cycles (%.1f per second) took %s of all P time: %s of GC workers, %s of mark assist (%s of user goroutines' running time) and %s of stop-the-world pauses.",
 		count3(g.Cycles), perSec, pct(impact), dur(workers), dur(g.AssistNS), pct(assistShare), dur(int64(g.STW.Sum)))
+	if len(f.Where) > 0 {
+		f.Detail += " Goroutines were made to assist most at " + f.Where[0].Function + " (" + fileLine(f.Where[0]) + "), where they allocated."
+	}
 	return f
 }
 
@@ -351,7 +369,7 @@ const (
 	sysExtraThr     = 2
 )
 
-func syscallThreads(c *context) *analyzer.Finding {
+func syscallThreads(c *rctx) *analyzer.Finding {
 	r := c.r
 	s := &r.Syscalls
 	if s.LostP < sysMinLost || s.LostPNS/s.LostP < sysMinMeanNS || share(s.LostP, s.Count) < sysMinLostShare ||
@@ -390,12 +408,15 @@ func syscallThreads(c *context) *analyzer.Finding {
 // scheduling and ending them is a large part of their cost. Creating,
 // starting and ending a goroutine costs about churnCostNS of CPU (the
 // many and threads workloads measure 1-2 µs on a 2-CPU machine; 1 µs is
-// the low end). For the user groups of many short-lived goroutines, impact
-// is churnCostNS / (churnCostNS + mean running time per goroutine): the
-// share of their CPU that is overhead. Reported from 10% (goroutines that
-// run for less than 9 µs each), for groups of churnMinCount goroutines
-// created at churnMinRate per second or more, when user goroutines live
-// less than churnMaxLifeNS at the median.
+// the low end). For each user group of churnMinCount goroutines or more
+// whose goroutines lived less than churnMaxLifeNS on average (running,
+// blocked or in syscalls: time waiting for a P is the scheduler's, and
+// long-lived goroutines parked on purpose, as many parks them, are not
+// churn), impact is churnCostNS / (churnCostNS + mean running time per
+// goroutine): the share of their CPU that is overhead. Reported from 10%
+// (goroutines that run less than 9 µs each) when user goroutines are
+// created at churnMinRate per second or more; the group with the most
+// overhead in all is the finding's.
 
 const (
 	churnCostNS    = 1_000
@@ -405,10 +426,10 @@ const (
 	churnMaxLifeNS = 1_000_000
 )
 
-func goroutineChurn(c *context) *analyzer.Finding {
+func goroutineChurn(c *rctx) *analyzer.Finding {
 	r := c.r
 	g := &r.Goroutines
-	if g.CreationRate < churnMinRate || g.Lifetime.Count < churnMinCount || g.Lifetime.P50 > churnMaxLifeNS {
+	if g.CreationRate < churnMinRate {
 		return nil
 	}
 	var best *analyzer.GoroutineGroup
@@ -419,6 +440,9 @@ func goroutineChurn(c *context) *analyzer.Finding {
 		if gr.System || gr.Created < churnMinCount {
 			continue
 		}
+		if life := (gr.Time.Exec + gr.Time.Blocked + gr.Time.Syscall) / gr.Count; life > churnMaxLifeNS {
+			continue
+		}
 		mean := gr.Time.Exec / gr.Count
 		imp := float64(churnCostNS) / float64(churnCostNS+mean)
 		if imp < churnMinImpact {
@@ -427,7 +451,12 @@ func goroutineChurn(c *context) *analyzer.Finding {
 		if best == nil || imp*float64(gr.Created) > bestImpact*float64(best.Created) {
 			best, bestImpact = gr, imp
 		}
-		loc := c.funcLocation(gr.Name)
+		// Where they are created (the go statement), else the function.
+		loc, ok := c.locate(gr.CreatedAt)
+		if !ok {
+			loc = c.funcLocation(gr.Name)
+		}
+		loc.Via = gr.Name
 		loc.Count, loc.TotalNS = gr.Created, gr.Time.Exec
 		where = append(where, loc)
 	}
@@ -441,7 +470,6 @@ func goroutineChurn(c *context) *analyzer.Finding {
 		Impact: bestImpact,
 		Evidence: map[string]float64{
 			"goroutines.creation_per_sec":    round3(g.CreationRate),
-			"goroutines.lifetime.p50_ns":     float64(g.Lifetime.P50),
 			"group.created":                  float64(best.Created),
 			"group.running_per_goroutine_ns": float64(mean),
 			"goroutine.overhead_estimate_ns": churnCostNS,
@@ -452,8 +480,8 @@ func goroutineChurn(c *context) *analyzer.Finding {
 			"the GOROUTINES section (groups by start function, lifetimes)",
 		},
 	}
-	f.Detail = fmt.Sprintf("%s goroutines of %s (%s created per second overall) ran %s each on average and lived %s at the median: creating, scheduling and ending one costs about %s, %s of what they do.",
-		count3(best.Created), best.Name, rate(g.CreationRate), dur(mean), dur(int64(g.Lifetime.P50)), dur(churnCostNS), pct(bestImpact))
+	f.Detail = fmt.Sprintf("%s goroutines of %s (%s user goroutines created per second) ran %s each on average: creating, scheduling and ending one costs about %s, %s of what they do.%s",
+		count3(best.Created), best.Name, rate(g.CreationRate), dur(mean), dur(churnCostNS), pct(bestImpact), createdAt(where))
 	return f
 }
 
@@ -462,19 +490,21 @@ func goroutineChurn(c *context) *analyzer.Finding {
 // twice the scheduler's 10 ms preemption quantum) or more without a switch,
 // while other goroutines waited for a P: code that cannot be preempted, or
 // a thread the OS did not run. Impact: the time of those slices as a share
-// of all P time. Reported from 5% when some runnable goroutine waited
-// longMinWaitNS or more.
+// of all P time. Reported from 10%, for longMinCount slices or more, when
+// some runnable goroutine waited longMinWaitNS or more (one or two long
+// slices are what a busy machine does to any thread now and then).
 
 const (
-	longMinImpact = 0.05
+	longMinImpact = 0.10
+	longMinCount  = 3
 	longMinWaitNS = 10_000_000
 )
 
-func longRunSlices(c *context) *analyzer.Finding {
+func longRunSlices(c *rctx) *analyzer.Finding {
 	r := c.r
 	l := &r.Switches.Long
 	impact := share(l.TotalNS, r.Procs.ExistNS)
-	if l.Count == 0 || impact < longMinImpact || int64(r.Latency.Dist.Max) < longMinWaitNS {
+	if l.Count < longMinCount || impact < longMinImpact || int64(r.Latency.Dist.Max) < longMinWaitNS {
 		return nil
 	}
 	f := &analyzer.Finding{
@@ -524,7 +554,7 @@ var stwCauses = map[string]string{
 	"AllThreadsSyscall":          "syscall.AllThreadsSyscall (setuid, setgid and friends on Linux)",
 }
 
-func nonGCSTW(c *context) *analyzer.Finding {
+func nonGCSTW(c *rctx) *analyzer.Finding {
 	r := c.r
 	o := &r.GC.OtherSTW
 	total := int64(o.Sum)
@@ -547,7 +577,8 @@ func nonGCSTW(c *context) *analyzer.Finding {
 			"stw.other.max_ns":   float64(o.Max),
 			"gc.stw.total_ns":    float64(r.GC.STW.Sum),
 		},
-		Next: []string{"the GARBAGE COLLECTION section lists every pause by reason"},
+		Where: trimWhere(c.stackLocations(r.GC.OtherSTWTop)),
+		Next:  []string{"the GARBAGE COLLECTION section lists every pause by reason"},
 	}
 	var parts []string
 	for _, s := range reasons {
@@ -560,8 +591,8 @@ func nonGCSTW(c *context) *analyzer.Finding {
 	if len(reasons) > 0 {
 		f.Title += ": " + reasons[0].Reason
 	}
-	f.Detail = fmt.Sprintf("%s stop-the-world pauses that were not the GC's stopped every goroutine for %s (%s of the trace, the longest %s): %s.",
-		count3(int64(o.Count)), dur(total), pct(impact), dur(int64(o.Max)), strings.Join(parts, ", "))
+	f.Detail = fmt.Sprintf("%s stop-the-world pauses that were not the GC's stopped every goroutine for %s (%s of the trace, the longest %s): %s.%s",
+		count3(int64(o.Count)), dur(total), pct(impact), dur(int64(o.Max)), strings.Join(parts, ", "), mostAt(f.Where))
 	return f
 }
 
@@ -572,7 +603,8 @@ func nonGCSTW(c *context) *analyzer.Finding {
 // goroutines for longer mean goroutines waited for something other than a P:
 // a thread (runtime.LockOSThread hands each switch to one OS thread), an OS
 // that does not run the program's threads (a CPU quota, a loaded machine).
-// Impact: that idle time as a share of all P time. Reported from 10%, with P
+// Impact: that time as a share of user goroutine time (goroutine time spent
+// runnable next to an idle P). Reported from 10%, with P
 // utilization at most idleMaxUtil and a scheduler latency p90 of at least
 // idleMinP90NS (the microseconds an ordinary wake-up takes are not this).
 
@@ -582,10 +614,10 @@ const (
 	idleMinP90NS  = 100_000
 )
 
-func idleProcs(c *context) *analyzer.Finding {
+func idleProcs(c *rctx) *analyzer.Finding {
 	r := c.r
 	p := &r.Procs
-	impact := share(p.IdleWhileRunnableNS, p.ExistNS)
+	impact := share(p.IdleWhileRunnableNS, c.userNS)
 	lat := &r.Latency.Dist
 	if impact < idleMinImpact || p.Utilization > idleMaxUtil || lat.P90 < idleMinP90NS {
 		return nil
@@ -610,8 +642,8 @@ func idleProcs(c *context) *analyzer.Finding {
 		from := int64(at) * r.Timeline.BucketNS
 		f.Next = append(f.Next, fmt.Sprintf("the TIMELINE around %s-%s from the trace start, where it was highest", dur(from), dur(from+r.Timeline.BucketNS)))
 	}
-	f.Detail = fmt.Sprintf("Ps were idle for %s (%s of all P time) while goroutines were runnable (in %s time bins), although utilization was only %s: runnable goroutines waited %s at p90 and %s at p99 for a P.",
-		dur(p.IdleWhileRunnableNS), pct(impact), dur(p.OverlapBinNS), pct(p.Utilization), dur(int64(lat.P90)), dur(int64(lat.P99)))
+	f.Detail = fmt.Sprintf("Goroutines sat runnable for %s next to idle Ps (%s of user goroutine time, %s of all P time; measured in %s time bins) while utilization was only %s: runnable goroutines waited %s at p90 and %s at p99 for a P.",
+		dur(p.IdleWhileRunnableNS), pct(impact), pct(share(p.IdleWhileRunnableNS, p.ExistNS)), dur(p.OverlapBinNS), pct(p.Utilization), dur(int64(lat.P90)), dur(int64(lat.P99)))
 	return f
 }
 
@@ -648,7 +680,7 @@ func plumbing(fn string) bool {
 // the runtime and the standard library; in a trace of a standard-library
 // package's tests, the first of the package under test; else the first that
 // is not plumbing. ok is false for a stack of runtime frames only.
-func (c *context) locate(frames []analyzer.Frame) (analyzer.Location, bool) {
+func (c *rctx) locate(frames []analyzer.Frame) (analyzer.Location, bool) {
 	i := analyzer.UserFrame(frames)
 	if i < 0 && c.tested != "" {
 		for j, f := range frames {
@@ -679,7 +711,7 @@ func (c *context) locate(frames []analyzer.Frame) (analyzer.Location, bool) {
 
 // stackLocations turns stacks into code locations: stacks that point at the
 // same place are merged, runtime stacks are left out, the most time first.
-func (c *context) stackLocations(stacks []analyzer.StackTime) []analyzer.Location {
+func (c *rctx) stackLocations(stacks []analyzer.StackTime) []analyzer.Location {
 	var out []analyzer.Location
 	for _, st := range stacks {
 		if st.Runtime {
@@ -726,9 +758,25 @@ func trimWhere(list []analyzer.Location) []analyzer.Location {
 	return list
 }
 
+// groupCount is the number of goroutines of the group a stack of theirs
+// belongs to (its outermost frame is their start function), or 0 when the
+// report does not list the group.
+func (c *rctx) groupCount(frames []analyzer.Frame) int64 {
+	if len(frames) == 0 {
+		return 0
+	}
+	root := frames[len(frames)-1].Func
+	for _, g := range c.r.Goroutines.Groups {
+		if g.Name == root {
+			return g.Count
+		}
+	}
+	return 0
+}
+
 // funcLocation names a function, with a file and line when a stack of the
 // report shows it (the line is one the function was at, not its first).
-func (c *context) funcLocation(fn string) analyzer.Location {
+func (c *rctx) funcLocation(fn string) analyzer.Location {
 	loc := analyzer.Location{Function: fn}
 	c.eachStack(func(frames []analyzer.Frame) bool {
 		for _, f := range frames {
@@ -743,7 +791,7 @@ func (c *context) funcLocation(fn string) analyzer.Location {
 }
 
 // eachStack calls f with every stack the report holds, until f returns false.
-func (c *context) eachStack(f func([]analyzer.Frame) bool) {
+func (c *rctx) eachStack(f func([]analyzer.Frame) bool) {
 	r := c.r
 	lists := [][]analyzer.StackTime{r.Latency.Top, r.Syscalls.Top}
 	for _, br := range r.Blocking.ByReason {
@@ -768,7 +816,7 @@ func (c *context) eachStack(f func([]analyzer.Frame) bool) {
 // package of the test functions testing.tRunner calls, without _test.
 func testedPackage(r *analyzer.Report) string {
 	counts := map[string]int{}
-	c := &context{r: r}
+	c := &rctx{r: r}
 	c.eachStack(func(frames []analyzer.Frame) bool {
 		for i, f := range frames {
 			if f.Func == "testing.tRunner" && i > 0 {
@@ -794,6 +842,14 @@ func testedPackage(r *analyzer.Report) string {
 // ---------------------------------------------------------------------------
 // Words and numbers in details. Findings are read by people; their numbers
 // are formatted here as the renderers format them (three significant digits).
+
+// createdAt says where the first location's goroutines are started.
+func createdAt(where []analyzer.Location) string {
+	if len(where) == 0 || where[0].File == "" {
+		return ""
+	}
+	return " They are started at " + where[0].Function + " (" + fileLine(where[0]) + ")."
+}
 
 func mostAt(where []analyzer.Location) string {
 	if len(where) == 0 {
