@@ -191,6 +191,9 @@ func TestBugPrograms(t *testing.T) {
 			env := append([]string{"GOMAXPROCS=2"}, tc.env...)
 			tr := runBugChild(t, tc.id, env, tc.wrap...)
 			f := tr.find(tc.id)
+			if f == nil && tr.overloaded && slices.Contains(timing, tc.id) {
+				t.Skipf("the %s program does not produce %s (findings %v), but the machine cannot show it: %s", tc.id, tc.id, tr.ids(), tr.note)
+			}
 			if f == nil {
 				t.Fatalf("the %s program does not produce %s; findings %v", tc.id, tc.id, tr.ids())
 			}

@@ -28,6 +28,7 @@ type docBlock struct {
 	list     []string
 	chart    string // chart kind
 	textNote string
+	finding  *docFinding
 }
 
 // docTable is a table of formatted cells.

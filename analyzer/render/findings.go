@@ -29,20 +29,55 @@ func (b *docBuilder) findings() {
 		t.row(strconv.Itoa(i+1), Pct(f.Impact), f.Title, f.ID, where)
 	}
 	b.table(t)
-	for i, f := range r.Findings {
-		b.note("%d. %s [%s, impact %s]: %s", i+1, f.Title, f.ID, Pct(f.Impact), f.Detail)
-		var items []string
+	for i := range r.Findings {
+		f := &r.Findings[i]
+		df := &docFinding{rank: i + 1, f: f}
 		for _, w := range f.Where {
-			items = append(items, "at "+locationLong(w))
+			df.where = append(df.where, locationLong(w))
 		}
-		if len(f.Evidence) > 0 {
-			items = append(items, "evidence: "+evidenceText(f.Evidence))
+		keys := make([]string, 0, len(f.Evidence))
+		for k := range f.Evidence {
+			keys = append(keys, k)
 		}
-		for _, n := range f.Next {
-			items = append(items, "next: "+n)
+		sort.Strings(keys)
+		for _, k := range keys {
+			df.evidence = append(df.evidence, [2]string{k, EvidenceValue(k, f.Evidence[k])})
 		}
-		b.list(items)
+		b.cur.blocks = append(b.cur.blocks, docBlock{finding: df})
 	}
+}
+
+// docFinding is one finding laid out: the text formats write it as a
+// paragraph and a list, HTML as a card.
+type docFinding struct {
+	rank     int
+	f        *analyzer.Finding
+	where    []string    // locationLong of each
+	evidence [][2]string // name, formatted value; by name
+}
+
+// heading is the finding's first line.
+func (d *docFinding) heading() string {
+	return fmt.Sprintf("%d. %s [%s, impact %s]", d.rank, d.f.Title, d.f.ID, Pct(d.f.Impact))
+}
+
+// items are the finding's list: locations, evidence, where to look next.
+func (d *docFinding) items() []string {
+	var items []string
+	for _, w := range d.where {
+		items = append(items, "at "+w)
+	}
+	if len(d.evidence) > 0 {
+		parts := make([]string, len(d.evidence))
+		for i, e := range d.evidence {
+			parts[i] = e[0] + " " + e[1]
+		}
+		items = append(items, "evidence: "+strings.Join(parts, ", "))
+	}
+	for _, n := range d.f.Next {
+		items = append(items, "next: "+n)
+	}
+	return items
 }
 
 // locationShort names a code location as "func (file.go:12)".
@@ -67,21 +102,6 @@ func locationLong(l analyzer.Location) string {
 		s += ": " + strings.Join(parts, ", ")
 	}
 	return s
-}
-
-// evidenceText lists evidence as "name value" pairs in name order, each
-// value formatted by the unit its name carries.
-func evidenceText(ev map[string]float64) string {
-	keys := make([]string, 0, len(ev))
-	for k := range ev {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = k + " " + EvidenceValue(k, ev[k])
-	}
-	return strings.Join(parts, ", ")
 }
 
 // EvidenceValue formats a metric or evidence value by the unit its name
