@@ -63,14 +63,16 @@ func share(part, whole int64) float64 {
 // ---------------------------------------------------------------------------
 // goroutine-leak: user goroutines blocked at the end past the leak threshold
 // (the leak analysis's suspected groups). Impact: their blocked time, summed,
-// as a share of user goroutine time. Always reported when any is suspected.
+// as a share of user goroutine time; when the main goroutine is one of them,
+// at least the share of the trace it was blocked for (a program whose main
+// goroutine is stuck is stuck). Always reported when any is suspected.
 
 func goroutineLeak(c *rctx) *analyzer.Finding {
 	l := &c.r.Leaks
 	if l.Suspected == 0 {
 		return nil
 	}
-	var blocked, longest int64
+	var blocked, longest, mainBlocked int64
 	var first *analyzer.LeakGroup
 	var where []analyzer.Location
 	for i := range l.Groups {
@@ -83,15 +85,25 @@ func goroutineLeak(c *rctx) *analyzer.Finding {
 		}
 		blocked += g.TotalBlockedNS
 		longest = max(longest, g.MaxBlockedNS)
+		if g.Start == "runtime.main" || g.Start == "main.main" {
+			mainBlocked = max(mainBlocked, g.MaxBlockedNS)
+		}
 		if loc, ok := c.locate(g.Stack); ok {
 			loc.Count, loc.TotalNS = g.Count, g.TotalBlockedNS
 			where = addLocation(where, loc)
 		}
 	}
 	sortLocations(where)
+	title := fmt.Sprintf("Goroutine leak: %s blocked at the end", plural(l.Suspected, "goroutine", "goroutines"))
+	if mainBlocked > 0 {
+		title = "Goroutine leak: the main goroutine is blocked at the end"
+		if l.Suspected > 1 {
+			title = fmt.Sprintf("Goroutine leak: the main goroutine and %s are blocked at the end", plural(l.Suspected-1, "other", "others"))
+		}
+	}
 	f := &analyzer.Finding{
-		Title:  fmt.Sprintf("Goroutine leak: %s blocked at the end", plural(l.Suspected, "goroutine", "goroutines")),
-		Impact: share(blocked, c.userNS),
+		Title:  title,
+		Impact: max(share(blocked, c.userNS), share(mainBlocked, c.r.Trace.DurationNS)),
 		Evidence: map[string]float64{
 			"goroutines.leaked":         float64(l.Suspected),
 			"goroutines.blocked_at_end": float64(l.Blocked),

@@ -137,6 +137,11 @@ func TestGoroutineLeak(t *testing.T) {
 			leak(true, 100, 6000*ms, send)(r)
 			r.Goroutines.UserTime.Blocked += 6000 * ms
 		}, true, 0.75, "main.fetch.func1 /src/app/main.go:34"},
+		{"the main goroutine stuck: the whole program is", func(r *analyzer.Report) {
+			leak(true, 1, 900*ms, fr("sync.(*WaitGroup).Wait /s/wg.go:3", "main.main /src/app/main.go:20"))(r)
+			r.Leaks.Groups[0].Start = "main.main"
+			r.Goroutines.UserTime.Blocked += 9000 * ms
+		}, true, 0.9, "main.main /src/app/main.go:20"},
 		{"the user frame, not the runtime's", leak(true, 1, 10*ms, fr("runtime.gopark /r/proc.go:1", "runtime.chanrecv /r/chan.go:2", "sync.(*WaitGroup).Wait /s/wg.go:3", "example.com/app.run /src/app/run.go:7")),
 			true, 0, "example.com/app.run /src/app/run.go:7"},
 	})
