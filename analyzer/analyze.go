@@ -28,6 +28,7 @@ import (
 
 	"golang.org/x/exp/trace"
 
+	"github.com/gotrace/gotrace/analyzer/buildinfo"
 	"github.com/gotrace/gotrace/analyzer/internal/gensplit"
 )
 
@@ -458,7 +459,7 @@ func runParallel(in *input, g *global, opts Options, workers int) *failure {
 
 // report builds the Report from the merged state.
 func (g *global) report(in *input, opts Options) *Report {
-	g.foldLive()
+	g.closeOpen()
 	slices.SortStableFunc(g.procsSamples, func(a, b procsSample) int { return cmp.Compare(a.t, b.t) })
 	if len(g.procsSamples) == 0 {
 		// No GOMAXPROCS event: assume the Ps that ran goroutines.
@@ -466,7 +467,7 @@ func (g *global) report(in *input, opts Options) *Report {
 	}
 	top := opts.Top
 	r := &Report{
-		Schema: SchemaVersion,
+		Header: buildinfo.NewHeader(ReportKind, SchemaVersion),
 		Top:    top,
 		Source: Source{
 			Name: in.name, Bytes: g.lastPieceEnd, Gzip: in.gzip,
@@ -478,8 +479,8 @@ func (g *global) report(in *input, opts Options) *Report {
 			Events: g.events, Generations: g.gens,
 		},
 	}
-	if in.size >= 0 {
-		r.Source.Bytes = in.size
+	if total, known := in.sp.Size(); known && total != r.Source.Bytes {
+		r.Source.InputBytes = total
 	}
 	r.Goroutines = g.goroutineStats(top)
 	r.Procs = g.procStats()
@@ -490,6 +491,13 @@ func (g *global) report(in *input, opts Options) *Report {
 	r.GC = g.gcStats(top)
 	r.Leaks = g.leakStats(int64(opts.LeakThreshold))
 	r.Annotations = g.annotationStats()
+	b := &g.aggs.blocking
+	r.GoToolTrace = GoToolTrace{
+		SchedNS:   r.Latency.AfterFirstRunNS,
+		SyncNS:    b.syncCompleted - b.preSync,
+		NetNS:     b.netCompleted - b.preNet,
+		SyscallNS: r.Syscalls.CompletedNS - r.Syscalls.UnseenNS,
+	}
 	if ann := &g.aggs.ann; ann.workload != "" {
 		r.Run = parseWorkloadLog(ann.workload)
 		if r.Run != nil {

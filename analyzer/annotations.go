@@ -143,8 +143,8 @@ func (g *global) annotationStats() AnnotationStats {
 		unfinishedTasks[t.typ]++
 	}
 	unfinishedRegions := map[strID]int64{}
-	for _, r := range g.gs {
-		for _, o := range r.regions {
+	for _, rs := range g.regions {
+		for _, o := range rs {
 			unfinishedRegions[o.typ]++
 		}
 	}

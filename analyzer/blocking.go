@@ -27,6 +27,13 @@ type blockAgg struct {
 	more          map[blockKey]*stackAcc
 	syncCompleted int64 // reason contains "chan", "sync" or "select"
 	netCompleted  int64 // reason "network"
+	// Waits begun before the trace: their count, and the part of the sync
+	// and network totals they make (go tool trace has no reason for them).
+	preexisting     int64
+	preSync, preNet int64
+	// Waiting time still open at the end, by reason.
+	open   int64
+	openBy reasonAccs
 }
 
 func (a *blockAgg) init() {
@@ -39,15 +46,36 @@ func (a *blockAgg) reset() {
 	a.byStack = a.byStack[:0]
 	clear(a.more)
 	a.syncCompleted, a.netCompleted = 0, 0
+	a.preexisting, a.preSync, a.preNet, a.open = 0, 0, 0, 0
+	a.openBy.reset()
 }
 
 func (a *blockAgg) add(s *span, d int64) {
-	a.byReason.at(s.reason).add(d)
+	if s.cut&cutStart != 0 {
+		a.preexisting++
+	}
+	if s.cut&cutEnd != 0 {
+		a.open += d
+		a.openBy.at(s.reason).add(d) // count: goroutines still waiting
+		return
+	}
+	r := a.byReason.at(s.reason)
+	if s.cut == 0 {
+		r.add(d)
+	} else {
+		r.addTime(d)
+	}
 	a.addStack(s.reason, s.stack, 1, d)
 	if isSyncCat(s.cat) {
 		a.syncCompleted += d
+		if s.cut != 0 {
+			a.preSync += d
+		}
 	} else if s.cat == catNet {
 		a.netCompleted += d
+		if s.cut != 0 {
+			a.preNet += d
+		}
 	}
 }
 
@@ -93,6 +121,11 @@ func (a *blockAgg) merge(o *blockAgg, m *remap) {
 	})
 	a.syncCompleted += o.syncCompleted
 	a.netCompleted += o.netCompleted
+	a.preexisting += o.preexisting
+	a.preSync += o.preSync
+	a.preNet += o.preNet
+	a.open += o.open
+	a.openBy.merge(o.openBy, m.s)
 }
 
 func (g *global) blockingStats(top int) BlockingStats {
@@ -124,7 +157,7 @@ func (g *global) blockingStats(top int) BlockingStats {
 	}
 	slices.SortStableFunc(s.SyncByPrimitive, func(x, y BlockPrimitive) int { return cmp.Compare(y.TotalNS, x.TotalNS) })
 	for id, r := range a.byReason {
-		if r.count == 0 {
+		if r.count == 0 && r.total == 0 {
 			continue
 		}
 		name := g.strs.str(strID(id))
@@ -148,11 +181,23 @@ func (g *global) blockingStats(top int) BlockingStats {
 		}
 		return cmp.Compare(x.Reason, y.Reason)
 	})
-	for _, r := range g.gs {
-		if r.state == goWaiting {
-			s.OpenNS += max(g.end-g.openSince(r), 0)
+	s.OpenNS, s.Preexisting = a.open, a.preexisting
+	for id, r := range a.openBy {
+		if r.count == 0 {
+			continue
 		}
+		name := g.strs.str(strID(id))
+		if name == "" {
+			name = unknownReason
+		}
+		s.OpenByReason = append(s.OpenByReason, BlockReason{Reason: name, Count: r.count, TotalNS: r.total, MaxNS: r.max})
 	}
+	slices.SortFunc(s.OpenByReason, func(x, y BlockReason) int {
+		if c := cmp.Compare(y.TotalNS, x.TotalNS); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.Reason, y.Reason)
+	})
 	return s
 }
 

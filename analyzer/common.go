@@ -25,6 +25,10 @@ func (a *reasonAcc) add(d int64) {
 	}
 }
 
+// addTime adds d ns of an interval cut by an edge of the trace: time, but
+// no count and no maximum (its true length is unknown).
+func (a *reasonAcc) addTime(d int64) { a.total += d }
+
 func (a *reasonAcc) merge(o *reasonAcc) {
 	a.count += o.count
 	a.total += o.total
@@ -76,7 +80,7 @@ func (s *reasonAccs) at(k strID) *reasonAcc {
 
 func (s *reasonAccs) merge(o reasonAccs, tr func(strID) strID) {
 	for k, a := range o {
-		if a.count == 0 {
+		if a.count == 0 && a.total == 0 {
 			continue
 		}
 		s.at(tr(strID(k))).merge(&a)

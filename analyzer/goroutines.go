@@ -79,7 +79,8 @@ func (a *groupAcc) noteCreated(stk stackID) {
 }
 
 // add counts one goroutine of the group: created in the trace or not, alive
-// at the end or ended, with its time by category.
+// at the end or ended, with its time by category not yet in the group (acc,
+// or nil).
 func (a *groupAcc) add(created, alive bool, acc *gAcc) {
 	a.count++
 	if created {
@@ -90,7 +91,9 @@ func (a *groupAcc) add(created, alive bool, acc *gAcc) {
 	} else {
 		a.ended++
 	}
-	a.acc.merge(acc)
+	if acc != nil {
+		a.acc.merge(acc)
+	}
 }
 
 func (a *groupAcc) merge(o *groupAcc, m *remap) {

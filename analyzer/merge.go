@@ -7,22 +7,27 @@ import (
 	"golang.org/x/exp/trace"
 )
 
-// gRec is what the merge knows of a live goroutine across generations.
+// gRec is what the merge knows of a live goroutine across generations:
+// about 60 bytes and no pointers. Its times go to its group as they come
+// (global.accOf); open regions are in global.regions.
 type gRec struct {
-	created   bool
-	createdAt int64
-	createStk stackID
-	name      strID
-
 	openState
 
-	hasRun bool
+	createdAt int64
+	// seenAt is when the trace first showed a goroutine that existed before
+	// it (see preTrace).
+	seenAt int64
+	name   strID
+	lastP  int32
+	// createStk is the creator's stack of a goroutine created in the trace.
+	createStk stackID
+
+	created bool
+	hasRun  bool
 	// preTrace: the open state began before the trace (first seen
-	// already in it), so it has lasted at least since the trace start.
+	// already in it), so it has lasted at least since the trace start,
+	// which since holds.
 	preTrace bool
-	lastP    int32
-	acc      gAcc
-	regions  []openRegion
 }
 
 // global is the state of the ordered merge: generation partials are merged
@@ -35,9 +40,17 @@ type global struct {
 
 	aggs aggs
 	gs   map[trace.GoID]*gRec
+	// unnamed holds the times of live goroutines whose start function is not
+	// known yet; regions their stacks of open regions.
+	unnamed map[trace.GoID]*gAcc
+	regions map[trace.GoID][]openRegion
 
 	groups      map[strID]*groupAcc
 	preExisting int64
+	// inSyscall is how many goroutines were in a syscall at the end of the
+	// last merged generation; sysAdj corrects it, while a generation is
+	// merged, for goroutines it announces in another state than recorded.
+	inSyscall, sysAdj int64
 
 	openRanges map[rangeKey]openRange
 	openTasks  map[trace.TaskID]openTask
@@ -49,7 +62,8 @@ type global struct {
 	gens         int
 	lastPieceEnd int64 // input offset just past the last merged generation
 
-	m remap // reused per merge
+	m       remap // reused per merge
+	closing span  // the span closeRec hands to the analyses
 }
 
 func newGlobal() *global {
@@ -58,6 +72,8 @@ func newGlobal() *global {
 		stacks:     newGlobalStacks(),
 		cats:       []uint8{catUnknown},
 		gs:         map[trace.GoID]*gRec{},
+		unnamed:    map[trace.GoID]*gAcc{},
+		regions:    map[trace.GoID][]openRegion{},
 		groups:     map[strID]*groupAcc{},
 		openRanges: map[rangeKey]openRange{},
 		openTasks:  map[trace.TaskID]openTask{},
@@ -100,13 +116,23 @@ func (g *global) merge(p *partial) {
 	g.gens++
 	g.procsSamples = append(g.procsSamples, p.procs...)
 
+	g.sysAdj = 0
+	for i := range p.anns {
+		g.mergeAnnounced(&p.anns[i], m)
+	}
 	for i := range p.gs {
 		if !p.gs[i].retired {
-			g.mergeGoroutine(&p.gs[i], m)
+			g.mergeGoroutine(p, &p.gs[i], m)
 		}
 	}
+	// Goroutines in a syscall at once: those under way when the generation
+	// began, plus the generation's own walk from there.
+	c0 := max(g.inSyscall+g.sysAdj, 0)
+	sa := &g.aggs.syscalls
+	sa.maxConc = max(sa.maxConc, c0+p.a.syscalls.conc.max)
+	g.inSyscall = max(c0+p.a.syscalls.conc.cur, 0)
 	for name := range p.groups {
-		if o := &p.groups[name]; o.count > 0 {
+		if o := &p.groups[name]; o.count > 0 || o.acc != (gAcc{}) {
 			g.group(m.s(strID(name))).merge(o, m)
 		}
 	}
@@ -139,25 +165,30 @@ func (g *global) merge(p *partial) {
 		g.openTasks[id] = openTask{start: o.start, typ: m.s(o.typ)}
 	}
 	for _, e := range p.regionEnds {
-		r := g.gs[e.g]
-		if r == nil || len(r.regions) == 0 {
+		rs := g.regions[e.g]
+		if len(rs) == 0 {
 			continue // begun before the trace
 		}
-		top := r.regions[len(r.regions)-1]
-		r.regions = r.regions[:len(r.regions)-1]
+		top := rs[len(rs)-1]
+		if len(rs) == 1 {
+			delete(g.regions, e.g)
+		} else {
+			g.regions[e.g] = rs[:len(rs)-1]
+		}
 		addKind(g.aggs.ann.regions, top.typ, e.t-top.start)
 	}
 	// Region begins of this generation that stay open.
 	for i := range p.gs {
 		l := &p.gs[i]
-		if len(l.regions) == 0 || l.retired {
+		lr := p.openRegions(l)
+		if len(lr) == 0 || l.retired || g.gs[l.id] == nil {
 			continue
 		}
-		if r := g.gs[l.id]; r != nil {
-			for _, o := range l.regions {
-				r.regions = append(r.regions, openRegion{typ: m.s(o.typ), start: o.start})
-			}
+		rs := g.regions[l.id]
+		for _, o := range lr {
+			rs = append(rs, openRegion{typ: m.s(o.typ), start: o.start})
 		}
+		g.regions[l.id] = rs
 	}
 	// Goroutines that ended in this generation leave the live set.
 	for i := range p.gs {
@@ -166,8 +197,9 @@ func (g *global) merge(p *partial) {
 			continue
 		}
 		if r := g.gs[l.id]; r != nil {
-			g.fold(r, false)
+			g.fold(l.id, r, false)
 			delete(g.gs, l.id)
+			delete(g.regions, l.id)
 		}
 	}
 }
@@ -189,30 +221,44 @@ func (g *global) beforeTraceRange(e rangeEnd) {
 
 // mergeGoroutine stitches one goroutine's generation record onto its global
 // record.
-func (g *global) mergeGoroutine(l *gLocal, m *remap) {
+func (g *global) mergeGoroutine(p *partial, l *gLocal, m *remap) {
 	r := g.gs[l.id]
+	if !l.created {
+		// A goroutine announced in a syscall was in one when the generation
+		// began; the count carried over assumed the recorded state.
+		was, now := r != nil && r.state == goSyscall, l.annState == goSyscall
+		if now && !was {
+			g.sysAdj++
+		} else if was && !now {
+			g.sysAdj--
+		}
+	}
 	if l.created {
-		r = &gRec{created: true, createdAt: l.createdAt, createStk: m.k(l.createStk), name: m.s(l.name), lastP: -1}
+		r = &gRec{created: true, createdAt: l.enterAt, createStk: m.k(l.createStk), name: m.s(l.name), lastP: -1}
 		g.gs[l.id] = r
 	} else {
 		if r == nil {
-			// First seen already existing: it lived before the trace.
+			// First seen already existing: it lived before the trace, and
+			// its state counts from the trace start.
 			r = &gRec{
-				openState: openState{state: l.annState, since: l.annAt, stack: m.k(l.annStack), cat: catUnknown, p: l.preP},
-				lastP:     -1, preTrace: true,
+				openState: openState{state: l.annState, since: g.start, stack: m.k(l.annStack), cat: catUnknown, p: l.preP},
+				lastP:     -1, preTrace: true, seenAt: l.enterAt,
 			}
 			g.gs[l.id] = r
 			g.preExisting++
 		} else if r.state != l.annState {
 			// The announced state disagrees with what the previous generation
 			// left open; close that interval where the new one is announced.
-			s := r.span(l.annAt, l.annState, r.hasRun)
-			g.aggs.closeSpan(&r.acc, &s)
-			r.openState = openState{state: l.annState, since: l.annAt, stack: m.k(l.annStack), cat: catUnknown, p: l.preP}
+			g.closeRec(l.id, r, l.enterAt, l.annState, 0)
+			r.openState = openState{state: l.annState, since: l.enterAt, stack: m.k(l.annStack), cat: catUnknown, p: l.preP}
 			r.preTrace = false
 		}
 		if r.name == 0 && l.name != 0 {
 			r.name = m.s(l.name)
+			if a := g.unnamed[l.id]; a != nil {
+				g.group(r.name).acc.merge(a)
+				delete(g.unnamed, l.id)
+			}
 		}
 		if r.stack == 0 && l.annStack != 0 {
 			r.stack = m.k(l.annStack)
@@ -222,15 +268,17 @@ func (g *global) mergeGoroutine(l *gLocal, m *remap) {
 				r.p = l.preP
 			}
 			r.gc = r.gc || l.preGC
-			s := r.span(l.preEnd, l.preTo, r.hasRun)
-			g.aggs.closeSpan(&r.acc, &s)
+			g.closeRec(l.id, r, l.preEnd, l.preTo, 0)
 		}
 		if l.ended {
 			g.endAnnounced(r, l)
 		}
 	}
-	// Contributions of this generation.
-	r.acc.merge(&l.acc)
+	// Contributions of this generation: a goroutine named here has its
+	// times in the generation's groups already.
+	if l.accIdx != 0 {
+		g.accOf(l.id, r).merge(&p.accs[l.accIdx-1])
+	}
 	if l.pendingRunnable > 0 && r.hasRun {
 		g.aggs.latency.afterFirstRun += l.pendingRunnable
 	}
@@ -251,6 +299,59 @@ func (g *global) mergeGoroutine(l *gLocal, m *remap) {
 	}
 }
 
+// mergeAnnounced stitches a goroutine the generation announced and that did
+// nothing else in it: it goes on in the announced state.
+func (g *global) mergeAnnounced(a *annRec, m *remap) {
+	r := g.gs[a.id]
+	was, now := r != nil && r.state == goSyscall, a.state == goSyscall
+	if now && !was {
+		g.sysAdj++
+	} else if was && !now {
+		g.sysAdj--
+	}
+	stack := m.k(a.stack)
+	if r == nil {
+		// First seen already existing: it lived before the trace, and its
+		// state counts from the trace start.
+		p := int32(-1)
+		if a.state == goRunning {
+			p = a.proc
+		}
+		r = &gRec{
+			openState: openState{state: a.state, since: g.start, stack: stack, cat: catUnknown, p: p},
+			lastP:     p, preTrace: true, seenAt: a.at,
+		}
+		g.gs[a.id] = r
+		g.preExisting++
+	} else if r.state != a.state {
+		// The announced state disagrees with what the previous generation
+		// left open; close that interval where the new one is announced.
+		g.closeRec(a.id, r, a.at, a.state, 0)
+		r.openState = openState{state: a.state, since: a.at, stack: stack, cat: catUnknown, p: -1}
+		r.preTrace = false
+		if a.state == goRunning {
+			r.p = a.proc
+		}
+	}
+	if r.name == 0 && a.name != 0 {
+		r.name = m.s(a.name)
+		if acc := g.unnamed[a.id]; acc != nil {
+			g.group(r.name).acc.merge(acc)
+			delete(g.unnamed, a.id)
+		}
+	}
+	if r.stack == 0 {
+		r.stack = stack
+	}
+	if a.state == goRunning {
+		r.hasRun = true
+		if r.p < 0 {
+			r.p = a.proc
+		}
+		r.lastP = a.proc
+	}
+}
+
 // endAnnounced counts the end of a goroutine created before this generation.
 func (g *global) endAnnounced(r *gRec, l *gLocal) {
 	fn := g.strs.str(r.name)
@@ -265,10 +366,26 @@ func (g *global) endAnnounced(r *gRec, l *gLocal) {
 }
 
 // fold adds a goroutine to its group. alive says it was alive at the end.
-func (g *global) fold(r *gRec, alive bool) {
+func (g *global) fold(id trace.GoID, r *gRec, alive bool) {
+	a := g.unnamed[id] // times not yet in a group: the name is unknown
+	delete(g.unnamed, id)
 	gr := g.group(r.name)
-	gr.add(r.created, alive, &r.acc)
+	gr.add(r.created, alive, a)
 	gr.noteCreated(r.createStk)
+}
+
+// accOf returns where r's times go: its group's accumulator, or while its
+// name is unknown one of its own.
+func (g *global) accOf(id trace.GoID, r *gRec) *gAcc {
+	if r.name != 0 {
+		return &g.group(r.name).acc
+	}
+	a := g.unnamed[id]
+	if a == nil {
+		a = new(gAcc)
+		g.unnamed[id] = a
+	}
+	return a
 }
 
 // group returns the accumulator of the goroutines named name.
@@ -292,38 +409,43 @@ func (g *global) openSince(r *gRec) int64 {
 
 // openReason is the wait reason of r's open state. The trace records none
 // for a wait that began before it; the blocking stack usually tells
-// (stackReason), else it is 0. Only open states use this: completed totals
-// keep the trace's own (absent) reason, as go tool trace does.
+// (stackReason), else it is 0.
 func (g *global) openReason(r *gRec) strID {
 	if !r.preTrace || r.reason != 0 {
 		return r.reason
 	}
 	if sr := stackReason(g.stacks.stacks[r.stack].frames); sr != "" {
-		return g.strs.intern(sr)
+		return g.str(sr)
 	}
 	return 0
 }
 
-// foldLive adds every goroutine still alive at the end to its group, with
-// the state it is still in counted up to the end of the trace.
-func (g *global) foldLive() {
-	for _, r := range g.gs {
-		d := max(g.end-g.openSince(r), 0)
-		switch r.state {
-		case goRunning:
-			r.acc.t[catExec] += d
-		case goRunnable:
-			r.acc.t[catSched] += d
-		case goSyscall:
-			r.acc.t[catSyscall] += d
-		case goWaiting:
-			cat := r.cat
-			if r.preTrace {
-				cat = reasonCat(g.strs.str(g.openReason(r)))
-			}
-			r.acc.t[cat] += d
+// closeRec closes r's open state at end, on a transition to state to (or,
+// with cutEnd, because the trace ends), and feeds the interval to every
+// analysis. A state held since before the trace is cut by its start, and
+// its wait reason, which the trace does not record, is read from the stack.
+func (g *global) closeRec(id trace.GoID, r *gRec, end int64, to trace.GoState, cut uint8) {
+	s := &g.closing
+	*s = r.span(end, to, r.hasRun)
+	s.cut = cut
+	if r.preTrace {
+		s.cut |= cutStart
+		s.unseen = max(r.seenAt-r.since, 0)
+		if s.state == goWaiting {
+			s.reason = g.openReason(r)
+			s.cat = g.cats[s.reason]
 		}
-		g.fold(r, true)
+	}
+	g.aggs.closeSpan(g.accOf(id, r), s)
+}
+
+// closeOpen ends the trace: every goroutine still alive has its state
+// counted up to the trace's last event, by every analysis at once, and is
+// added to its group.
+func (g *global) closeOpen() {
+	for id, r := range g.gs {
+		g.closeRec(id, r, g.end, goUndetermined, cutEnd)
+		g.fold(id, r, true)
 	}
 }
 

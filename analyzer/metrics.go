@@ -68,6 +68,7 @@ func Metrics(r *Report) map[string]float64 {
 	i("sched.wait.completed_ns", l.CompletedNS)
 	i("sched.wait.after_first_run_ns", l.AfterFirstRunNS)
 	i("sched.wait.open_ns", l.OpenNS)
+	i("sched.wait.preexisting", l.Preexisting)
 
 	b := &r.Blocking
 	i("block.completed_ns", b.CompletedNS)
@@ -75,6 +76,7 @@ func Metrics(r *Report) map[string]float64 {
 	i("block.sync.completed_ns", b.SyncCompletedNS)
 	i("block.net.completed_ns", b.NetCompletedNS)
 	i("block.open_ns", b.OpenNS)
+	i("block.preexisting", b.Preexisting)
 	for _, br := range b.ByReason {
 		k := "block.reason." + metricWord(br.Reason)
 		m[k+".completed_ns"] += float64(br.TotalNS) // += : two reasons may share a word
@@ -85,6 +87,7 @@ func Metrics(r *Report) map[string]float64 {
 	i("syscalls.count", sc.Count)
 	i("syscalls.completed_ns", sc.CompletedNS)
 	i("syscalls.open_ns", sc.OpenNS)
+	i("syscalls.preexisting", sc.Preexisting)
 	set("syscalls.mean_ns", sc.Dist.Mean)
 	u("syscalls.p50_ns", sc.Dist.P50)
 	u("syscalls.p90_ns", sc.Dist.P90)
@@ -122,6 +125,12 @@ func Metrics(r *Report) map[string]float64 {
 	i("gc.assist_ns", gc.AssistNS)
 	u("gc.heap.max_bytes", gc.HeapMaxBytes)
 	u("gc.heap_goal.max_bytes", gc.GoalMaxBytes)
+
+	gt := &r.GoToolTrace
+	i("gotooltrace.sched_ns", gt.SchedNS)
+	i("gotooltrace.sync_ns", gt.SyncNS)
+	i("gotooltrace.net_ns", gt.NetNS)
+	i("gotooltrace.syscall_ns", gt.SyscallNS)
 
 	a := &r.Annotations
 	var tasks, regions, openTasks, openRegions int64

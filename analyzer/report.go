@@ -1,8 +1,10 @@
 package analyzer
 
-// SchemaVersion is the version of the JSON form of Report. It changes when a
-// field is removed or changes meaning; adding fields keeps it. README.md
-// ("JSON schema versions") lists what each version changed.
+import "github.com/gotrace/gotrace/analyzer/buildinfo"
+
+// SchemaVersion is the version of the JSON forms of Report and ReportSet. It
+// changes when a field is removed or changes meaning; adding fields keeps
+// it. README.md ("JSON schema versions") lists what each version changed.
 //
 // Version 2: gc.stw_ns and the gc.stw.* metrics count GC pauses only (other
 // stop-the-world pauses are in gc.other_stw_ns and stw.other.*); goroutine
@@ -11,11 +13,16 @@ package analyzer
 // "findings" array.
 const SchemaVersion = 2
 
+// ReportKind identifies the JSON form of a Report.
+const ReportKind = "gotrace.report"
+
 // Report is the result of analyzing one trace. Every duration is in
 // nanoseconds of the trace's clock; every ratio is in 0..1. A Report is plain
 // data: renderers and the check command read it and never recompute.
 type Report struct {
-	Schema   int       `json:"schema"`
+	// Header says what the JSON document is (ReportKind, SchemaVersion) and
+	// which gotrace produced it.
+	buildinfo.Header
 	Source   Source    `json:"source"`
 	Trace    TraceInfo `json:"trace"`
 	Warnings []string  `json:"warnings,omitempty"`
@@ -41,6 +48,11 @@ type Report struct {
 	// Timeline is the window cut into equal buckets.
 	Timeline Timeline `json:"timeline"`
 
+	// GoToolTrace holds the totals `go tool trace -pprof=KIND` computes
+	// from the same trace, for comparison: it counts a state begun before
+	// the trace from its first event, not from the trace start.
+	GoToolTrace GoToolTrace `json:"go_tool_trace"`
+
 	// Metrics holds every headline number under a stable dotted name, the
 	// unit in the name (_ns, _bytes, _per_sec; ratios 0..1; counts bare).
 	Metrics map[string]float64 `json:"metrics"`
@@ -58,6 +70,19 @@ type Report struct {
 	Profiles *Profiles `json:"-"`
 }
 
+// GoToolTrace is what `go tool trace -pprof=sched|sync|net|syscall` sums
+// (ns). gotrace's own totals differ from these on purpose in one way: a
+// state under way when the trace began counts from the trace start, and a
+// wait begun then takes its reason from the blocking stack. go tool trace
+// counts such a state from the goroutine's first event and gives such a wait
+// no reason, so it is in none of its sync or network totals.
+type GoToolTrace struct {
+	SchedNS   int64 `json:"sched_ns"`   // = LatencyStats.AfterFirstRunNS
+	SyncNS    int64 `json:"sync_ns"`    // chan, select and sync waits begun in the trace
+	NetNS     int64 `json:"net_ns"`     // network waits begun in the trace
+	SyscallNS int64 `json:"syscall_ns"` // syscalls, each from its first event
+}
+
 // RunInfo describes a run of a built-in workload.
 type RunInfo struct {
 	Workload string            `json:"workload"`
@@ -69,11 +94,18 @@ type RunInfo struct {
 
 // Source describes where the trace came from.
 type Source struct {
-	Name      string `json:"name"`           // file name as given, or "-" for stdin
-	Bytes     int64  `json:"bytes"`          // trace bytes read (after decompression)
-	Gzip      bool   `json:"gzip,omitempty"` // the input was gzip-compressed
-	Format    string `json:"format"`         // "go 1.NN trace" header
-	GoVersion string `json:"go_version"`     // Go release range that writes this format, e.g. "1.23-1.24"
+	Name string `json:"name"` // file name as given, or "-" for stdin
+	// Bytes is the size of the trace analyzed (after decompression): the
+	// header and the generations the report covers.
+	Bytes int64 `json:"bytes"`
+	// InputBytes is the size of the whole input (after decompression) when
+	// it differs from Bytes and is known: a file holding several
+	// concatenated traces, of which the first is analyzed, or a truncated
+	// trace. 0 otherwise.
+	InputBytes int64  `json:"input_bytes,omitempty"`
+	Gzip       bool   `json:"gzip,omitempty"` // the input was gzip-compressed
+	Format     string `json:"format"`         // "go 1.NN trace" header
+	GoVersion  string `json:"go_version"`     // Go release range that writes this format, e.g. "1.23-1.24"
 }
 
 // TraceInfo describes the trace as a whole.
@@ -268,6 +300,9 @@ type LatencyStats struct {
 	AfterFirstRunNS int64 `json:"after_first_run_ns"`
 	// OpenNS is Runnable time still open at the end of the trace.
 	OpenNS int64 `json:"open_ns"`
+	// Preexisting counts goroutines runnable when the trace began (their
+	// wait is cut by the trace start: not in Dist).
+	Preexisting int64 `json:"preexisting"`
 	// WorstGroups are goroutine groups by longest single wait: user groups
 	// first, then runtime groups, each part at most Top long.
 	WorstGroups []GroupLatency `json:"worst_groups"`
@@ -293,10 +328,16 @@ type GroupLatency struct {
 
 // BlockingStats covers time goroutines spent Waiting.
 type BlockingStats struct {
-	// CompletedNS and Count are all completed Waiting intervals.
+	// CompletedNS is the time of all completed Waiting intervals (a wait
+	// begun before the trace counted from the trace start); Count is those
+	// that began in the trace.
 	CompletedNS int64 `json:"completed_ns"`
 	Count       int64 `json:"count"`
-	// ByReason is completed Waiting intervals by wait reason, most time first.
+	// Preexisting counts waits under way when the trace began (completed or
+	// still open); their reason is read from the blocking stack.
+	Preexisting int64 `json:"preexisting"`
+	// ByReason is completed Waiting intervals by wait reason, most time
+	// first. Count and MaxNS cover waits begun in the trace.
 	ByReason []BlockReason `json:"by_reason"`
 	// SyncCompletedNS is Waiting with a reason containing "chan", "sync" or
 	// "select" (what `go tool trace -pprof=sync` sums).
@@ -305,6 +346,9 @@ type BlockingStats struct {
 	NetCompletedNS int64 `json:"net_completed_ns"`
 	// OpenNS is Waiting time still open at the end of the trace.
 	OpenNS int64 `json:"open_ns"`
+	// OpenByReason splits OpenNS by wait reason, most time first: Count is
+	// the goroutines still waiting, MaxNS the longest of their waits so far.
+	OpenByReason []BlockReason `json:"open_by_reason,omitempty"`
 	// SyncByPrimitive splits the completed waits on sync primitives (reason
 	// "sync" and "sync.(*Cond).Wait", and waits begun before the trace
 	// whose stack shows one) by the primitive the blocking stack shows,
@@ -361,10 +405,18 @@ type Frame struct {
 
 // SyscallStats covers system calls.
 type SyscallStats struct {
-	Count       int64 `json:"count"`        // completed syscalls
-	CompletedNS int64 `json:"completed_ns"` // their total time (`go tool trace -pprof=syscall`)
-	OpenNS      int64 `json:"open_ns"`      // syscall time still open at the end
-	Dist        Dist  `json:"dist_ns"`
+	Count int64 `json:"count"` // completed syscalls begun in the trace
+	// CompletedNS is the time of every completed syscall, one under way when
+	// the trace began counted from the trace start.
+	CompletedNS int64 `json:"completed_ns"`
+	OpenNS      int64 `json:"open_ns"` // syscall time still open at the end
+	// Preexisting counts syscalls under way when the trace began, completed
+	// or not; they are not in Count, Dist, KeptP or LostP.
+	Preexisting int64 `json:"preexisting"`
+	// UnseenNS is the part of CompletedNS from the trace start to the first
+	// event of a syscall under way then, which go tool trace leaves out.
+	UnseenNS int64 `json:"unseen_ns"`
+	Dist     Dist  `json:"dist_ns"` // syscalls begun and ended in the trace
 	// KeptP counts syscalls whose goroutine resumed on its P (Syscall ->
 	// Running); LostP those whose P was handed off while blocked (Syscall ->
 	// Runnable).

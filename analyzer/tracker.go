@@ -26,8 +26,22 @@ type span struct {
 	openState       // the state, from since
 	end       int64 // when it ended
 	to        trace.GoState
-	hasRun    bool // the goroutine had run before since
+	hasRun    bool  // the goroutine had run before since
+	cut       uint8 // cutStart, cutEnd: the interval is cut by an edge of the trace
+	// unseen is, for a cutStart span, the time from the trace start to the
+	// goroutine's first event in this state (what go tool trace leaves out).
+	unseen int64
 }
+
+// The edges of the trace cut intervals, and every analysis treats a cut
+// interval by one rule: its time counts in every time total (a state begun
+// before the trace from the trace start, a state still open at the end up to
+// the trace's last event), but it is not an event of the trace, so it enters
+// no count and no distribution, whose true length is unknown.
+const (
+	cutStart uint8 = 1 << iota // began before the trace: since is the trace start
+	cutEnd                     // still open at the end: end is the trace's last event
+)
 
 // aggs bundles the aggregates of every analysis. A generation fills one
 // keyed by its local table ids; the global state holds one keyed by global
@@ -86,12 +100,16 @@ func (a *aggs) closeSpan(acc *gAcc, s *span) {
 	switch s.state {
 	case goRunning:
 		acc.t[catExec] += d
-		a.switches.runSlice.Add(uint64(d))
+		if s.cut == 0 {
+			a.switches.runSlice.Add(uint64(d))
+		}
 		a.procs.addBusy(int(s.p), d, s.gc)
 		a.timeline.addBusy(int(s.p), s.since, s.end, s.gc)
 	case goRunnable:
 		acc.t[catSched] += d
-		acc.maxSched = max(acc.maxSched, d)
+		if s.cut == 0 {
+			acc.maxSched = max(acc.maxSched, d)
+		}
 		a.latency.add(s, d)
 		a.timeline.addRunnable(s.since, s.end)
 	case goWaiting:
@@ -128,8 +146,12 @@ func (o openState) remapped(m *remap) openState {
 	return o
 }
 
-// gLocal is what one generation knows of a goroutine. The fields every
-// transition touches come first, to share as few cache lines as possible.
+// gLocal is what one generation knows of a goroutine: about 100 bytes, for
+// every goroutine the generation announces or creates (a generation
+// re-announces every live goroutine). What few goroutines need (open
+// regions, times of a goroutine whose start function is not known yet) is
+// kept in side tables. The fields every transition touches come first, to
+// share as few cache lines as possible.
 type gLocal struct {
 	openState
 
@@ -139,30 +161,35 @@ type gLocal struct {
 	system    bool  // name is a runtime function
 	ended     bool  // ended in this generation
 	preDone   bool  // the announced state ended here
+	preGC     bool  // the announced state was a GC mark worker's run
+	retired   bool  // a free record (see retire)
 	lastP     int32 // -1 when unknown
 	firstRunP int32 // P of the first run start when no P was known before; -1
 	name      strID // start function, 0 if not seen in this generation
-	acc       gAcc
+	// accIdx is 1 + the index in partial.accs of the goroutine's times while
+	// its name is unknown (0: none); a named goroutine's times go straight
+	// to its group. regIdx is 1 + the index in partial.regs of its stack of
+	// open regions (0: none).
+	accIdx, regIdx int32
 
 	id trace.GoID
-	// How the goroutine entered the generation: created in it at createdAt,
-	// or announced by a status event (then annState since an unknown time).
-	createdAt int64
-	createStk stackID // created here: the creator's stack (the go statement)
-	annAt     int64
-	annStack  stackID
-	annState  trace.GoState
+	// How the goroutine entered the generation: created in it at enterAt,
+	// or announced by a status event at enterAt (then in annState since an
+	// unknown time).
+	enterAt  int64
+	annStack stackID
+	annState trace.GoState
+	// createStk is, for a goroutine created here, the creator's stack (the
+	// go statement).
+	createStk stackID
 
 	// The prefix is the announced state, begun in an earlier generation.
 	preTo  trace.GoState
-	preGC  bool
 	preP   int32
 	preEnd int64
 
 	pendingRunnable int64 // Runnable ns completed before the first run here, for an announced goroutine
 	endAt           int64
-	regions         []openRegion
-	retired         bool // a free record (see retire)
 }
 
 // partial is the analysis of one generation: the single state tracker and
@@ -183,11 +210,15 @@ type partial struct {
 	reasonByID  []strID
 	fastChecked [numFastTypes]uint8
 
-	gidx   map[trace.GoID]int32
-	gcache [gCacheSize]gCacheEntry
-	gs     []gLocal
-	free   []int32    // indexes of retired records in gs
-	groups []groupAcc // by local name id: goroutines created and ended here
+	gidx    map[trace.GoID]int32
+	gcache  [gCacheSize]gCacheEntry
+	gs      []gLocal
+	free    []int32    // indexes of retired records in gs
+	groups  []groupAcc // by local name id: goroutines created and ended here, and the times of named goroutines
+	accs    []gAcc     // times of goroutines whose name is not known yet (gLocal.accIdx)
+	anns    []annRec   // announced goroutines without a record
+	regs    [][]openRegion
+	regFree []int32 // indexes of free region stacks in regs
 
 	a aggs
 
@@ -259,6 +290,13 @@ func (p *partial) reset(index int) {
 	p.free = p.free[:0]
 	clear(p.groups)
 	p.groups = p.groups[:0]
+	p.accs = p.accs[:0]
+	p.anns = p.anns[:0]
+	for i := range p.regs {
+		p.regs[i] = p.regs[i][:0]
+	}
+	p.regs = p.regs[:0]
+	p.regFree = p.regFree[:0]
 	p.a.reset()
 	p.first, p.last, p.events = 0, 0, 0
 	p.rawLast, p.aliveT, p.aliveD = 0, 0, 0
@@ -414,7 +452,7 @@ func (p *partial) event(ev *trace.Event) error {
 		}
 	case trace.EventLabel:
 		if l := ev.Label(); strings.HasPrefix(l.Label, "GC ") {
-			if g := p.lookup(ev.Goroutine()); g != nil && g.state == goRunning {
+			if g := p.recordOf(ev.Goroutine()); g != nil && g.state == goRunning {
 				g.gc = true
 			}
 		}
@@ -431,15 +469,16 @@ func (p *partial) event(ev *trace.Event) error {
 		}
 	case trace.EventRegionBegin:
 		if g := p.lookup(ev.Goroutine()); g != nil {
-			g.regions = append(g.regions, openRegion{typ: p.str(ev.Region().Type), start: t})
+			rs := p.regionsOf(g)
+			*rs = append(*rs, openRegion{typ: p.str(ev.Region().Type), start: t})
 		}
 	case trace.EventRegionEnd:
 		id := ev.Goroutine()
 		typ := p.str(ev.Region().Type)
 		g := p.lookup(id)
-		if g != nil && len(g.regions) > 0 {
-			top := g.regions[len(g.regions)-1]
-			g.regions = g.regions[:len(g.regions)-1]
+		if rs := p.openRegions(g); len(rs) > 0 {
+			top := rs[len(rs)-1]
+			p.regs[g.regIdx-1] = rs[:len(rs)-1]
 			addKind(p.a.ann.regions, top.typ, t-top.start)
 		} else {
 			p.regionEnds = append(p.regionEnds, regionEnd{g: id, typ: typ, t: t})
@@ -529,11 +568,17 @@ func (p *partial) retire(g *gLocal) {
 	if !ok {
 		return // not a record of the table: the merge folds it instead
 	}
-	if int(g.name) >= len(p.groups) {
-		p.groups = append(p.groups, make([]groupAcc, int(g.name)+1-len(p.groups))...)
+	gr := p.group(g.name)
+	var side *gAcc
+	if g.accIdx != 0 {
+		side = &p.accs[g.accIdx-1] // name 0: no start function seen
 	}
-	p.groups[g.name].add(true, false, &g.acc)
-	p.groups[g.name].noteCreated(g.createStk)
+	gr.add(true, false, side)
+	if g.regIdx != 0 {
+		p.regs[g.regIdx-1] = p.regs[g.regIdx-1][:0]
+		p.regFree = append(p.regFree, g.regIdx-1)
+	}
+	gr.noteCreated(g.createStk)
 	delete(p.gidx, g.id)
 	if c := &p.gcache[uint64(g.id)&(gCacheSize-1)]; c.id == g.id {
 		*c = gCacheEntry{}
@@ -553,6 +598,60 @@ func (p *partial) setName(g *gLocal, stk stackID) {
 	}
 	g.name = p.str(fn)
 	g.system = isSystemFunc(fn)
+	gr := p.group(g.name) // accOf relies on it
+	if g.accIdx != 0 {
+		// Times gathered while the name was unknown join the group.
+		gr.acc.merge(&p.accs[g.accIdx-1])
+		g.accIdx = 0
+	}
+}
+
+// group returns the accumulator of the generation's goroutines named by
+// local string id name.
+func (p *partial) group(name strID) *groupAcc {
+	if int(name) >= len(p.groups) {
+		p.groups = append(p.groups, make([]groupAcc, int(name)+1-len(p.groups))...)
+	}
+	return &p.groups[name]
+}
+
+// accOf returns where g's times go: its group's accumulator, or while its
+// name is unknown one of its own.
+func (p *partial) accOf(g *gLocal) *gAcc {
+	if g.name != 0 {
+		return &p.groups[g.name].acc // setName grew groups
+	}
+	if g.accIdx == 0 {
+		p.accs = append(p.accs, gAcc{})
+		g.accIdx = int32(len(p.accs))
+	}
+	return &p.accs[g.accIdx-1]
+}
+
+// openRegions returns g's stack of open regions (nil for a nil g).
+func (p *partial) openRegions(g *gLocal) []openRegion {
+	if g == nil || g.regIdx == 0 {
+		return nil
+	}
+	return p.regs[g.regIdx-1]
+}
+
+// regionsOf returns g's stack of open regions, making one.
+func (p *partial) regionsOf(g *gLocal) *[]openRegion {
+	if g.regIdx == 0 {
+		if n := len(p.regFree); n > 0 {
+			g.regIdx = p.regFree[n-1] + 1
+			p.regFree = p.regFree[:n-1]
+		} else {
+			if len(p.regs) < cap(p.regs) {
+				p.regs = p.regs[:len(p.regs)+1] // the slot's array, emptied by reset
+			} else {
+				p.regs = append(p.regs, nil)
+			}
+			g.regIdx = int32(len(p.regs))
+		}
+	}
+	return &p.regs[g.regIdx-1]
 }
 
 // truncatedRoot reports whether a stack whose outermost frame is fn stops
@@ -597,22 +696,48 @@ func (p *partial) goTransition(tr *transition, t int64) {
 	}
 	g := p.lookup(tr.id)
 	if g == nil {
-		// A transition of a goroutine this generation never announced; the
-		// trace broke a rule of the format. Take it as announced just now.
-		g = p.announce(tr, from, t)
+		// The first transition of a goroutine the generation announced (or,
+		// breaking the format's rules, never did): its record begins here,
+		// in state from since an earlier time; finish joins the
+		// announcement's details to it.
+		g = p.materialize(tr, from, t)
 	}
 	p.leave(g, tr, t)
 	p.enter(g, tr, t)
 }
 
-// announce handles a status event: the goroutine is in state s since a time
-// this generation does not know.
-func (p *partial) announce(tr *transition, s trace.GoState, t int64) *gLocal {
-	if g := p.lookup(tr.id); g != nil {
-		return g // re-stated within the generation: nothing new
+// annRec is a goroutine a status event announced: in state since a time the
+// generation does not know. Every generation re-announces every live
+// goroutine and most do nothing more in it, so announcements are kept in a
+// flat list, and a goroutine gets a record (gLocal) only when it moves.
+type annRec struct {
+	id    trace.GoID
+	at    int64
+	stack stackID
+	name  strID // start function from stack, 0 if unknown
+	proc  int32
+	state trace.GoState
+}
+
+// announce handles a status event.
+func (p *partial) announce(tr *transition, s trace.GoState, t int64) {
+	if p.lookup(tr.id) != nil {
+		return // re-stated after it moved: nothing new
 	}
+	a := annRec{id: tr.id, at: t, state: s, proc: tr.proc}
+	if tr.stack != trace.NoStack {
+		a.stack = p.stacks.intern(tr.stack)
+		if fn := p.stacks.stacks[a.stack].root(); !truncatedRoot(fn) {
+			a.name = p.str(fn)
+		}
+	}
+	p.anns = append(p.anns, a)
+}
+
+// materialize makes the record of a goroutine in state s since before t.
+func (p *partial) materialize(tr *transition, s trace.GoState, t int64) *gLocal {
 	g := p.add(tr.id)
-	g.annState, g.annAt = s, t
+	g.annState, g.enterAt = s, t
 	g.inPrefix = true
 	g.state, g.since = s, t
 	if tr.stack != trace.NoStack {
@@ -626,10 +751,61 @@ func (p *partial) announce(tr *transition, s trace.GoState, t int64) *gLocal {
 		g.lastP = g.p
 		g.preP = g.p
 		g.ranLocal = true
-	case goSyscall:
-		p.a.syscalls.enter(t)
 	}
+	// A goroutine announced in a syscall was in it when the generation
+	// began: the merge counts it in the syscalls under way then.
 	return g
+}
+
+// recordOf returns the goroutine's record, making it from its announcement
+// when that is among the last few (a label follows its goroutine's status).
+func (p *partial) recordOf(id trace.GoID) *gLocal {
+	if g := p.lookup(id); g != nil {
+		return g
+	}
+	for i := len(p.anns) - 1; i >= 0 && i >= len(p.anns)-8; i-- {
+		if a := &p.anns[i]; a.id == id {
+			tr := transition{id: id, proc: a.proc}
+			g := p.materialize(&tr, a.state, a.at)
+			if a.stack != 0 {
+				g.annStack, g.stack = a.stack, a.stack
+				p.setName(g, a.stack)
+			}
+			return g
+		}
+	}
+	return nil
+}
+
+// joinAnnouncements gives the records of goroutines that moved after their
+// announcement the announcement's time and stack, and drops those
+// announcements: what stays in anns is the goroutines that did not move.
+func (p *partial) joinAnnouncements() {
+	n := 0
+	for _, a := range p.anns {
+		g := p.lookup(a.id)
+		if g == nil || g.retired {
+			p.anns[n] = a
+			n++
+			continue
+		}
+		if g.created {
+			continue // announced, then created anew: the trace is inconsistent
+		}
+		g.enterAt = min(g.enterAt, a.at)
+		if a.stack != 0 {
+			// The status stack is where the announced state began.
+			g.annStack = a.stack
+			if g.inPrefix {
+				g.stack = a.stack
+			}
+			p.setName(g, a.stack)
+		}
+		if a.state == goRunning && g.preP < 0 {
+			g.preP = a.proc
+		}
+	}
+	p.anns = p.anns[:n]
 }
 
 // create handles a goroutine coming into existence.
@@ -642,7 +818,7 @@ func (p *partial) create(tr *transition, t int64) {
 		// Start over with this goroutine.
 		*g = gLocal{id: tr.id, firstRunP: -1, lastP: -1, preP: -1, openState: openState{p: -1}}
 	}
-	g.created, g.createdAt = true, t
+	g.created, g.enterAt = true, t
 	g.state, g.since = tr.to, t
 	if tr.stack != trace.NoStack {
 		p.setName(g, p.stacks.intern(tr.stack))
@@ -710,7 +886,7 @@ func (p *partial) leave(g *gLocal, tr *transition, t int64) {
 		// to the merge.
 		g.pendingRunnable += max(t-g.since, 0)
 	}
-	p.a.closeSpan(&g.acc, s)
+	p.a.closeSpan(p.accOf(g), s)
 }
 
 // enter opens g's interval in state tr.to at t.
@@ -753,7 +929,7 @@ func (p *partial) enter(g *gLocal, tr *transition, t int64) {
 		p.alive(t, -1)
 		if g.created && !g.system {
 			ga.userEnded++
-			ga.lifetime.Add(uint64(max(t-g.createdAt, 0)))
+			ga.lifetime.Add(uint64(max(t-g.enterAt, 0)))
 		}
 		if g.created {
 			p.retire(g)
@@ -802,6 +978,7 @@ func (p *partial) rangeEvent(ev *trace.Event, k trace.EventKind, t int64) {
 
 // finish records what stays open at the end of the generation.
 func (p *partial) finish() {
+	p.joinAnnouncements()
 	p.flushAlive()
 	p.a.syscalls.conc.commit()
 	for k, o := range p.openRanges {

@@ -11,6 +11,14 @@ import (
 	"golang.org/x/perf/benchmath"
 
 	"github.com/gotrace/gotrace/analyzer"
+	"github.com/gotrace/gotrace/analyzer/buildinfo"
+)
+
+// ResultKind identifies the JSON form of a Result; ResultSchema is its
+// version.
+const (
+	ResultKind   = "gotrace.check"
+	ResultSchema = 1
 )
 
 // Defaults of Options.
@@ -141,6 +149,9 @@ type SetInfo struct {
 
 // Result is the outcome of a check.
 type Result struct {
+	// Header says what the JSON document is (ResultKind, ResultSchema) and
+	// which gotrace produced it.
+	buildinfo.Header
 	// Status is "pass", "fail" or "insufficient data".
 	Status     string  `json:"status"`
 	Alpha      float64 `json:"alpha"`
@@ -221,6 +232,7 @@ func Compare(base, cur *Samples, opts Options) (*Result, error) {
 	}
 
 	res := &Result{
+		Header:     buildinfo.NewHeader(ResultKind, ResultSchema),
 		Alpha:      alpha,
 		MinSamples: minN,
 		Exact:      opts.Exact,

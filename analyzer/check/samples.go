@@ -394,7 +394,7 @@ func readJSON(r io.Reader, name string) (*Samples, error) {
 		})
 		s.Warnings = append(s.Warnings, schemaWarnings(name, set.Reports)...)
 		return s, nil
-	case probe.Kind != "":
+	case probe.Kind != "" && probe.Kind != analyzer.ReportKind:
 		return nil, bad("JSON of kind %q, not a gotrace report or report set", probe.Kind)
 	case len(probe.Metrics) > 0 && string(probe.Metrics) != "null":
 		var rep analyzer.Report
@@ -404,6 +404,8 @@ func readJSON(r io.Reader, name string) (*Samples, error) {
 		s := fromTrace(&rep, name)
 		s.Warnings = append(s.Warnings, schemaWarnings(name, []*analyzer.Report{&rep})...)
 		return s, nil
+	case probe.Kind == analyzer.ReportKind:
+		return nil, bad(`report without "metrics"; expected the output of gotrace analyze/run --format json`)
 	}
 	return nil, bad(`JSON without "metrics" or "kind": not a gotrace report; expected the output of gotrace analyze/run --format json`)
 }

@@ -230,6 +230,8 @@ func TestLoadErrors(t *testing.T) {
 		{write("broken.json", "{\n \"metrics\": {\n  \"a\": 1,\n}"), "broken.json: not valid JSON (line 4: invalid character '}'", analyzer.ErrUnreadable},
 		{write("other.json", `{"name": "x"}`), `other.json: JSON without "metrics" or "kind": not a gotrace report`, analyzer.ErrUnreadable},
 		{write("kind.json", `{"kind": "something"}`), `kind.json: JSON of kind "something"`, analyzer.ErrUnreadable},
+		{write("check.json", `{"schema": 1, "kind": "gotrace.check", "status": "pass"}`), `check.json: JSON of kind "gotrace.check", not a gotrace report or report set`, analyzer.ErrUnreadable},
+		{write("no-metrics.json", `{"schema": 1, "kind": "gotrace.report"}`), `no-metrics.json: report without "metrics"`, analyzer.ErrUnreadable},
 		{write("empty-set.json", `{"kind": "gotrace.reportset", "reports": []}`), "empty-set.json: report set holds no reports", analyzer.ErrUnreadable},
 		{write("typed.json", `{"metrics": {"a": "x"}}`), "typed.json: bad report: field metrics: json: cannot unmarshal string", analyzer.ErrUnreadable},
 		{newer, "newer.json: written by a newer gotrace (schema 99", analyzer.ErrUnreadable},

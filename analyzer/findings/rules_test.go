@@ -19,7 +19,7 @@ const ms = int64(1_000_000)
 // quiet is a report of one second on 2 Ps, half busy, whose user
 // goroutines ran 1s and were blocked 1s: no rule fires on it.
 func quiet() *analyzer.Report {
-	r := &analyzer.Report{Schema: analyzer.SchemaVersion, Top: 10}
+	r := &analyzer.Report{Top: 10}
 	r.Trace.DurationNS = 1000 * ms
 	r.Procs = analyzer.ProcStats{GOMAXPROCS: 2, ExistNS: 2000 * ms, BusyNS: 1000 * ms, IdleNS: 1000 * ms, Utilization: 0.5}
 	r.Goroutines.UserTime = analyzer.StateTimes{Exec: 1000 * ms, Blocked: 1000 * ms}

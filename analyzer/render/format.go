@@ -67,6 +67,21 @@ func sig3(v float64) string {
 	}
 }
 
+// TraceSize describes the size of the trace a report covers: "13.3 KiB",
+// with the whole input's size beside it when that differs ("13.3 KiB
+// analyzed of 26.6 KiB": concatenated or truncated traces), and ", gzip"
+// for compressed input.
+func TraceSize(src analyzer.Source) string {
+	s := Bytes(uint64(max(src.Bytes, 0)))
+	if src.InputBytes > 0 && src.InputBytes != src.Bytes {
+		s += " analyzed of " + Bytes(uint64(src.InputBytes))
+	}
+	if src.Gzip {
+		s += ", gzip"
+	}
+	return s
+}
+
 // Bytes formats a byte count with a binary unit: "512 B", "1.50 KiB", "12.3 MiB".
 func Bytes(b uint64) string {
 	const unit = 1024

@@ -1,10 +1,12 @@
 package render
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 
 	"github.com/gotrace/gotrace/analyzer"
+	"github.com/gotrace/gotrace/analyzer/buildinfo"
 )
 
 func TestFormatters(t *testing.T) {
@@ -124,5 +126,24 @@ func TestStackTextsTellRowsApart(t *testing.T) {
 	}
 	if !strings.Contains(got[2], "os.OpenFile (f.go:9)") {
 		t.Errorf("rows that differ only in a line show the lines: %q", got[2])
+	}
+}
+
+// TestJSONNeedsAKind: every JSON output says what it is.
+func TestJSONNeedsAKind(t *testing.T) {
+	var b bytes.Buffer
+	for _, v := range []any{map[string]int{"a": 1}, &analyzer.Report{}, struct{ buildinfo.Header }{}} {
+		b.Reset()
+		if err := JSON(&b, v); err == nil || b.Len() != 0 {
+			t.Errorf("JSON(%T) = %v, wrote %q; want it refused", v, err, b.String())
+		}
+	}
+	doc := struct {
+		buildinfo.Header
+		N int `json:"n"`
+	}{Header: buildinfo.Header{Schema: 1, Kind: "gotrace.test"}, N: 2}
+	b.Reset()
+	if err := JSON(&b, doc); err != nil || !strings.HasPrefix(b.String(), "{\n  \"schema\": 1,\n  \"kind\": \"gotrace.test\",") {
+		t.Errorf("JSON = %v, %q", err, b.String())
 	}
 }

@@ -157,10 +157,6 @@ func htmlReport(r *analyzer.Report, n, of int) htmlReportData {
 	if of > 1 {
 		d.Heading = fmt.Sprintf("#%d: %s", n, d.Heading)
 	}
-	gz := ""
-	if r.Source.Gzip {
-		gz = ", gzip"
-	}
 	d.Facts = []htmlFact{
 		{"Go", r.Source.GoVersion},
 		{"format", r.Source.Format},
@@ -168,7 +164,7 @@ func htmlReport(r *analyzer.Report, n, of int) htmlReportData {
 		{"GOMAXPROCS", strconv.Itoa(r.Procs.GOMAXPROCS)},
 		{"events", Count(r.Trace.Events)},
 		{"generations", strconv.Itoa(r.Trace.Generations)},
-		{"size", Bytes(uint64(max(r.Source.Bytes, 0))) + gz},
+		{"size", TraceSize(r.Source)},
 	}
 	for i := range d.Facts {
 		d.Facts[i].Value = htmlClean(d.Facts[i].Value)

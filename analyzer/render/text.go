@@ -177,12 +177,8 @@ func (rw *reportWriter) header() {
 	} else {
 		rw.printf("gotrace report: %s\n", src)
 	}
-	gz := ""
-	if r.Source.Gzip {
-		gz = ", gzip"
-	}
-	line1 := fmt.Sprintf("%s (Go %s), %s%s, %s events, %d generation(s)",
-		r.Source.Format, r.Source.GoVersion, Bytes(uint64(max(r.Source.Bytes, 0))), gz, Count(r.Trace.Events), r.Trace.Generations)
+	line1 := fmt.Sprintf("%s (Go %s), %s, %s events, %d generation(s)",
+		r.Source.Format, r.Source.GoVersion, TraceSize(r.Source), Count(r.Trace.Events), r.Trace.Generations)
 	line2 := fmt.Sprintf("duration %s, GOMAXPROCS %d", Dur(r.Trace.DurationNS), r.Procs.GOMAXPROCS)
 	if rw.style == StyleMarkdown {
 		rw.printf("%s; %s\n", line1, line2)

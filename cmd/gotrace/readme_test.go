@@ -1,21 +1,20 @@
 package main
 
 import (
-	"maps"
-	"slices"
-
-	"github.com/gotrace/gotrace/analyzer"
-	"github.com/gotrace/gotrace/analyzer/findings"
 	"io"
+	"maps"
 	"os"
-	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"unicode"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/gotrace/gotrace/analyzer"
+	"github.com/gotrace/gotrace/analyzer/findings"
 )
 
 // readmeSections splits README.md into its "## " sections, keyed by heading.
@@ -48,6 +47,20 @@ func readmeSections(t *testing.T) map[string]string {
 func TestReadmeDocumentsEveryFlag(t *testing.T) {
 	sections := readmeSections(t)
 	root := newRoot(strings.NewReader(""), io.Discard, io.Discard)
+	// The program's own flags (--version) belong to its command's section.
+	root.LocalNonPersistentFlags().VisitAll(func(f *pflag.Flag) {
+		if f.Hidden || f.Name == "help" {
+			return
+		}
+		for _, c := range root.Commands() {
+			if c.Name() == f.Name && strings.Contains(sectionFor(sections, c), "--"+f.Name) {
+				return
+			}
+		}
+		if !strings.Contains(readme(t), "gotrace --"+f.Name) {
+			t.Errorf("README.md does not show gotrace --%s (%s)", f.Name, f.Usage)
+		}
+	})
 	for _, c := range root.Commands() {
 		if c.Hidden || c.Name() == "help" {
 			continue
@@ -148,128 +161,6 @@ func readme(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return string(b)
-}
-
-// readmeBlock returns the first fenced code block after the first line of
-// text that starts with marker, without its fences.
-func readmeBlock(t *testing.T, text, marker string) string {
-	t.Helper()
-	i := strings.Index(text, "\n"+marker)
-	if i < 0 {
-		t.Fatalf("README.md has no line starting with %q", marker)
-	}
-	rest := text[i+1:]
-	start := strings.Index(rest, "\n```")
-	if start < 0 {
-		t.Fatalf("README.md has no code block after %q", marker)
-	}
-	rest = rest[start+4:]
-	rest = rest[strings.Index(rest, "\n")+1:] // the fence's language tag
-	end := strings.Index(rest, "```\n")
-	if end < 0 {
-		t.Fatalf("README.md's code block after %q is not closed", marker)
-	}
-	return rest[:end]
-}
-
-// TestReadmeExamples runs the README's deterministic examples (committed
-// traces, workload descriptions) and compares their output with what README
-// shows, so the documented output is the real one. Examples that run a
-// workload measure this machine and are not compared.
-func TestReadmeExamples(t *testing.T) {
-	// Run from a directory where testdata/ is the repository's and files the
-	// examples write (cut.trace, prof/) land in a temporary directory.
-	text := readme(t)
-	abs, err := filepath.Abs(repoFile())
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	if err := os.Symlink(abs, filepath.Join(dir, "testdata")); err != nil {
-		t.Fatal(err)
-	}
-	multigen, err := os.ReadFile(repoFile("traces", "multigen.trace"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "cut.trace"), multigen[:8000], 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Chdir(dir)
-
-	tests := []struct {
-		name   string
-		marker string   // the README line before the code block
-		args   []string // the command line shown
-		code   int      // its exit code
-		stderr bool     // the block shows stderr, not stdout
-		prefix bool     // the block shows part of the output: its beginning, and lines "..." elide some
-		skip   int      // lines of the block before the output (the "$ command" line)
-	}{
-		{name: "workloads", marker: "with a NAME, describes one.", args: []string{"workloads"}},
-		{name: "workloads syscall", marker: "`gotrace workloads syscall`:", args: []string{"workloads", "syscall"}},
-		{name: "analyze small", marker: "`gotrace analyze testdata/traces/small.trace`", args: []string{"analyze", "testdata/traces/small.trace"}, prefix: true},
-		{name: "json", marker: "JSON, the beginning", args: []string{"analyze", "--format", "json", "testdata/traces/small.trace"}, prefix: true},
-		{name: "truncated", marker: "A truncated trace", args: []string{"analyze", "cut.trace"}, stderr: true, skip: 1},
-		{name: "budgets", marker: "Budgets on a single trace", args: []string{"check", "--max", "goroutines.leaked=0", "--max", "sched.latency.p99_ns=5ms", "testdata/traces/small.trace"}, code: 1, skip: 1},
-		{name: "pprof", marker: "the goroutine runnable), `sync.pb.gz`", args: []string{"analyze", "-q", "--pprof", "prof", "testdata/traces/small.trace"}, stderr: true, prefix: true, skip: 1},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			block := readmeBlock(t, text, tc.marker)
-			lines := strings.SplitAfter(block, "\n")
-			if tc.skip > 0 {
-				if shown := strings.TrimSpace(lines[0]); !strings.Contains(shown, "gotrace "+strings.Join(tc.args, " ")) {
-					t.Fatalf("README shows %q, the test runs gotrace %s", shown, strings.Join(tc.args, " "))
-				}
-			}
-			want := strings.Join(lines[tc.skip:], "")
-			if i := strings.Index(want, "\n$ "); tc.prefix && i >= 0 {
-				want = want[:i+1] // up to the next command
-			}
-			code, stdout, stderr := gotrace(t, nil, tc.args...)
-			if code != tc.code {
-				t.Fatalf("exit code %d, want %d; stderr: %s", code, tc.code, stderr)
-			}
-			got := stdout
-			if tc.stderr {
-				got = stderr
-			}
-			if tc.prefix && shownIn(want, got) || !tc.prefix && got == want {
-				return
-			}
-			t.Errorf("gotrace %s printed\n%s\nREADME.md shows\n%s", strings.Join(tc.args, " "), got, want)
-		})
-	}
-}
-
-// shownIn reports whether got begins with the first piece of shown and holds
-// the other pieces in order, where shown's lines that are only "..." separate
-// the pieces.
-func shownIn(shown, got string) bool {
-	var pieces []string
-	var piece strings.Builder
-	for _, line := range strings.SplitAfter(shown, "\n") {
-		if strings.TrimSpace(line) == "..." {
-			pieces = append(pieces, piece.String())
-			piece.Reset()
-			continue
-		}
-		piece.WriteString(line)
-	}
-	pieces = append(pieces, piece.String())
-	if !strings.HasPrefix(got, pieces[0]) {
-		return false
-	}
-	got = got[len(pieces[0]):]
-	for _, p := range pieces[1:] {
-		i := strings.Index(got, p)
-		if i < 0 {
-			return false
-		}
-		got = got[i+len(p):]
-	}
-	return true
 }
 
 // TestReadmeDocumentsEveryMetric fails when a metric of the JSON "metrics"

@@ -35,7 +35,7 @@ func (f *runFlags) register(c *cobra.Command, countDefault int) {
 	fl.IntVar(&f.count, "count", countDefault, "run the workload `N` times, one trace (one sample) each")
 	fl.StringVar(&f.traceOut, "trace-out", "", "keep the trace in `FILE` (with --count N: FILE-1, FILE-2, ... before the extension)")
 	fl.DurationVar(&f.timeout, "timeout", 2*time.Minute, "kill a workload run that takes longer")
-	fl.StringVar(&f.godebug, "godebug", "", "GODEBUG of the workload process, e.g. `asyncpreemptoff=1` (added to the inherited one)")
+	fl.StringVar(&f.godebug, "godebug", "", "GODEBUG `SETTINGS` of the workload process, e.g. asyncpreemptoff=1 (added to the inherited one)")
 }
 
 func (f *runFlags) validate() error {
@@ -176,6 +176,7 @@ sample per run, that gotrace check takes as a baseline.`,
 			}
 			return nil
 		},
+		ValidArgsFunction: completeWorkloadArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := out.validate(); err != nil {
 				return err
@@ -204,9 +205,10 @@ sample per run, that gotrace check takes as a baseline.`,
 
 func (a *app) workloadsCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:   "workloads [NAME]",
-		Short: "List the built-in workloads, or describe one with its parameters",
-		Args:  cobra.MaximumNArgs(1),
+		Use:               "workloads [NAME]",
+		Short:             "List the built-in workloads, or describe one with its parameters",
+		Args:              cobra.MaximumNArgs(1),
+		ValidArgsFunction: completeWorkloadArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				w, err := workloads.Lookup(args[0])

@@ -13,10 +13,15 @@ import (
 	"github.com/gotrace/gotrace/workloads"
 )
 
+// cliEnv, set to 1, makes the test binary act as the gotrace command (see
+// cliOnPath).
+const cliEnv = "GOTRACE_TEST_AS_CLI"
+
 // TestMain lets the test binary stand in for gotrace in workload child
-// processes: gotrace run re-executes os.Executable() with __workload.
+// processes (gotrace run re-executes os.Executable() with __workload) and
+// in command lines run by a shell.
 func TestMain(m *testing.M) {
-	if len(os.Args) > 1 && os.Args[1] == workloads.ChildCommand {
+	if len(os.Args) > 1 && os.Args[1] == workloads.ChildCommand || os.Getenv(cliEnv) == "1" {
 		os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 	}
 	os.Exit(m.Run())
