@@ -152,6 +152,10 @@ func diagnose(reason, start string, frames []Frame) string {
 		who = "the main goroutine"
 	}
 	switch {
+	case start == "database/sql.(*DB).connectionOpener":
+		return "the connection openers of database/sql.DB values never closed: each DB keeps one until DB.Close"
+	case start == "net/http.(*persistConn).writeLoop" || start == "net/http.(*persistConn).readLoop":
+		return "idle keep-alive connections of a net/http Transport: closed by Transport.CloseIdleConnections, or kept while a Response.Body is not closed"
 	case has("sync.(*WaitGroup).Wait"):
 		return who + " blocked in sync.(*WaitGroup).Wait that never returned: Add was called more times than Done (a WaitGroup deadlock)"
 	case has("sync.(*Mutex).Lock"), has("sync.(*RWMutex).Lock"), has("sync.(*RWMutex).RLock"):

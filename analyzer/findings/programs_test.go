@@ -281,7 +281,11 @@ func TestWorkloadFindings(t *testing.T) {
 			after, _ := childrenCPU()
 			tr := analyzeChild(t, file, after-before, known)
 			for _, id := range tc.must {
-				if tr.find(id) == nil {
+				switch {
+				case tr.find(id) != nil:
+				case tr.overloaded && slices.Contains(timing, id):
+					t.Logf("%s does not produce %s, not checked: %s", tc.workload, id, tr.note)
+				default:
 					t.Errorf("%s does not produce %s; findings %v", tc.workload, id, tr.ids())
 				}
 			}

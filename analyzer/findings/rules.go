@@ -257,13 +257,14 @@ func channelWait(c *rctx) *analyzer.Finding {
 // ---------------------------------------------------------------------------
 // cpu-saturation: goroutines runnable while every P was busy. Impact: that
 // runnable time (ProcStats.RunnableWhileBusyNS) as a share of user goroutine
-// time. Reported from 10%, with P utilization of at least cpuMinUtil and a
+// time. Reported from 10%, with P utilization of at least cpuMinUtil (70%:
+// saturated in bursts counts) and a
 // scheduler latency p99 of at least cpuMinP99NS (below, waiting for a P
 // costs nothing anyone would notice).
 
 const (
 	cpuMinImpact = 0.10
-	cpuMinUtil   = 0.80
+	cpuMinUtil   = 0.70
 	cpuMinP99NS  = 1_000_000
 )
 
@@ -420,49 +421,46 @@ func syscallThreads(c *rctx) *analyzer.Finding {
 // scheduling and ending them is a large part of their cost. Creating,
 // starting and ending a goroutine costs about churnCostNS of CPU (the
 // many and threads workloads measure 1-2 µs on a 2-CPU machine; 1 µs is
-// the low end). For each user group of churnMinCount goroutines or more
-// whose goroutines lived less than churnMaxLifeNS on average (running,
-// blocked or in syscalls: time waiting for a P is the scheduler's, and
-// long-lived goroutines parked on purpose, as many parks them, are not
-// churn), impact is churnCostNS / (churnCostNS + mean running time per
-// goroutine): the share of their CPU that is overhead. Reported from 10%
-// (goroutines that run less than 9 µs each) when user goroutines are
-// created at churnMinRate per second or more; the group with the most
-// overhead in all is the finding's.
+// the low end). A user group counts when it has churnMinCount goroutines
+// or more that each ran for less than churnMaxRunNS on average (so that
+// overhead is 10% or more of what they do) and lived less than
+// churnMaxLifeNS on average (running, blocked or in syscalls: time waiting
+// for a P is the scheduler's, and long-lived goroutines parked on purpose,
+// as many parks them, are not churn). Impact: the overhead of those groups'
+// goroutines (count × churnCostNS) as a share of all the time goroutines
+// ran on Ps. Reported from 5% when user goroutines are created at
+// churnMinRate per second or more.
 
 const (
 	churnCostNS    = 1_000
-	churnMinImpact = 0.10
+	churnMinImpact = 0.05
 	churnMinCount  = 1_000
 	churnMinRate   = 10_000
+	churnMaxRunNS  = 9_000
 	churnMaxLifeNS = 1_000_000
 )
 
 func goroutineChurn(c *rctx) *analyzer.Finding {
 	r := c.r
 	g := &r.Goroutines
-	if g.CreationRate < churnMinRate {
+	if g.CreationRate < churnMinRate || r.Procs.BusyNS <= 0 {
 		return nil
 	}
 	var best *analyzer.GoroutineGroup
-	var bestImpact float64
+	var created int64
 	var where []analyzer.Location
 	for i := range g.Groups {
 		gr := &g.Groups[i]
 		if gr.System || gr.Created < churnMinCount {
 			continue
 		}
-		if life := (gr.Time.Exec + gr.Time.Blocked + gr.Time.Syscall) / gr.Count; life > churnMaxLifeNS {
+		if life := (gr.Time.Exec + gr.Time.Blocked + gr.Time.Syscall) / gr.Count; life > churnMaxLifeNS || gr.Time.Exec/gr.Count > churnMaxRunNS {
 			continue
 		}
-		mean := gr.Time.Exec / gr.Count
-		imp := float64(churnCostNS) / float64(churnCostNS+mean)
-		if imp < churnMinImpact {
-			continue
+		if best == nil || gr.Created > best.Created {
+			best = gr
 		}
-		if best == nil || imp*float64(gr.Created) > bestImpact*float64(best.Created) {
-			best, bestImpact = gr, imp
-		}
+		created += gr.Created
 		// Where they are created (the go statement), else the function.
 		loc, ok := c.locate(gr.CreatedAt)
 		if !ok {
@@ -475,16 +473,22 @@ func goroutineChurn(c *rctx) *analyzer.Finding {
 	if best == nil {
 		return nil
 	}
+	overhead := created * churnCostNS
+	impact := share(overhead, r.Procs.BusyNS)
+	if impact < churnMinImpact {
+		return nil
+	}
 	slices.SortStableFunc(where, func(a, b analyzer.Location) int { return cmp.Compare(b.Count, a.Count) })
 	mean := best.Time.Exec / best.Count
 	f := &analyzer.Finding{
 		Title:  "Goroutine churn: goroutines too short to pay for themselves",
-		Impact: bestImpact,
+		Impact: impact,
 		Evidence: map[string]float64{
 			"goroutines.creation_per_sec":    round3(g.CreationRate),
-			"group.created":                  float64(best.Created),
+			"churn.goroutines":               float64(created),
+			"churn.overhead_estimate_ns":     float64(overhead),
 			"group.running_per_goroutine_ns": float64(mean),
-			"goroutine.overhead_estimate_ns": churnCostNS,
+			"procs.busy_ns":                  float64(r.Procs.BusyNS),
 		},
 		Where: trimWhere(where),
 		Next: []string{
@@ -492,8 +496,8 @@ func goroutineChurn(c *rctx) *analyzer.Finding {
 			"the GOROUTINES section (groups by start function, lifetimes)",
 		},
 	}
-	f.Detail = fmt.Sprintf("%s goroutines of %s (%s user goroutines created per second) ran %s each on average: creating, scheduling and ending one costs about %s, %s of what they do.%s",
-		count3(best.Created), best.Name, rate(g.CreationRate), dur(mean), dur(churnCostNS), pct(bestImpact), createdAt(where))
+	f.Detail = fmt.Sprintf("%s goroutines (%s of %s; %s user goroutines created per second) ran %s each on average; creating, scheduling and ending one costs about %s, so about %s went to that: %s of all the time goroutines ran.%s",
+		count3(created), count3(best.Created), best.Name, rate(g.CreationRate), dur(mean), dur(churnCostNS), dur(overhead), pct(impact), createdAt(where))
 	return f
 }
 
@@ -546,11 +550,11 @@ func longRunSlices(c *rctx) *analyzer.Finding {
 // GOMAXPROCS changes. Every goroutine stops during one, so impact is their
 // time as a share of the trace's wall time. Reported when they add up to
 // stwMinTotalNS and either reach stwMinImpact of wall time or one lasts
-// stwMinMaxNS.
+// stwMinMaxNS (a pause a latency-sensitive program notices).
 
 const (
 	stwMinTotalNS = 1_000_000
-	stwMinImpact  = 0.002
+	stwMinImpact  = 0.01
 	stwMinMaxNS   = 1_000_000
 )
 

@@ -266,19 +266,28 @@ func TestSyscallThreads(t *testing.T) {
 func TestGoroutineChurn(t *testing.T) {
 	churn := func(r *analyzer.Report) {
 		r.Goroutines.CreationRate = 200_000
-		r.Goroutines.Lifetime = analyzer.Dist{Count: 200_000, P50: 20_000}
 		r.Goroutines.Groups = []analyzer.GoroutineGroup{
-			{Name: "main.handle.func1", Count: 200_000, Created: 200_000, Ended: 200_000, Time: analyzer.StateTimes{Exec: 200 * ms}},
+			{Name: "main.handle.func1", Count: 200_000, Created: 200_000, Ended: 200_000, Time: analyzer.StateTimes{Exec: 200 * ms},
+				CreatedAt: fr("main.handle /src/app/h.go:30", "main.main /src/app/main.go:9")},
 			{Name: "main.main", Count: 1, Time: analyzer.StateTimes{Exec: 500 * ms}},
 		}
-		r.Blocking.ByReason = []analyzer.BlockReason{{Reason: "sync", Top: []analyzer.StackTime{{Stack: fr("sync.(*WaitGroup).Wait /s/wg.go:1", "main.handle.func1 /src/app/h.go:17"), Count: 1, TotalNS: 1}}}}
 	}
 	runRule(t, GoroutineChurn, []ruleCase{
 		{"none", func(*analyzer.Report) {}, false, 0, ""},
-		{"1µs of work per goroutine", churn, true, 0.5, "main.handle.func1 /src/app/h.go:17"},
+		// 200,000 × 1µs of overhead in 1s of running: 20%, at the go statement.
+		{"1µs of work per goroutine", churn, true, 0.2, "main.handle /src/app/h.go:30"},
+		{"the function when the creation is not known", func(r *analyzer.Report) {
+			churn(r)
+			r.Goroutines.Groups[0].CreatedAt = nil
+			r.Blocking.ByReason = []analyzer.BlockReason{{Reason: "sync", Top: []analyzer.StackTime{{Stack: fr("sync.(*WaitGroup).Wait /s/wg.go:1", "main.handle.func1 /src/app/h.go:17"), Count: 1, TotalNS: 1}}}}
+		}, true, 0.2, "main.handle.func1 /src/app/h.go:17"},
 		{"goroutines that work", func(r *analyzer.Report) { churn(r); r.Goroutines.Groups[0].Time.Exec = 20_000 * ms }, false, 0, ""},
+		{"a few goroutines, however short", func(r *analyzer.Report) {
+			churn(r)
+			r.Goroutines.Groups[0].Count, r.Goroutines.Groups[0].Created, r.Goroutines.Groups[0].Time.Exec = 2000, 2000, 2*ms
+		}, false, 0, ""},
 		{"long-lived goroutines (parked, as many parks them)", func(r *analyzer.Report) { churn(r); r.Goroutines.Groups[0].Time.Blocked = 200_000 * 200 * ms }, false, 0, ""},
-		{"time waiting for a P does not make them long-lived", func(r *analyzer.Report) { churn(r); r.Goroutines.Groups[0].Time.SchedWait = 200_000 * 200 * ms }, true, 0.5, ""},
+		{"time waiting for a P does not make them long-lived", func(r *analyzer.Report) { churn(r); r.Goroutines.Groups[0].Time.SchedWait = 200_000 * 200 * ms }, true, 0.2, ""},
 		{"a low creation rate", func(r *analyzer.Report) { churn(r); r.Goroutines.CreationRate = 500 }, false, 0, ""},
 	})
 }
@@ -314,6 +323,12 @@ func TestNonGCSTW(t *testing.T) {
 		{"too little to matter", func(r *analyzer.Report) {
 			r.GC.OtherSTW = analyzer.Dist{Count: 3, Sum: uint64(ms / 2), Max: uint64(ms / 4)}
 		}, false, 0, ""},
+		{"0.5% of the trace in short pauses", func(r *analyzer.Report) {
+			r.GC.OtherSTW = analyzer.Dist{Count: 30, Sum: uint64(5 * ms), Max: uint64(ms / 4)}
+		}, false, 0, ""},
+		{"one pause a latency-sensitive program notices", func(r *analyzer.Report) {
+			r.GC.OtherSTW = analyzer.Dist{Count: 3, Sum: uint64(3 * ms), Max: uint64(2 * ms)}
+		}, true, 0.003, ""},
 	})
 	r := quiet()
 	stw(r)
