@@ -93,7 +93,10 @@ func (s *series) extend(lo, hi int64) {
 			clear(l[s.n:])
 			return l
 		}
-		nl := make([]int64, newN, max(newN, 2*cap(l)))
+		// Room to grow, but never past maxBins: a lane extended to the left
+		// again and again (runnable intervals close long after they began)
+		// would otherwise double its capacity every time.
+		nl := make([]int64, newN, max(newN, min(2*cap(l), maxBins)))
 		copy(nl[left:], l[:s.n])
 		return nl
 	}
