@@ -66,11 +66,19 @@ func (s *series) grow(t0, t1 int64) {
 	for {
 		lo := min(s.base, t0>>s.shift)
 		hi := max(s.base+int64(s.n)-1, t1>>s.shift)
-		if hi-lo+1 <= maxBins {
-			s.extend(lo, hi)
-			return
+		if hi-lo+1 > maxBins {
+			s.coarsen()
+			continue
 		}
-		s.coarsen()
+		if s.n > 0 && lo < s.base {
+			// Extending to the left moves every bin: take room for the
+			// next few at once (runnable intervals, added when they end,
+			// begin ever earlier at a generation's start). Empty bins
+			// before the first event count nothing.
+			lo = max(min(lo, s.base-int64(s.n/2)), hi-maxBins+1, 0)
+		}
+		s.extend(lo, hi)
+		return
 	}
 }
 
@@ -88,14 +96,16 @@ func (s *series) extend(lo, hi int64) {
 		newN = s.n + left
 	}
 	grow := func(l []int64) []int64 {
-		if left == 0 && cap(l) >= newN {
+		if cap(l) >= newN {
 			l = l[:newN]
-			clear(l[s.n:])
+			if left > 0 {
+				copy(l[left:], l[:s.n])
+				clear(l[:left])
+			}
+			clear(l[left+s.n:])
 			return l
 		}
-		// Room to grow, but never past maxBins: a lane extended to the left
-		// again and again (runnable intervals close long after they began)
-		// would otherwise double its capacity every time.
+		// Room to grow, but never past maxBins.
 		nl := make([]int64, newN, max(newN, min(2*cap(l), maxBins)))
 		copy(nl[left:], l[:s.n])
 		return nl

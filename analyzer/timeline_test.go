@@ -99,3 +99,30 @@ func TestProcsExist(t *testing.T) {
 		}
 	}
 }
+
+// TestSeriesLeftExtensionBounded: intervals that begin ever earlier (as
+// runnable intervals do: they are added when they end) extend the lanes to
+// the left again and again; their capacity stays within maxBins.
+func TestSeriesLeftExtensionBounded(t *testing.T) {
+	var s series
+	s.reset()
+	end := int64(10_000_000_000)
+	var total int64
+	for i := range int64(20_000) {
+		t0 := end - 1000*(i+1)
+		s.addRunnable(t0, end)
+		total += end - t0
+	}
+	for name, l := range map[string][]int64{"runq": s.runq, "busyAll": s.busyAll, "sw": s.sw} {
+		if cap(l) > maxBins {
+			t.Errorf("lane %s: capacity %d, more than %d bins", name, cap(l), maxBins)
+		}
+	}
+	var sum int64
+	for _, v := range s.runq[:s.n] {
+		sum += v
+	}
+	if sum != total {
+		t.Errorf("runnable time %d in the bins, want %d", sum, total)
+	}
+}
