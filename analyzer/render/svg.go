@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"html/template"
 	"math"
-	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -676,19 +675,4 @@ func blockedLegend(r *analyzer.Report) []htmlKey {
 		out = append(out, htmlKey{"bar-blocked", "blocked"})
 	}
 	return out
-}
-
-// svgSortedKeys returns the keys of m by value, largest first, ties by key.
-func svgSortedKeys(m map[string]int64) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		if m[keys[i]] != m[keys[j]] {
-			return m[keys[i]] > m[keys[j]]
-		}
-		return keys[i] < keys[j]
-	})
-	return keys
 }
