@@ -261,14 +261,15 @@ type SwitchStats struct {
 	// RunSlice is the length of Running intervals.
 	RunSlice   Dist  `json:"run_slice_ns"`
 	Migrations int64 `json:"migrations"` // a goroutine resumed on another P than it last ran on
-	// Long are the run slices of at least LongSliceNS: twice the
-	// scheduler's 10 ms preemption quantum, so a goroutine ran that long
-	// without being preempted.
+	// Long are the run slices of at least LongSliceNS.
 	Long LongSlices `json:"long_slices"`
 }
 
-// LongSliceNS is the length from which a run slice counts as long.
-const LongSliceNS = 20_000_000
+// LongSliceNS is the length from which a run slice counts as long: 50 ms,
+// 2.5 times the 20 ms a preemptible goroutine runs at most when others
+// could run (the scheduler's 10 ms quantum, plus up to 10 ms before sysmon,
+// which checks every 10 ms in a CPU-bound program, sees it).
+const LongSliceNS = 50_000_000
 
 // LongSlices counts run slices of at least ThresholdNS.
 type LongSlices struct {

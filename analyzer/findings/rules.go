@@ -502,8 +502,9 @@ func goroutineChurn(c *rctx) *analyzer.Finding {
 }
 
 // ---------------------------------------------------------------------------
-// long-run-slices: goroutines that ran for analyzer.LongSliceNS (20 ms,
-// twice the scheduler's 10 ms preemption quantum) or more without a switch,
+// long-run-slices: goroutines that ran for analyzer.LongSliceNS (50 ms, 2.5
+// times the 20 ms the scheduler lets a preemptible goroutine run) or more
+// without a switch,
 // while other goroutines waited for a P: code that cannot be preempted, or
 // a thread the OS did not run. Impact: the time of those slices as a share
 // of all P time. Reported from 10%, for longMinCount slices or more, when

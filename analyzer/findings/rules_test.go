@@ -295,7 +295,7 @@ func TestGoroutineChurn(t *testing.T) {
 func TestLongRunSlices(t *testing.T) {
 	long := func(r *analyzer.Report) {
 		r.Switches.Long = analyzer.LongSlices{ThresholdNS: analyzer.LongSliceNS, Count: 5, TotalNS: 500 * ms}
-		r.Switches.RunSlice.Max = uint64(200 * ms)
+		r.Switches.RunSlice.Max = uint64(200 * ms) // 5 slices of 50ms or more
 		r.Latency.Dist.Max = uint64(180 * ms)
 	}
 	runRule(t, LongRunSlices, []ruleCase{
