@@ -354,6 +354,16 @@ func htmlCompare(reports []*analyzer.Report) *htmlTable {
 		{"GC cycles", func(r *analyzer.Report) string { return Count(r.GC.Cycles) }},
 		{"STW max", func(r *analyzer.Report) string { return DurU(r.GC.STW.Max) }},
 		{"suspected leaks", func(r *analyzer.Report) string { return Count(r.Leaks.Suspected) }},
+		{"findings", func(r *analyzer.Report) string {
+			var ids []string
+			for _, f := range r.Findings {
+				ids = append(ids, f.ID+" "+Pct(f.Impact))
+			}
+			if len(ids) == 0 {
+				return "-"
+			}
+			return strings.Join(ids, ", ")
+		}},
 	}
 	for _, row := range rows {
 		cells := []htmlCell{{Text: row.name}}
