@@ -31,11 +31,17 @@ func IsStdPackage(pkg string) bool {
 // standard library's.
 func UserFrame(frames []Frame) int {
 	for i, f := range frames {
-		if !IsStdPackage(funcPackage(f.Func)) {
+		if !IsStdPackage(funcPackage(f.Func)) && !generatedTestMain(f) {
 			return i
 		}
 	}
 	return -1
+}
+
+// generatedTestMain reports whether f is the main function go test writes
+// for a test binary (_testmain.go): nobody's code to point at.
+func generatedTestMain(f Frame) bool {
+	return strings.HasSuffix(f.File, "/_testmain.go") || f.File == "_testmain.go"
 }
 
 // RuntimeStack reports whether a stack holds nothing but runtime frames:

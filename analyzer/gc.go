@@ -89,6 +89,7 @@ type gcAgg struct {
 	assistByStack, otherByStack stackAccs
 	assistCount                 int64
 	assistNS                    int64
+	assistRun                   int64 // the part of assists their goroutines ran
 	sweepNS                     int64
 
 	heapMax, heapLast uint64
@@ -188,6 +189,7 @@ func (a *gcAgg) merge(o *gcAgg, m *remap) {
 	}
 	a.assistCount += o.assistCount
 	a.assistNS += o.assistNS
+	a.assistRun += o.assistRun
 	a.sweepNS += o.sweepNS
 	a.heapMax = max(a.heapMax, o.heapMax)
 	a.goalMax = max(a.goalMax, o.goalMax)
@@ -203,7 +205,7 @@ func (g *global) gcStats(top int) GCStats {
 	a := &g.aggs.gc
 	s := GCStats{
 		Cycles: a.cycles, MarkNS: a.markNS, STW: dist(&a.stw), OtherSTW: dist(&a.otherSTW),
-		AssistCount: a.assistCount, AssistNS: a.assistNS, SweepNS: a.sweepNS,
+		AssistCount: a.assistCount, AssistNS: a.assistNS, AssistRunningNS: a.assistRun, SweepNS: a.sweepNS,
 		HeapMaxBytes: a.heapMax, HeapLastBytes: a.heapLast,
 		GoalMaxBytes: a.goalMax, GoalLastBytes: a.goalLast,
 	}

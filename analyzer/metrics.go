@@ -123,6 +123,7 @@ func Metrics(r *Report) map[string]float64 {
 	i("gc.sweep_ns", gc.SweepNS)
 	i("gc.assist.count", gc.AssistCount)
 	i("gc.assist_ns", gc.AssistNS)
+	i("gc.assist_running_ns", gc.AssistRunningNS)
 	u("gc.heap.max_bytes", gc.HeapMaxBytes)
 	u("gc.heap_goal.max_bytes", gc.GoalMaxBytes)
 

@@ -441,7 +441,12 @@ type GCStats struct {
 	OtherSTW    Dist        `json:"other_stw_ns"`            // the other stop-the-world pauses, except the tracer's own (start/stop trace)
 	STWByReason []STWReason `json:"stw_by_reason,omitempty"` // every pause, the tracer's included
 	AssistCount int64       `json:"assist_count"`            // mark assists completed
-	AssistNS    int64       `json:"assist_ns"`               // time goroutines spent in mark assist
+	AssistNS    int64       `json:"assist_ns"`               // time goroutines spent in mark assist, from its begin to its end
+	// AssistRunningNS is the part of AssistNS the assisting goroutines ran
+	// (the rest they waited for a P, or parked for work): the CPU the
+	// assists took. Assists active since an earlier generation count from
+	// that generation's start.
+	AssistRunningNS int64 `json:"assist_running_ns"`
 	// AssistTop is mark assist time by the stack the assist began with:
 	// where goroutines were allocating when the GC made them help; user
 	// stacks first.

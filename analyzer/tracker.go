@@ -163,6 +163,7 @@ type gLocal struct {
 	preDone   bool  // the announced state ended here
 	preGC     bool  // the announced state was a GC mark worker's run
 	retired   bool  // a free record (see retire)
+	inAssist  bool  // in a GC mark assist (its start is in openRanges)
 	lastP     int32 // -1 when unknown
 	firstRunP int32 // P of the first run start when no P was known before; -1
 	name      strID // start function, 0 if not seen in this generation
@@ -839,6 +840,11 @@ func (p *partial) create(tr *transition, t int64) {
 // leave closes g's open interval at t, on the transition tr.
 func (p *partial) leave(g *gLocal, tr *transition, t int64) {
 	from, to := g.state, tr.to
+	if g.inAssist && from == goRunning {
+		// The part of a mark assist the goroutine ran (not the time it
+		// waited for a P or for work).
+		p.a.gc.assistRun += max(t-max(g.since, p.assistStart(g)), 0)
+	}
 	if from == goRunning {
 		sw := &p.a.switches
 		switch to {
@@ -957,9 +963,12 @@ func (p *partial) rangeEvent(ev *trace.Event, k trace.EventKind, t int64) {
 			o.stack = p.stacks.intern(ev.Stack())
 		}
 		p.openRanges[key] = o
+		p.assist(key, true, t)
 	case trace.EventRangeActive:
 		p.openRanges[key] = openRange{reason: rid}
+		p.assist(key, true, t)
 	case trace.EventRangeEnd:
+		p.assist(key, false, t)
 		o, ok := p.openRanges[key]
 		delete(p.openRanges, key)
 		if ok && o.known {
@@ -974,6 +983,32 @@ func (p *partial) rangeEvent(ev *trace.Event, k trace.EventKind, t int64) {
 			p.rangeEnds = append(p.rangeEnds, rangeEnd{key: key, t: t, reason: rid})
 		}
 	}
+}
+
+// assist marks the goroutine of a mark assist range as assisting (begin or
+// active) or not (end); at the end, the part of the assist it ran since
+// its run began counts.
+func (p *partial) assist(key rangeKey, on bool, t int64) {
+	if key.kind != rkAssist {
+		return
+	}
+	g := p.lookup(trace.GoID(key.id))
+	if g == nil {
+		return
+	}
+	if !on && g.inAssist && g.state == goRunning {
+		p.a.gc.assistRun += max(t-max(g.since, p.assistStart(g)), 0)
+	}
+	g.inAssist = on
+}
+
+// assistStart is when g's open mark assist began, or the generation's
+// first event for one active since an earlier generation.
+func (p *partial) assistStart(g *gLocal) int64 {
+	if o := p.openRanges[rangeKey{kind: rkAssist, id: int64(g.id)}]; o.known {
+		return o.start
+	}
+	return p.first
 }
 
 // finish records what stays open at the end of the generation.

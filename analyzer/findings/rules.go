@@ -308,8 +308,9 @@ func cpuSaturation(c *rctx) *analyzer.Finding {
 // gc-pressure: P time the garbage collector took from the program. GC
 // workers are counted only up to the 25% of GOMAXPROCS the GC's dedicated
 // and fractional workers are paced to during mark (the rest is idle-time
-// workers running on Ps nothing else wanted); mark assists (user goroutines
-// made to mark while they allocate) and stop-the-world GC pauses (times
+// workers running on Ps nothing else wanted); the time user goroutines ran
+// in mark assists (made to mark while they allocate; not the time an assist
+// waited for a P or for work) and stop-the-world GC pauses (times
 // GOMAXPROCS) are added. Impact: that time as a share of all P time.
 // Reported from 15% (a healthy program spends a few percent to about 10%
 // of its CPU in GC) and at least two cycles.
@@ -329,12 +330,17 @@ func gcPressure(c *rctx) *analyzer.Finding {
 	procs := int64(max(p.GOMAXPROCS, 1))
 	workers := min(p.GCNS, int64(gcWorkerCap*float64(procs*g.MarkNS)))
 	stw := int64(g.STW.Sum) * procs
-	cost := workers + g.AssistNS + stw
+	assist := g.AssistRunningNS
+	if assist == 0 && g.AssistNS > 0 {
+		// A report of schema 1 has the assists' whole time only.
+		assist = min(g.AssistNS, r.Goroutines.UserTime.Exec)
+	}
+	cost := workers + assist + stw
 	impact := share(cost, p.ExistNS)
 	if impact < gcMinImpact {
 		return nil
 	}
-	assistShare := share(g.AssistNS, r.Goroutines.UserTime.Exec)
+	assistShare := share(assist, r.Goroutines.UserTime.Exec)
 	perSec := float64(g.Cycles) / (float64(r.Trace.DurationNS) / 1e9)
 	f := &analyzer.Finding{
 		Title:  "GC pressure",
@@ -344,7 +350,7 @@ func gcPressure(c *rctx) *analyzer.Finding {
 			"gc.cycles_per_sec":    round3(perSec),
 			"gc.mark_ns":           float64(g.MarkNS),
 			"gc.worker_ns":         float64(workers),
-			"gc.assist_ns":         float64(g.AssistNS),
+			"gc.assist_running_ns": float64(assist),
 			"gc.assist_share":      round3(assistShare),
 			"gc.stw.total_ns":      float64(g.STW.Sum),
 			"procs.gc_utilization": p.GCUtilization,
@@ -357,7 +363,7 @@ func gcPressure(c *rctx) *analyzer.Finding {
 		},
 	}
 	f.Detail = fmt.Sprintf("%s GC cycles (%.1f per second) took %s of all P time: %s of GC workers, %s of mark assist (%s of user goroutines' running time) and %s of stop-the-world pauses.",
-		count3(g.Cycles), perSec, pct(impact), dur(workers), dur(g.AssistNS), pct(assistShare), dur(int64(g.STW.Sum)))
+		count3(g.Cycles), perSec, pct(impact), dur(workers), dur(assist), pct(assistShare), dur(int64(g.STW.Sum)))
 	if len(f.Where) > 0 {
 		f.Detail += " Goroutines were made to assist most at " + f.Where[0].Function + " (" + fileLine(f.Where[0]) + "), where they allocated."
 	}

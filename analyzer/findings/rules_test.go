@@ -225,8 +225,9 @@ func TestGCPressure(t *testing.T) {
 	gc := func(r *analyzer.Report) {
 		r.GC.Cycles = 20
 		r.GC.MarkNS = 800 * ms
-		r.Procs.GCNS = 600 * ms // more than 25% of 2 Ps during mark: 400ms counts
-		r.GC.AssistNS = 100 * ms
+		r.Procs.GCNS = 600 * ms  // more than 25% of 2 Ps during mark: 400ms counts
+		r.GC.AssistNS = 300 * ms // of it 100ms running
+		r.GC.AssistRunningNS = 100 * ms
 		r.GC.STW = analyzer.Dist{Count: 40, Sum: uint64(10 * ms)}
 		r.GC.AssistTop = []analyzer.StackTime{{Stack: fr("runtime.mallocgc /r/malloc.go:1", "runtime.growslice /r/slice.go:2", "main.decode /src/app/json.go:77"), Count: 30, TotalNS: 90 * ms}}
 	}
@@ -236,9 +237,14 @@ func TestGCPressure(t *testing.T) {
 		{"idle-time GC workers are free", func(r *analyzer.Report) {
 			gc(r)
 			r.GC.MarkNS = 100 * ms // only 50ms of the 600ms of workers count
-			r.GC.AssistNS = 0
+			r.GC.AssistNS, r.GC.AssistRunningNS = 0, 0
 		}, false, 0, ""},
 		{"one cycle is not pressure", func(r *analyzer.Report) { gc(r); r.GC.Cycles = 1 }, false, 0, ""},
+		{"assists that mostly waited for a P", func(r *analyzer.Report) {
+			gc(r)
+			r.GC.MarkNS = 100 * ms
+			r.GC.AssistNS, r.GC.AssistRunningNS = 90_000*ms, 10*ms // thousands of goroutines runnable mid-assist
+		}, false, 0, ""},
 	})
 }
 
