@@ -57,6 +57,9 @@ type Options struct {
 	// analyzed so far and the input size (-1 when unknown).
 	Progress func(done, total int64)
 
+	// export, when set, writes the timeline (export.go).
+	export *exporter
+
 	// active counts the generations being analyzed at once; one decodes
 	// on a goroutine of its own, ahead of its tracker, while fewer
 	// generations than CPUs are in flight.
@@ -151,6 +154,9 @@ func analyze(in *input, opts Options) (rep *Report, err error) {
 		}
 	}()
 	g := newGlobal()
+	if opts.export != nil {
+		g.obs = opts.export
+	}
 	var fail *failure
 	workers := opts.Workers
 	if !in.hdr.Generational() {
@@ -172,6 +178,9 @@ func analyze(in *input, opts Options) (rep *Report, err error) {
 		return nil, inputErr(in.name, ErrIncomplete, nil, "trace holds no events; nothing to analyze")
 	}
 	rep = g.report(in, opts)
+	if opts.export != nil {
+		opts.export.end(g)
+	}
 	total, known := in.sp.Size()
 	if fail != nil && errors.Is(fail.err, gensplit.ErrSecondTrace) {
 		rest := ""

@@ -25,11 +25,11 @@ func IsStdPackage(pkg string) bool {
 	return !strings.Contains(first, ".")
 }
 
-// UserFrame returns the index of the first frame (innermost first) outside
-// the runtime and the standard library: the program's own code, or a
-// dependency's. It returns -1 when every frame is the runtime's or the
-// standard library's.
-func UserFrame(frames []Frame) int {
+// UserFrameIndex returns the index of the first frame (innermost first)
+// outside the runtime and the standard library: the program's own code, or
+// a dependency's (see UserFrame). It returns -1 when every frame is the
+// runtime's or the standard library's.
+func UserFrameIndex(frames []Frame) int {
 	for i, f := range frames {
 		if !IsStdPackage(funcPackage(f.Func)) && !generatedTestMain(f) {
 			return i

@@ -2,7 +2,7 @@ package analyzer
 
 import "testing"
 
-func TestUserFrame(t *testing.T) {
+func TestUserFrameIndex(t *testing.T) {
 	fr := func(fns ...string) []Frame {
 		var out []Frame
 		for _, fn := range fns {
@@ -24,8 +24,8 @@ func TestUserFrame(t *testing.T) {
 		{append(fr("runtime.ReadMemStats", "testing.(*B).run1", "net/http_test.TestMain"), testMain), -1},
 		{nil, -1},
 	} {
-		if got := UserFrame(tt.frames); got != tt.want {
-			t.Errorf("UserFrame(%v) = %d, want %d", tt.frames, got, tt.want)
+		if got := UserFrameIndex(tt.frames); got != tt.want {
+			t.Errorf("UserFrameIndex(%v) = %d, want %d", tt.frames, got, tt.want)
 		}
 	}
 	if !RuntimeStack(fr("runtime.chanrecv1", "runtime.(*wakeableSleep).sleep", "runtime.traceStartReadCPU.func1")) ||

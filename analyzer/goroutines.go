@@ -126,7 +126,7 @@ func (g *global) goroutineStats(top int) GoroutineStats {
 	if dur := g.end - g.start; dur > 0 {
 		s.CreationRate = float64(a.userCreated) / (float64(dur) / 1e9)
 	}
-	for _, r := range g.gs {
+	for _, r := range g.gs.all() {
 		if !isSystemFunc(g.strs.str(r.name)) {
 			s.UserAliveAtEnd++
 		}
@@ -153,6 +153,7 @@ func (g *global) goroutineStats(top int) GoroutineStats {
 		}
 	}
 	s.UserGroups, s.RuntimeGroups = len(user), len(sys)
+	s.GroupCount = len(user) + len(sys)
 	byTime := func(x, y GoroutineGroup) int {
 		if c := cmp.Compare(totalTime(&y.Time), totalTime(&x.Time)); c != 0 {
 			return c

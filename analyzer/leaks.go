@@ -32,7 +32,7 @@ func (g *global) leakStats(threshold int64) LeakStats {
 		minB, maxB, sumB int64
 	}
 	groups := map[leakKey]*acc{}
-	for _, r := range g.gs {
+	for _, r := range g.gs.all() {
 		if r.state != goWaiting || r.cat == catSystem {
 			continue
 		}

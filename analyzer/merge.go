@@ -19,8 +19,6 @@ type gRec struct {
 	seenAt int64
 	name   strID
 	lastP  int32
-	// createStk is the creator's stack of a goroutine created in the trace.
-	createStk stackID
 
 	created bool
 	hasRun  bool
@@ -39,7 +37,7 @@ type global struct {
 	cats   []uint8
 
 	aggs aggs
-	gs   map[trace.GoID]*gRec
+	gs   gTable
 	// unnamed holds the times of live goroutines whose start function is not
 	// known yet; regions their stacks of open regions.
 	unnamed map[trace.GoID]*gAcc
@@ -64,6 +62,8 @@ type global struct {
 
 	m       remap // reused per merge
 	closing span  // the span closeRec hands to the analyses
+
+	obs mergeObserver // nil unless something observes (observe.go)
 }
 
 func newGlobal() *global {
@@ -71,7 +71,6 @@ func newGlobal() *global {
 		strs:       newStrTable(),
 		stacks:     newGlobalStacks(),
 		cats:       []uint8{catUnknown},
-		gs:         map[trace.GoID]*gRec{},
 		unnamed:    map[trace.GoID]*gAcc{},
 		regions:    map[trace.GoID][]openRegion{},
 		groups:     map[strID]*groupAcc{},
@@ -120,9 +119,9 @@ func (g *global) merge(p *partial) {
 	for i := range p.anns {
 		g.mergeAnnounced(&p.anns[i], m)
 	}
-	for i := range p.gs {
-		if !p.gs[i].retired {
-			g.mergeGoroutine(p, &p.gs[i], m)
+	for _, l := range p.gs.all() {
+		if !l.retired {
+			g.mergeGoroutine(p, l, m)
 		}
 	}
 	// Goroutines in a syscall at once: those under way when the generation
@@ -155,18 +154,23 @@ func (g *global) merge(p *partial) {
 	for _, o := range p.rangesOpen {
 		g.openRanges[o.key] = openRange{start: o.start, reason: m.s(o.reason), known: true}
 	}
-	for _, e := range p.taskEnds {
+	for i, e := range p.taskEnds {
 		if o, ok := g.openTasks[e.id]; ok {
 			addKind(g.aggs.ann.tasks, o.typ, e.t-o.start)
 			delete(g.openTasks, e.id)
+		} else if g.obs != nil {
+			g.obs.taskBefore(&p.taskEnds[i])
 		}
 	}
 	for id, o := range p.openTasks {
 		g.openTasks[id] = openTask{start: o.start, typ: m.s(o.typ)}
 	}
-	for _, e := range p.regionEnds {
+	for i, e := range p.regionEnds {
 		rs := g.regions[e.g]
 		if len(rs) == 0 {
+			if g.obs != nil {
+				g.obs.regionBefore(&p.regionEnds[i])
+			}
 			continue // begun before the trace
 		}
 		top := rs[len(rs)-1]
@@ -178,10 +182,9 @@ func (g *global) merge(p *partial) {
 		addKind(g.aggs.ann.regions, top.typ, e.t-top.start)
 	}
 	// Region begins of this generation that stay open.
-	for i := range p.gs {
-		l := &p.gs[i]
+	for _, l := range p.gs.all() {
 		lr := p.openRegions(l)
-		if len(lr) == 0 || l.retired || g.gs[l.id] == nil {
+		if len(lr) == 0 || l.retired || g.gs.get(l.id) == nil {
 			continue
 		}
 		rs := g.regions[l.id]
@@ -191,16 +194,18 @@ func (g *global) merge(p *partial) {
 		g.regions[l.id] = rs
 	}
 	// Goroutines that ended in this generation leave the live set.
-	for i := range p.gs {
-		l := &p.gs[i]
+	for _, l := range p.gs.all() {
 		if !l.ended || l.retired {
 			continue
 		}
-		if r := g.gs[l.id]; r != nil {
+		if r := g.gs.get(l.id); r != nil {
 			g.fold(l.id, r, false)
-			delete(g.gs, l.id)
+			g.gs.del(l.id)
 			delete(g.regions, l.id)
 		}
+	}
+	if g.obs != nil {
+		g.obs.merged(g, p)
 	}
 }
 
@@ -210,6 +215,9 @@ func (g *global) merge(p *partial) {
 // trace covers). A stop-the-world pause cut by the trace start stays out of
 // the pause distribution, whose durations would be wrong.
 func (g *global) beforeTraceRange(e rangeEnd) {
+	if g.obs != nil {
+		g.obs.rangeBefore(&e)
+	}
 	switch e.key.kind {
 	case rkMark:
 		g.aggs.gc.cycles++
@@ -222,7 +230,12 @@ func (g *global) beforeTraceRange(e rangeEnd) {
 // mergeGoroutine stitches one goroutine's generation record onto its global
 // record.
 func (g *global) mergeGoroutine(p *partial, l *gLocal, m *remap) {
-	r := g.gs[l.id]
+	r := g.gs.get(l.id)
+	c := p.coldPeek(l)
+	preP := c.preP // the P of an announced Running state
+	if l.inPrefix && l.state == goRunning {
+		preP = l.p
+	}
 	if !l.created {
 		// A goroutine announced in a syscall was in one when the generation
 		// began; the count carried over assumed the recorded state.
@@ -234,24 +247,31 @@ func (g *global) mergeGoroutine(p *partial, l *gLocal, m *remap) {
 		}
 	}
 	if l.created {
-		r = &gRec{created: true, createdAt: l.enterAt, createStk: m.k(l.createStk), name: m.s(l.name), lastP: -1}
-		g.gs[l.id] = r
+		r = g.put(l.id)
+		*r = gRec{created: true, createdAt: l.enterAt, name: m.s(l.name), lastP: -1}
 	} else {
 		if r == nil {
 			// First seen already existing: it lived before the trace, and
 			// its state counts from the trace start.
-			r = &gRec{
-				openState: openState{state: l.annState, since: g.start, stack: m.k(l.annStack), cat: catUnknown, p: l.preP},
+			r = g.gs.add(l.id)
+			*r = gRec{
+				openState: openState{state: l.annState, since: g.start, stack: m.k(l.annStack), cat: catUnknown, p: preP},
 				lastP:     -1, preTrace: true, seenAt: l.enterAt,
 			}
-			g.gs[l.id] = r
 			g.preExisting++
+			if g.obs != nil {
+				g.obs.restated(l.id, nil, &r.openState, l.enterAt)
+			}
 		} else if r.state != l.annState {
 			// The announced state disagrees with what the previous generation
 			// left open; close that interval where the new one is announced.
+			old := r.openState
 			g.closeRec(l.id, r, l.enterAt, l.annState, 0)
-			r.openState = openState{state: l.annState, since: l.enterAt, stack: m.k(l.annStack), cat: catUnknown, p: l.preP}
+			r.openState = openState{state: l.annState, since: l.enterAt, stack: m.k(l.annStack), cat: catUnknown, p: preP}
 			r.preTrace = false
+			if g.obs != nil {
+				g.obs.restated(l.id, &old, &r.openState, l.enterAt)
+			}
 		}
 		if r.name == 0 && l.name != 0 {
 			r.name = m.s(l.name)
@@ -265,22 +285,22 @@ func (g *global) mergeGoroutine(p *partial, l *gLocal, m *remap) {
 		}
 		if l.preDone {
 			if r.state == goRunning && r.p < 0 {
-				r.p = l.preP
+				r.p = preP
 			}
-			r.gc = r.gc || l.preGC
-			g.closeRec(l.id, r, l.preEnd, l.preTo, 0)
+			r.gc = r.gc || c.preGC
+			g.closeRec(l.id, r, c.preEnd, c.preTo, 0)
 		}
 		if l.ended {
-			g.endAnnounced(r, l)
+			g.endAnnounced(r, c.endAt)
 		}
 	}
 	// Contributions of this generation: a goroutine named here has its
 	// times in the generation's groups already.
-	if l.accIdx != 0 {
-		g.accOf(l.id, r).merge(&p.accs[l.accIdx-1])
+	if c.accIdx != 0 {
+		g.accOf(l.id, r).merge(&p.accs[c.accIdx-1])
 	}
-	if l.pendingRunnable > 0 && r.hasRun {
-		g.aggs.latency.afterFirstRun += l.pendingRunnable
+	if c.pendingRunnable > 0 && r.hasRun {
+		g.aggs.latency.afterFirstRun += c.pendingRunnable
 	}
 	if l.firstRunP >= 0 && r.lastP >= 0 && r.lastP != l.firstRunP {
 		g.aggs.switches.migrations++
@@ -302,7 +322,7 @@ func (g *global) mergeGoroutine(p *partial, l *gLocal, m *remap) {
 // mergeAnnounced stitches a goroutine the generation announced and that did
 // nothing else in it: it goes on in the announced state.
 func (g *global) mergeAnnounced(a *annRec, m *remap) {
-	r := g.gs[a.id]
+	r := g.gs.get(a.id)
 	was, now := r != nil && r.state == goSyscall, a.state == goSyscall
 	if now && !was {
 		g.sysAdj++
@@ -310,6 +330,8 @@ func (g *global) mergeAnnounced(a *annRec, m *remap) {
 		g.sysAdj--
 	}
 	stack := m.k(a.stack)
+	var old *openState // for the observer: the state the merge had
+	restated := false
 	if r == nil {
 		// First seen already existing: it lived before the trace, and its
 		// state counts from the trace start.
@@ -317,15 +339,18 @@ func (g *global) mergeAnnounced(a *annRec, m *remap) {
 		if a.state == goRunning {
 			p = a.proc
 		}
-		r = &gRec{
+		r = g.gs.add(a.id)
+		*r = gRec{
 			openState: openState{state: a.state, since: g.start, stack: stack, cat: catUnknown, p: p},
 			lastP:     p, preTrace: true, seenAt: a.at,
 		}
-		g.gs[a.id] = r
 		g.preExisting++
+		restated = true
 	} else if r.state != a.state {
 		// The announced state disagrees with what the previous generation
 		// left open; close that interval where the new one is announced.
+		o := r.openState
+		old, restated = &o, true
 		g.closeRec(a.id, r, a.at, a.state, 0)
 		r.openState = openState{state: a.state, since: a.at, stack: stack, cat: catUnknown, p: -1}
 		r.preTrace = false
@@ -350,10 +375,13 @@ func (g *global) mergeAnnounced(a *annRec, m *remap) {
 		}
 		r.lastP = a.proc
 	}
+	if restated && g.obs != nil {
+		g.obs.restated(a.id, old, &r.openState, a.at)
+	}
 }
 
 // endAnnounced counts the end of a goroutine created before this generation.
-func (g *global) endAnnounced(r *gRec, l *gLocal) {
+func (g *global) endAnnounced(r *gRec, endAt int64) {
 	fn := g.strs.str(r.name)
 	if isSystemFunc(fn) {
 		return
@@ -361,17 +389,23 @@ func (g *global) endAnnounced(r *gRec, l *gLocal) {
 	ga := &g.aggs.goroutines
 	ga.userEnded++
 	if r.created {
-		ga.lifetime.Add(uint64(max(l.endAt-r.createdAt, 0)))
+		ga.lifetime.Add(uint64(max(endAt-r.createdAt, 0)))
 	}
+}
+
+// put returns id's record, emptied, or a new one.
+func (g *global) put(id trace.GoID) *gRec {
+	if r := g.gs.get(id); r != nil {
+		return r // an id created again while alive: the trace is inconsistent
+	}
+	return g.gs.add(id)
 }
 
 // fold adds a goroutine to its group. alive says it was alive at the end.
 func (g *global) fold(id trace.GoID, r *gRec, alive bool) {
 	a := g.unnamed[id] // times not yet in a group: the name is unknown
 	delete(g.unnamed, id)
-	gr := g.group(r.name)
-	gr.add(r.created, alive, a)
-	gr.noteCreated(r.createStk)
+	g.group(r.name).add(r.created, alive, a)
 }
 
 // accOf returns where r's times go: its group's accumulator, or while its
@@ -443,7 +477,7 @@ func (g *global) closeRec(id trace.GoID, r *gRec, end int64, to trace.GoState, c
 // counted up to the trace's last event, by every analysis at once, and is
 // added to its group.
 func (g *global) closeOpen() {
-	for id, r := range g.gs {
+	for id, r := range g.gs.all() {
 		g.closeRec(id, r, g.end, goUndetermined, cutEnd)
 		g.fold(id, r, true)
 	}

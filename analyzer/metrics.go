@@ -77,10 +77,19 @@ func Metrics(r *Report) map[string]float64 {
 	i("block.net.completed_ns", b.NetCompletedNS)
 	i("block.open_ns", b.OpenNS)
 	i("block.preexisting", b.Preexisting)
+	for _, c := range catNames {
+		if c != "" {
+			m["block.class."+c+".completed_ns"] = 0 // every class, so a gate on one always has a value
+			m["block.class."+c+".count"] = 0
+		}
+	}
 	for _, br := range b.ByReason {
 		k := "block.reason." + metricWord(br.Reason)
 		m[k+".completed_ns"] += float64(br.TotalNS) // += : two reasons may share a word
 		m[k+".count"] += float64(br.Count)
+		c := "block.class." + ReasonClass(br.Reason)
+		m[c+".completed_ns"] += float64(br.TotalNS)
+		m[c+".count"] += float64(br.Count)
 	}
 
 	sc := &r.Syscalls
@@ -159,6 +168,41 @@ func Metrics(r *Report) map[string]float64 {
 // block.reason.* and stw.other.reason.* use it: "chan receive" is
 // chan_receive.
 func MetricWord(s string) string { return metricWord(s) }
+
+// Units of metrics, as MetricUnit derives them from the names.
+const (
+	UnitNS     = "ns"      // *_ns
+	UnitBytes  = "bytes"   // *_bytes
+	UnitPerSec = "per_sec" // *_per_sec, *.per_sec
+	UnitRatio  = "ratio"   // 0..1
+	UnitCount  = "count"   // everything else
+)
+
+// ratioMetrics are the metrics whose value is a ratio 0..1 although their
+// names carry no unit suffix.
+var ratioMetrics = map[string]bool{
+	"procs.utilization":    true,
+	"procs.gc_utilization": true,
+}
+
+// MetricUnit returns the unit of a metric (or of any quantity named the
+// same way) from its name: UnitNS for "_ns", UnitBytes for "_bytes",
+// UnitPerSec for "per_sec", UnitRatio for the utilizations, "_share" and
+// the findings' impacts (findings.ID.impact), UnitCount otherwise.
+func MetricUnit(metric string) string {
+	switch {
+	case strings.HasSuffix(metric, "_ns"):
+		return UnitNS
+	case strings.HasSuffix(metric, "_bytes"):
+		return UnitBytes
+	case strings.HasSuffix(metric, "per_sec"): // "switches.per_sec", "goroutines.creation_per_sec"
+		return UnitPerSec
+	case ratioMetrics[metric], strings.HasSuffix(metric, "_share"),
+		strings.HasPrefix(metric, "findings.") && strings.HasSuffix(metric, ".impact"):
+		return UnitRatio
+	}
+	return UnitCount
+}
 
 // metricWord turns a wait reason into a metric name component: lower case,
 // runs of other characters as one underscore ("chan receive" is

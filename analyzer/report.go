@@ -187,8 +187,12 @@ type GoroutineStats struct {
 
 	// Groups are goroutines grouped by start function: the user groups, most
 	// total time first, then the runtime groups likewise; each part holds at
-	// most Top groups.
+	// most Top groups (Options.Top).
 	Groups []GoroutineGroup `json:"groups"`
+	// GroupCount is the number of groups, listed or not; a comparison of
+	// reports (diff) tells a group absent from a run from one cut off the
+	// list by it.
+	GroupCount int `json:"group_count"`
 }
 
 // GoroutineGroup is the goroutines that share a start function.
@@ -382,7 +386,9 @@ type BlockReason struct {
 	TotalNS int64       `json:"total_ns"`
 	MaxNS   int64       `json:"max_ns"`
 	Top     []StackTime `json:"top_stacks,omitempty"` // user stacks first
-	Stacks  int         `json:"stacks"`               // distinct stacks before the cut
+	// Stacks is the number of distinct blocking stacks of this reason, of
+	// which Top lists the first (at most Options.Top).
+	Stacks int `json:"stacks"`
 	// RuntimeNS is the part of TotalNS on runtime stacks (StackTime.Runtime).
 	RuntimeNS int64 `json:"runtime_ns"`
 }
@@ -430,7 +436,9 @@ type SyscallStats struct {
 	// MaxConcurrent is the most goroutines in a syscall at once.
 	MaxConcurrent int64       `json:"max_concurrent"`
 	Top           []StackTime `json:"top_stacks,omitempty"` // user stacks first
-	Stacks        int         `json:"stacks"`               // distinct stacks before the cut
+	// Stacks is the number of distinct syscall stacks, of which Top lists
+	// the first (at most Options.Top).
+	Stacks int `json:"stacks"`
 }
 
 // GCStats covers garbage collection.

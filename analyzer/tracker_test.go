@@ -40,7 +40,7 @@ func TestRecordsBoundedByLiveGoroutines(t *testing.T) {
 	created, grouped := int64(0), int64(0)
 	finishGen := func() {
 		p.finish()
-		maxRecords = max(maxRecords, len(p.gs))
+		maxRecords = max(maxRecords, int(p.gs.len()))
 		created += p.a.goroutines.created
 		for name, gr := range p.groups {
 			if p.strs.str(strID(name)) == "github.com/gotrace/gotrace/analyzer.churnWorker" {

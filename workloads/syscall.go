@@ -45,7 +45,8 @@ func init() {
 			{Name: "rounds", Kind: Int, Default: "2", Min: "1", Max: "1000", Help: "rounds of pipe read + nanosleep + fsync per blocker"},
 			{Name: "baseline", Kind: Duration, Default: "200ms", Min: "10ms", Max: "10s", Help: "compute alone for this long first"},
 		},
-		run: runSyscall,
+		Gate: Gate{Metric: "measure.compute_ops_per_sec.during_blocking_syscalls", HigherIsBetter: true, ThresholdPct: 20},
+		run:  runSyscall,
 	})
 }
 

@@ -210,7 +210,24 @@ func TestWorkloadsSmall(t *testing.T) {
 			skipUnderRace(t, c.name)
 			res, rep := traceRun(t, c.name, c.small...)
 			c.check(t, res, rep)
+			checkGate(t, rep)
 		})
+	}
+}
+
+// checkGate: the measurement a workload's Gate names is in its report, a
+// positive number (check gates it by default on the workload's samples).
+func checkGate(t *testing.T, rep *analyzer.Report) {
+	t.Helper()
+	w, err := Lookup(rep.Run.Workload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.Gate.Metric == "" {
+		return
+	}
+	if v, ok := rep.Metrics[w.Gate.Metric]; !ok || !(v > 0) || w.Gate.ThresholdPct <= 0 {
+		t.Errorf("%s: gate %s = %v (present %v), threshold %v%%", w.Name, w.Gate.Metric, v, ok, w.Gate.ThresholdPct)
 	}
 }
 

@@ -10,11 +10,13 @@ import (
 	"io"
 	"maps"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/gotrace/gotrace/analyzer"
 	"github.com/gotrace/gotrace/analyzer/findings"
+	"github.com/gotrace/gotrace/analyzer/diff"
 )
 
 // Samples are the metric values of several runs: one map per trace.
@@ -25,12 +27,30 @@ type Samples struct {
 	Env analyzer.Env `json:"env"`
 	// Values holds one metrics map per sample (Report.Metrics).
 	Values []map[string]float64 `json:"-"`
+	// Reports are the samples' reports, in the order of Values: what a
+	// diff of the two sides (package diff) reads.
+	Reports []*analyzer.Report `json:"-"`
 	// Sources names each sample: the trace file, or "file.json[3]" for the
 	// fourth report of a report set.
 	Sources []string `json:"sources"`
 	// Warnings are about the inputs: environments that disagree, truncated
 	// traces.
 	Warnings []string `json:"warnings,omitempty"`
+}
+
+// Side returns the samples as one side of a diff, named name.
+func (s *Samples) Side(name string) diff.Side {
+	return diff.Side{Name: name, Env: s.Env, Reports: s.Reports, Sources: s.Sources, Warnings: s.Warnings}
+}
+
+// Diff compares two sets of samples section by section (package diff),
+// with the warning a check gives when their environments differ.
+func Diff(base, cur *Samples, opts diff.Options) *diff.Diff {
+	d := diff.Compare(base.Side("base"), cur.Side("current"), opts)
+	if w := envWarningAs("base", base.Env, cur.Env); w != "" {
+		d.Warnings = append([]string{w}, d.Warnings...)
+	}
+	return d
 }
 
 // Len returns the number of samples.
@@ -48,6 +68,7 @@ func (s *Samples) Add(o *Samples) {
 	}
 	s.mergeEnv(o.Env, firstOr(o.Sources, "?"))
 	s.Values = append(s.Values, o.Values...)
+	s.Reports = append(s.Reports, o.Reports...)
 	s.Sources = append(s.Sources, o.Sources...)
 	s.Warnings = append(s.Warnings, o.Warnings...)
 }
@@ -84,9 +105,12 @@ func (s *Samples) addReports(reports []*analyzer.Report, name func(int, *analyze
 			continue
 		}
 		src := name(i, r)
-		m := r.Metrics
-		if m == nil {
-			m = analyzer.Metrics(r)
+		// The metrics of the report's sections, so that a report written
+		// before a metric existed has it too; the report's own map wins
+		// (it may hold metrics this version does not compute).
+		m := analyzer.Metrics(r)
+		for k, v := range r.Metrics {
+			m[k] = v
 		}
 		// Findings are a function of the report: a trace analyzed here or a
 		// report written without them gets their impacts too.
@@ -95,6 +119,7 @@ func (s *Samples) addReports(reports []*analyzer.Report, name func(int, *analyze
 			maps.Copy(m, findings.Metrics(r))
 		}
 		s.Values = append(s.Values, m)
+		s.Reports = append(s.Reports, r)
 		s.Sources = append(s.Sources, src)
 		s.mergeEnv(reportEnv(r), src)
 		for _, w := range r.Warnings {
@@ -241,12 +266,42 @@ func goMinorRange(v string) (lo, hi int, ok bool) {
 // sample per report). Inputs may be mixed. "-" reads standard input. Errors
 // name the file.
 func Load(paths []string, opts analyzer.Options) (*Samples, error) {
+	return load(paths, opts, os.Stdin)
+}
+
+// LoadBoth loads a base and a current side as Load does, both at once: each
+// side on its own goroutine, so the traces of the two are analyzed
+// concurrently. stdin is what "-" reads (on one side at most). The error is
+// the base's when both fail.
+func LoadBoth(base, cur []string, opts analyzer.Options, stdin io.Reader) (b, c *Samples, err error) {
+	if slices.Contains(base, "-") && slices.Contains(cur, "-") {
+		return nil, nil, errors.New("standard input ('-') can be read by one side only")
+	}
+	var cerr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c, cerr = load(cur, opts, stdin)
+	}()
+	b, err = load(base, opts, stdin)
+	<-done
+	if err != nil {
+		return nil, nil, err
+	}
+	if cerr != nil {
+		return nil, nil, cerr
+	}
+	return b, c, nil
+}
+
+// load is Load reading "-" from stdin.
+func load(paths []string, opts analyzer.Options, stdin io.Reader) (*Samples, error) {
 	s := &Samples{}
 	for _, p := range paths {
 		var one *Samples
 		var err error
 		if p == "-" {
-			one, err = Read(os.Stdin, "-", opts)
+			one, err = Read(stdin, "-", opts)
 		} else {
 			one, err = loadFile(p, opts)
 		}

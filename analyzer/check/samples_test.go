@@ -294,3 +294,38 @@ func TestParse(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadBoth: both sides loaded at once give what Load gives each, with
+// their reports; standard input serves one side only; an error names its
+// file.
+func TestLoadBoth(t *testing.T) {
+	dir := t.TempDir()
+	tracePath := makeTrace(t, dir)
+	rep, err := analyzer.AnalyzeFile(tracePath, analyzer.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	setPath := filepath.Join(dir, "set.json")
+	writeJSON(t, setPath, analyzer.NewReportSet([]*analyzer.Report{rep, rep}, ""))
+
+	base, cur, err := LoadBoth([]string{tracePath}, []string{setPath}, analyzer.Options{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if base.Len() != 1 || cur.Len() != 2 || len(base.Reports) != 1 || len(cur.Reports) != 2 {
+		t.Fatalf("base %d samples (%d reports), current %d (%d)", base.Len(), len(base.Reports), cur.Len(), len(cur.Reports))
+	}
+	if base.Values[0]["switches.total"] != rep.Metrics["switches.total"] || cur.Values[1]["switches.total"] != rep.Metrics["switches.total"] {
+		t.Errorf("values differ from the analysis: %v, %v", base.Values[0]["switches.total"], cur.Values[1]["switches.total"])
+	}
+	if base.Reports[0].Profiles == nil || cur.Reports[0].Profiles != nil {
+		t.Errorf("a trace's report keeps its profiles, a JSON report has none")
+	}
+	if _, _, err := LoadBoth([]string{"-"}, []string{"-"}, analyzer.Options{}, nil); err == nil || !strings.Contains(err.Error(), "one side only") {
+		t.Errorf("stdin on both sides: %v", err)
+	}
+	missing := filepath.Join(dir, "missing.trace")
+	if _, _, err := LoadBoth([]string{tracePath}, []string{missing}, analyzer.Options{}, nil); err == nil || !strings.Contains(err.Error(), missing) {
+		t.Errorf("missing current file: %v", err)
+	}
+}

@@ -704,7 +704,7 @@ func plumbing(fn string) bool {
 // package's tests, the first of the package under test; else the first that
 // is not plumbing. ok is false for a stack of runtime frames only.
 func (c *rctx) locate(frames []analyzer.Frame) (analyzer.Location, bool) {
-	i := analyzer.UserFrame(frames)
+	i := analyzer.UserFrameIndex(frames)
 	if i < 0 && c.tested != "" {
 		for j, f := range frames {
 			if pkg := analyzer.FuncPackage(f.Func); pkg == c.tested || pkg == c.tested+"_test" {

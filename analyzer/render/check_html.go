@@ -45,6 +45,23 @@ func CheckHTML(w io.Writer, r *check.Result) error {
 		}
 		page.Sections = append(page.Sections, checkPageSection{Title: sec.title, Table: t, Notes: notes})
 	}
+	if d := r.Diff; d != nil {
+		for i, sec := range buildDiffDoc(d, true) {
+			ps := checkPageSection{Title: sec.title}
+			if i == 0 {
+				ps.Intro = htmlClean(diffIntro(d))
+			}
+			for _, bl := range sec.blocks {
+				switch {
+				case bl.table != nil && ps.Table == nil:
+					ps.Table = htmlTableOf(bl.table)
+				case bl.note != "":
+					ps.Notes = append(ps.Notes, htmlClean(bl.note))
+				}
+			}
+			page.Sections = append(page.Sections, ps)
+		}
+	}
 	bw := bufio.NewWriter(w)
 	if err := checkTemplate.ExecuteTemplate(bw, "checkpage", &page); err != nil {
 		return err
@@ -61,6 +78,7 @@ type checkPageData struct {
 
 type checkPageSection struct {
 	Title string
+	Intro string
 	Table *htmlTable
 	Notes []string
 }
@@ -75,7 +93,8 @@ var checkTemplate = template.Must(template.Must(htmlTemplate.Clone()).New("check
 {{end}}{{range .Warnings}}<p class="warn">{{.}}</p>
 {{end}}{{range .Sections}}<section>
 <h3>{{.Title}}</h3>
-{{template "table" .Table}}{{with .Notes}}<ul class="notes">{{range .}}<li>{{.}}</li>{{end}}</ul>{{end}}
+{{with .Intro}}<p class="note">{{.}}</p>
+{{end}}{{with .Table}}{{template "table" .}}{{end}}{{with .Notes}}<ul class="notes">{{range .}}<li>{{.}}</li>{{end}}</ul>{{end}}
 </section>
 {{end}}</main>
 <footer>Written by gotrace. This page is self-contained: it loads nothing and runs no script.</footer>
@@ -92,4 +111,6 @@ const checkCSS = `
 .verdict{font-size:16px;font-weight:600}
 td.bad{color:var(--runnable);font-weight:600}
 td.good{color:var(--alive)}
+td.more{color:var(--runnable)}
+td.less{color:var(--alive)}
 `

@@ -240,7 +240,7 @@ func stackText(frames []analyzer.Frame, n int, lined map[int]bool) string {
 	if len(frames) == 0 {
 		return "(no stack)"
 	}
-	u := analyzer.UserFrame(frames)
+	u := analyzer.UserFrameIndex(frames)
 	first := u
 	if first < 0 {
 		first = 0
@@ -286,7 +286,7 @@ func stackLead(frames []analyzer.Frame) int {
 	switch {
 	case k == len(frames):
 		return 0
-	case k > 0 && analyzer.UserFrame(frames[k:k+1]) == 0:
+	case k > 0 && analyzer.UserFrameIndex(frames[k:k+1]) == 0:
 		return k - 1
 	}
 	return k

@@ -95,7 +95,7 @@ func writeReport(w io.Writer, r *analyzer.Report, style Style) error {
 }
 
 // note writes a line of prose.
-func (rw *reportWriter) note(s string) {
+func (rw *styledWriter) note(s string) {
 	if rw.md() {
 		rw.printf("\n%s\n\n", mdEscape(s))
 		return
@@ -121,7 +121,7 @@ func mdEscape(s string) string {
 }
 
 // section writes one section of the document; charts are left out.
-func (rw *reportWriter) section(sec *docSection) {
+func (rw *styledWriter) section(sec *docSection) {
 	text := false
 	for _, bl := range sec.blocks {
 		text = text || bl.chart == ""
@@ -157,7 +157,7 @@ func (rw *reportWriter) section(sec *docSection) {
 }
 
 // items writes a bulleted list.
-func (rw *reportWriter) items(list []string) {
+func (rw *styledWriter) items(list []string) {
 	for _, item := range list {
 		if rw.md() {
 			item = mdEscape(item)

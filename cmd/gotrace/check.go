@@ -10,6 +10,7 @@ import (
 	"github.com/gotrace/gotrace/analyzer"
 	"github.com/gotrace/gotrace/analyzer/check"
 	"github.com/gotrace/gotrace/analyzer/render"
+	"github.com/gotrace/gotrace/workloads"
 )
 
 var checkFormats = []string{"text", "markdown", "json", "html"}
@@ -44,8 +45,16 @@ Budgets (--max, --min) hold every current sample to an absolute limit and need n
 baseline. --baseline and FILE take traces or report JSON (gotrace analyze/run
 --format json); --run produces the current samples by running a workload.
 
-Gated by default: sched.latency.p50_ns, sched.latency.p99_ns, procs.utilization,
-gc.stw.max_ns, gc.stw.total_ns, goroutines.leaked, switches.per_sec.
+Gated by default: trace.duration_ns, procs.utilization, block.class.sync,
+block.class.chan and block.class.select (.completed_ns), procs.gc_utilization,
+gc.stw.max_ns, gc.stw.total_ns, goroutines.leaked, switches.per_sec, and for a
+built-in workload's samples its own throughput (measure.*). Scheduler latency
+(sched.latency.p50_ns, p99_ns) is reported, not gated: it falls when goroutines
+park on a lock instead of queueing for a P.
+
+When the check fails against a baseline, the table is followed by the top
+changes of gotrace diff: the goroutine groups, blocking and syscall stacks and
+tasks that moved most.
 
 Exit codes: 0 pass, 1 regression or broken budget, 2 usage or input error,
 3 not enough samples to decide (fewer than 4 a side).
@@ -99,6 +108,9 @@ and gates it.`,
 			if opts.Min, err = check.ParseBudgets("--min", mins); err != nil {
 				return usageErr("%v", err)
 			}
+			if runName != "" {
+				opts.Gates = workloadGates(runName, nil, nil)
+			}
 			// Refuse bad options before spending minutes on workload runs.
 			if err := opts.Validate(len(baseline) > 0); err != nil {
 				return usageErr("%v", err)
@@ -108,23 +120,35 @@ and gates it.`,
 					return err
 				}
 			}
+			// Every stack and group, so that the diff of a failed check
+			// sees them all (no metric depends on it).
+			af.top = -1
 			aopts, _ := af.options("", a.stderr)
 			aopts.Progress = nil
-			var base *check.Samples
-			if len(baseline) > 0 {
-				if base, err = a.loadSamples(baseline, aopts); err != nil {
-					return err
+			var base, cur *check.Samples
+			switch {
+			case runName != "":
+				if len(baseline) > 0 {
+					if base, err = a.loadSamples(baseline, aopts); err != nil {
+						return err
+					}
 				}
-			}
-			var cur *check.Samples
-			if runName != "" {
 				set, err := a.runWorkload(cmd.Context(), runName, &rf, &af)
 				if err != nil {
 					return err
 				}
 				cur = check.FromReports(set)
-			} else if cur, err = a.loadSamples(args, aopts); err != nil {
-				return err
+			case len(baseline) > 0:
+				if base, cur, err = check.LoadBoth(baseline, args, aopts, a.stdin); err != nil {
+					return err
+				}
+			default:
+				if cur, err = a.loadSamples(args, aopts); err != nil {
+					return err
+				}
+			}
+			if runName == "" {
+				opts.Gates = workloadGates("", base, cur)
 			}
 			res, err := check.Compare(base, cur, opts)
 			if err != nil {
@@ -173,6 +197,25 @@ and gates it.`,
 		c.Flags().MarkHidden(f) // they change no metric
 	}
 	return c
+}
+
+// workloadGates is the built-in workload's own measure of speed, gated by
+// default, when the samples come from one (--run, or report sets gotrace
+// run wrote for both sides).
+func workloadGates(runName string, base, cur *check.Samples) []check.Spec {
+	name := runName
+	if name == "" && cur != nil && (base == nil || base.Env.Workload == cur.Env.Workload) {
+		name = cur.Env.Workload
+	}
+	w, err := workloads.Lookup(name)
+	if err != nil || w.Gate.Metric == "" {
+		return nil
+	}
+	dir := check.LowerIsBetter
+	if w.Gate.HigherIsBetter {
+		dir = check.HigherIsBetter
+	}
+	return []check.Spec{{Metric: w.Gate.Metric, Direction: dir, ThresholdPct: w.Gate.ThresholdPct}}
 }
 
 // loadSamples reads traces or report JSON, '-' being standard input.

@@ -64,7 +64,7 @@ func TestCheckUsage(t *testing.T) {
 		{[]string{"check", "--baseline", small, "--threshold", "goroutines.created=10", small}, "goroutines.created has no direction of its own"},
 		// Bad options are refused before any workload runs (no progress line).
 		{[]string{"check", "--run", "fanout", "--set", "jobs=10"}, "nothing to check"},
-		{[]string{"check", "--run", "fanout", "--baseline", small, "--threshold", "measure.jobs_per_sec=5"}, "measure.jobs_per_sec has no direction"},
+		{[]string{"check", "--run", "fanout", "--baseline", small, "--threshold", "measure.wall_ns=5"}, "measure.wall_ns has no direction"},
 		{[]string{"check", "--baseline", filepath.Join(t.TempDir(), "nope.json"), small}, "nope.json: cannot open"},
 	}
 	for _, c := range cases {

@@ -26,6 +26,7 @@ type runFlags struct {
 	traceOut   string
 	timeout    time.Duration
 	godebug    string
+	perfetto   string // run only: timeline file
 }
 
 func (f *runFlags) register(c *cobra.Command, countDefault int) {
@@ -115,7 +116,13 @@ func (a *app) runWorkload(ctx context.Context, name string, rf *runFlags, af *an
 				opts.Name = w.Name
 			}
 		}
-		r, err := analyzer.AnalyzeFile(file, opts)
+		var r *analyzer.Report
+		if rf.perfetto != "" {
+			// The report and the timeline of the same trace, in one pass.
+			r, err = a.exportTimeline(file, traceFile(rf.perfetto, "", i, rf.count), opts)
+		} else {
+			r, err = analyzer.AnalyzeFile(file, opts)
+		}
 		prog.finish()
 		if err != nil {
 			return nil, err
@@ -187,6 +194,11 @@ sample per run, that gotrace check takes as a baseline.`,
 			if err := rf.validate(); err != nil {
 				return err
 			}
+			if rf.perfetto != "" {
+				if st, err := os.Stat(filepath.Dir(rf.perfetto)); err != nil || !st.IsDir() {
+					return usageErr("--perfetto %s: directory %s does not exist", rf.perfetto, filepath.Dir(rf.perfetto))
+				}
+			}
 			set, err := a.runWorkload(cmd.Context(), args[0], &rf, &af)
 			if err != nil {
 				return err
@@ -200,6 +212,7 @@ sample per run, that gotrace check takes as a baseline.`,
 	out.register(c)
 	af.register(c)
 	rf.register(c, 1)
+	c.Flags().StringVar(&rf.perfetto, "perfetto", "", "also write the trace's timeline for ui.perfetto.dev to `FILE` (with --count N: FILE-1, FILE-2, ...)")
 	return c
 }
 
