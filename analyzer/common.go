@@ -160,16 +160,6 @@ func topStacksUserFirst(s stackAccs, n int, g *globalStacks, mark bool) ([]Stack
 	return out, all
 }
 
-// stackCount is the number of stacks with time in s.
-func stackCount(s stackAccs) int {
-	n := 0
-	for _, a := range s {
-		if a.count > 0 {
-			n++
-		}
-	}
-	return n
-}
 
 func sortStackTimes(s []StackTime) {
 	slices.SortFunc(s, func(a, b StackTime) int {

@@ -15,8 +15,8 @@ import (
 	"strings"
 
 	"github.com/gotrace/gotrace/analyzer"
-	"github.com/gotrace/gotrace/analyzer/findings"
 	"github.com/gotrace/gotrace/analyzer/diff"
+	"github.com/gotrace/gotrace/analyzer/findings"
 )
 
 // Samples are the metric values of several runs: one map per trace.
