@@ -160,7 +160,6 @@ func topStacksUserFirst(s stackAccs, n int, g *globalStacks, mark bool) ([]Stack
 	return out, all
 }
 
-
 func sortStackTimes(s []StackTime) {
 	slices.SortFunc(s, func(a, b StackTime) int {
 		if c := cmp.Compare(b.TotalNS, a.TotalNS); c != 0 {
