@@ -1,7 +1,9 @@
 package render
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -345,8 +347,14 @@ func (b *docBuilder) blocking() {
 		return
 	}
 	t := newDocTable([]string{"reason", "count", "total", "max", "of it runtime", "top stack"}, 5).codeCols(5)
+	// The reasons the program waited for first; those only the runtime's
+	// goroutines waited on after them.
+	reasons := slices.Clone(bl.ByReason)
+	slices.SortStableFunc(reasons, func(x, y analyzer.BlockReason) int {
+		return cmp.Compare(b2i(x.TotalNS > 0 && x.RuntimeNS >= x.TotalNS), b2i(y.TotalNS > 0 && y.RuntimeNS >= y.TotalNS))
+	})
 	var stacks []analyzer.StackTime
-	for _, br := range bl.ByReason {
+	for _, br := range reasons {
 		var st analyzer.StackTime
 		if len(br.Top) > 0 {
 			st = br.Top[0]
@@ -354,12 +362,12 @@ func (b *docBuilder) blocking() {
 		stacks = append(stacks, st)
 	}
 	cells := stackCells(stacks, 3, false)
-	for i, br := range bl.ByReason {
+	for i, br := range reasons {
 		t.rowCells(docCell{text: br.Reason}, docCell{text: Count(br.Count)}, docCell{text: Dur(br.TotalNS)}, docCell{text: Dur(br.MaxNS)},
 			docCell{text: durOrDash(br.RuntimeNS)}, cells[i])
 	}
 	b.table(t)
-	b.note("\"of it runtime\" is time on the runtime's own stacks (GC workers, the tracer); the top stack is the program's own when it has one, [runtime] when only the runtime waited.")
+	b.note("\"of it runtime\" is time on the runtime's own stacks (GC workers, the tracer); the top stack is the program's own when it has one, [runtime] when only the runtime waited; reasons only the runtime waited on come last.")
 	b.note("Sync (chan/sync/select) %s, network %s; %s of waits still open at the end.", Dur(bl.SyncCompletedNS), Dur(bl.NetCompletedNS), Dur(bl.OpenNS))
 	if len(bl.SyncByPrimitive) > 0 {
 		var parts []string
@@ -542,4 +550,11 @@ func plural(n int64, one, many string) string {
 		return one
 	}
 	return many
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
