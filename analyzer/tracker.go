@@ -273,8 +273,9 @@ type partial struct {
 
 	maxEvents int64 // 0: no limit
 
-	closing span       // the span leave hands to the analyses
-	tr      transition // the transition being handled
+	closing span        // the span leave hands to the analyses
+	ev      trace.Event // the event run reads into
+	tr      transition  // the transition being handled
 
 	obs    genObserver // nil unless something observes (observe.go)
 	change goChange    // what observe hands over, reused
@@ -397,18 +398,21 @@ func (p *partial) str(s string) strID {
 
 // run reads every event of the generation.
 func (p *partial) run(r *trace.Reader) error {
+	// The event lives in p: handed to an observer through an interface, a
+	// local would escape, one allocation per event.
+	ev := &p.ev
 	for {
-		ev, err := r.ReadEvent()
-		if err == io.EOF {
+		var err error
+		if *ev, err = r.ReadEvent(); err == io.EOF {
 			break
-		}
-		if err != nil {
+		} else if err != nil {
 			return err
 		}
-		if err := p.event(&ev); err != nil {
+		if err := p.event(ev); err != nil {
 			return err
 		}
 	}
+	*ev = trace.Event{} // drop the generation's tables
 	p.finish()
 	return nil
 }
