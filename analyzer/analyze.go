@@ -492,6 +492,7 @@ func (g *global) report(in *input, opts Options) *Report {
 		r.Source.InputBytes = total
 	}
 	r.Goroutines = g.goroutineStats(top)
+	r.Goroutines.Working, r.Goroutines.WorkingAtEnd = g.workingStats(top)
 	r.Procs = g.procStats()
 	r.Switches = g.switchStats()
 	r.Latency = g.latencyStats(top)
@@ -511,6 +512,7 @@ func (g *global) report(in *input, opts Options) *Report {
 		r.Run = parseWorkloadLog(ann.workload)
 		if r.Run != nil {
 			r.Run.Stopped = ann.stopped
+			r.Run.Panic = ann.panicked
 		}
 	}
 	if len(g.aggs.ann.measures) > 0 {

@@ -33,6 +33,7 @@ func Metrics(r *Report) map[string]float64 {
 	i("goroutines.user_created", g.UserCreated)
 	i("goroutines.user_ended", g.UserEnded)
 	i("goroutines.user_alive_at_end", g.UserAliveAtEnd)
+	i("goroutines.working_at_end", g.WorkingAtEnd)
 	i("goroutines.system", g.System)
 	set("goroutines.creation_per_sec", g.CreationRate)
 	distM("goroutines.lifetime", &g.Lifetime)

@@ -90,6 +90,10 @@ type RunInfo struct {
 	// Stopped says why a watchdog ended the trace while the workload was
 	// still blocked (the deadlock and leak workloads), or is empty.
 	Stopped string `json:"stopped,omitempty"`
+	// Panic is the value of a panic that ended the workload (e.g. "sync:
+	// negative WaitGroup counter"), or empty. The trace was ended by the
+	// panicking goroutine, so it holds everything up to the panic.
+	Panic string `json:"panic,omitempty"`
 }
 
 // Source describes where the trace came from.
@@ -193,6 +197,28 @@ type GoroutineStats struct {
 	// reports (diff) tells a group absent from a run from one cut off the
 	// list by it.
 	GroupCount int `json:"group_count"`
+
+	// WorkingAtEnd counts the user goroutines alive at the end of the trace
+	// and not blocked (running, runnable or in a syscall), of a known start
+	// function: work not finished. When main returns, or the program exits,
+	// such goroutines are cut off and never end. Working lists them by start
+	// function and state (at most Options.Top groups); the blocked ones are
+	// in Leaks.
+	WorkingAtEnd int64          `json:"working_at_end"`
+	Working      []WorkingGroup `json:"working,omitempty"`
+}
+
+// WorkingGroup is user goroutines of one start function in one state at the
+// end of the trace.
+type WorkingGroup struct {
+	Start string `json:"start"` // start function
+	State string `json:"state"` // "running", "runnable" or "syscall"
+	Count int64  `json:"count"`
+	// Created counts those created in the trace (the others existed before).
+	Created int64 `json:"created"`
+	// MaxAgeNS is how long the oldest of them had existed at the end (from
+	// the trace start for one that existed before it).
+	MaxAgeNS int64 `json:"max_age_ns"`
 }
 
 // GoroutineGroup is the goroutines that share a start function.

@@ -17,6 +17,7 @@ import (
 	"github.com/gotrace/gotrace/analyzer"
 	"github.com/gotrace/gotrace/analyzer/diff"
 	"github.com/gotrace/gotrace/analyzer/findings"
+	"github.com/gotrace/gotrace/analyzer/sweep"
 )
 
 // Samples are the metric values of several runs: one map per trace.
@@ -449,6 +450,8 @@ func readJSON(r io.Reader, name string) (*Samples, error) {
 		})
 		s.Warnings = append(s.Warnings, schemaWarnings(name, set.Reports)...)
 		return s, nil
+	case probe.Kind == sweep.Kind:
+		return nil, bad("a sweep (gotrace run --sweep): check takes one as the only --baseline, or as the only current file against a sweep baseline")
 	case probe.Kind != "" && probe.Kind != analyzer.ReportKind:
 		return nil, bad("JSON of kind %q, not a gotrace report or report set", probe.Kind)
 	case len(probe.Metrics) > 0 && string(probe.Metrics) != "null":

@@ -131,6 +131,9 @@ func (b *docBuilder) workload() {
 		if r.Run.Stopped != "" {
 			b.note("Stopped by its watchdog: %s.", strings.TrimSuffix(r.Run.Stopped, "."))
 		}
+		if r.Run.Panic != "" {
+			b.note("Outcome: the workload panicked (%s). The panicking goroutine ended the trace first, so the report covers everything up to the panic.", strings.TrimSuffix(r.Run.Panic, "."))
+		}
 	} else {
 		b.section("measurements", "Measurements", "Measurements")
 	}
@@ -230,6 +233,15 @@ func (b *docBuilder) goroutines() {
 		if left := g.UserGroups - shown; left > 0 {
 			b.note("%s more user %s not shown (--top %d); the runtime's goroutines are one row.", Count(int64(left)), plural(int64(left), "group", "groups"), b.r.Top)
 		}
+	}
+	if len(g.Working) > 0 {
+		b.note("Still working at the end: %s user %s running, runnable or in a syscall, never ended in the trace (when main returns, goroutines like these are cut off; the blocked ones are under Leaked goroutines):",
+			Count(g.WorkingAtEnd), plural(g.WorkingAtEnd, "goroutine", "goroutines"))
+		t = newDocTable([]string{"start function", "state", "goroutines", "created in trace", "oldest"}, 1).codeCols(0)
+		for _, w := range g.Working {
+			t.row(w.Start, w.State, Count(w.Count), Count(w.Created), Dur(w.MaxAgeNS))
+		}
+		b.table(t)
 	}
 }
 

@@ -388,7 +388,7 @@ var htmlTemplate = template.Must(template.New("page").Parse(`{{define "head"}}<!
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
 <meta name="generator" content="gotrace">
 <title>{{.Title}}</title>
-<style>` + htmlCSS + checkCSS + `</style>
+<style>` + htmlCSS + checkCSS + sweepCSS + `</style>
 </head>
 {{end}}
 

@@ -30,10 +30,13 @@ func MeasureValue(v float64, unit string) string {
 		return num(v)
 	}
 	if what, ok := strings.CutSuffix(unit, "/s"); ok {
-		// A rate: "13.2k jobs/s", "467k goroutines/s".
+		// A rate: "13.2k jobs/s", "467k goroutines/s", "100k/s".
 		r := strings.TrimSuffix(Rate(math.Abs(v)), "/s")
 		if v < 0 {
 			r = "-" + r
+		}
+		if what = strings.TrimSpace(what); what == "" {
+			return r + "/s"
 		}
 		return r + " " + what + "/s"
 	}
