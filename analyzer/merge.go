@@ -132,7 +132,7 @@ func (g *global) merge(p *partial) {
 	g.inSyscall = max(c0+p.a.syscalls.conc.cur, 0)
 	for name := range p.groups {
 		if o := &p.groups[name]; o.count > 0 || o.acc != (gAcc{}) {
-			g.group(m.s(strID(name))).merge(o)
+			g.group(m.s(strID(name))).merge(o, m)
 		}
 	}
 

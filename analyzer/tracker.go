@@ -111,6 +111,7 @@ func (a *aggs) closeSpan(acc *gAcc, s *span) {
 			acc.maxSched = max(acc.maxSched, d)
 		}
 		a.latency.add(s, d)
+		a.timeline.addRunnable(s.since, s.end)
 	case goWaiting:
 		acc.t[s.cat] += d
 		a.blocking.add(s, d)
@@ -160,6 +161,7 @@ type gLocal struct {
 	ended     bool  // ended in this generation
 	preDone   bool  // the announced state ended here
 	retired   bool  // a free record (see retire)
+	inAssist  bool  // in a GC mark assist (its start is in openRanges)
 	lastP     int32 // -1 when unknown
 	firstRunP int32 // P of the first run start when no P was known before; -1
 	name      strID // start function, 0 if not seen in this generation
@@ -893,6 +895,10 @@ func (p *partial) create(tr *transition, t int64) *gLocal {
 		p.setName(g, p.stacks.intern(tr.stack))
 	}
 	g.stack = p.stacks.intern(tr.evStack) // the creator's stack made it runnable
+	if g.name != 0 {
+		// Where the group's goroutines are started (the go statement).
+		p.group(g.name).noteCreated(g.stack)
+	}
 	ga := &p.a.goroutines
 	ga.created++
 	if !g.system {
@@ -908,6 +914,11 @@ func (p *partial) create(tr *transition, t int64) *gLocal {
 // leave closes g's open interval at t, on the transition tr.
 func (p *partial) leave(g *gLocal, tr *transition, t int64) {
 	from, to := g.state, tr.to
+	if g.inAssist && from == goRunning {
+		// The part of a mark assist the goroutine ran (not the time it
+		// waited for a P or for work).
+		p.a.gc.assistRun += max(t-max(g.since, p.assistStart(g)), 0)
+	}
 	if from == goRunning {
 		sw := &p.a.switches
 		switch to {
@@ -1026,14 +1037,24 @@ func (p *partial) rangeEvent(ev *trace.Event, k trace.EventKind, t int64) {
 		if key.kind == rkMark {
 			p.a.gc.cycles++
 		}
-		p.openRanges[key] = openRange{start: t, reason: rid, known: true}
+		o := openRange{start: t, reason: rid, known: true}
+		if stacked(key.kind) {
+			o.stack = p.stacks.intern(ev.Stack())
+		}
+		p.openRanges[key] = o
+		p.assist(key, true, t)
 	case trace.EventRangeActive:
 		p.openRanges[key] = openRange{reason: rid}
+		p.assist(key, true, t)
 	case trace.EventRangeEnd:
+		p.assist(key, false, t)
 		o, ok := p.openRanges[key]
 		delete(p.openRanges, key)
 		if ok && o.known {
 			p.a.gc.complete(key.kind, o.reason, t-o.start)
+			if stacked(key.kind) {
+				p.a.gc.addStack(key.kind, o.stack, t-o.start)
+			}
 		} else {
 			if ok && o.reason != 0 {
 				rid = o.reason
@@ -1041,6 +1062,32 @@ func (p *partial) rangeEvent(ev *trace.Event, k trace.EventKind, t int64) {
 			p.rangeEnds = append(p.rangeEnds, rangeEnd{key: key, t: t, reason: rid})
 		}
 	}
+}
+
+// assist marks the goroutine of a mark assist range as assisting (begin or
+// active) or not (end); at the end, the part of the assist it ran since
+// its run began counts.
+func (p *partial) assist(key rangeKey, on bool, t int64) {
+	if key.kind != rkAssist {
+		return
+	}
+	g := p.lookup(trace.GoID(key.id))
+	if g == nil {
+		return
+	}
+	if !on && g.inAssist && g.state == goRunning {
+		p.a.gc.assistRun += max(t-max(g.since, p.assistStart(g)), 0)
+	}
+	g.inAssist = on
+}
+
+// assistStart is when g's open mark assist began, or the generation's
+// first event for one active since an earlier generation.
+func (p *partial) assistStart(g *gLocal) int64 {
+	if o := p.openRanges[rangeKey{kind: rkAssist, id: int64(g.id)}]; o.known {
+		return o.start
+	}
+	return p.first
 }
 
 // finish records what stays open at the end of the generation.

@@ -48,7 +48,7 @@ func TestSweepText(t *testing.T) {
 		"│ pairs ", "1 (0.5x)", "8 (4x)",
 		"switch_ns [threads]", "3.50µs", "7.00µs", // medians of each value
 		"switch_ns [" + sweepEvil + "]", "310ns",
-		"handoffs_per_sec", "100,000 /s",
+		"handoffs_per_sec", "100k/s", // a rate, humanised
 		"switches.per_sec", "2.00k/s", "950/s",
 		"Each cell is the median of 3 runs",
 		"- switch_ns: ns per switch",

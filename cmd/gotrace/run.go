@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gotrace/gotrace/analyzer"
+	"github.com/gotrace/gotrace/analyzer/findings"
 	"github.com/gotrace/gotrace/analyzer/sweep"
 	"github.com/gotrace/gotrace/workloads"
 )
@@ -138,11 +139,12 @@ func (a *app) runWorkload(ctx context.Context, name string, rf *runFlags, af *an
 		}
 		addHelp(r, res)
 		addOutcome(r, res)
+		findings.Attach(r)
 		for _, wa := range r.Warnings {
 			fmt.Fprintf(a.stderr, "gotrace: warning: %s: %s\n", r.Source.Name, wa)
 		}
 		reports = append(reports, r)
-		if rf.count > 1 && !af.quiet {
+		if rf.count > 1 && !af.quiet && isTerminal(a.stderr) {
 			fmt.Fprintf(a.stderr, "gotrace: %s run %d/%d done\n", label, i+1, rf.count)
 		}
 	}
