@@ -25,6 +25,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gotrace/gotrace/analyzer/buildinfo"
 	"github.com/gotrace/gotrace/analyzer/internal/gensplit"
 )
 
@@ -56,6 +57,9 @@ type Options struct {
 	// Progress, if set, is called after each generation with the bytes
 	// analyzed so far and the input size (-1 when unknown).
 	Progress func(done, total int64)
+
+	// export, when set, writes the timeline (export.go).
+	export *exporter
 
 	// active counts the generations being analyzed at once; one decodes
 	// on a goroutine of its own, ahead of its tracker, while fewer
@@ -169,6 +173,9 @@ func analyze(in *input, opts Options) (rep *Report, err error) {
 	}()
 	g := newGlobal()
 	opts.flight = newFlight(in, opts.MaxGenerationBytes)
+	if opts.export != nil {
+		g.obs = opts.export
+	}
 	var fail *failure
 	workers := opts.Workers
 	if !in.hdr.Generational() {
@@ -190,6 +197,9 @@ func analyze(in *input, opts Options) (rep *Report, err error) {
 		return nil, inputErr(in.name, ErrIncomplete, nil, "trace holds no events; nothing to analyze")
 	}
 	rep = g.report(in, opts)
+	if opts.export != nil {
+		opts.export.end(g)
+	}
 	if fail != nil {
 		rep.Trace.Loss = lossOf(in, fail, analyzedBytes)
 		if rep.Trace.Loss.Reason != LossConcatenated {
@@ -697,7 +707,7 @@ func runParallel(in *input, g *global, opts Options, workers int) *failure {
 
 // report builds the Report from the merged state.
 func (g *global) report(in *input, opts Options) *Report {
-	g.foldLive()
+	g.closeOpen()
 	slices.SortStableFunc(g.procsSamples, func(a, b procsSample) int { return cmp.Compare(a.t, b.t) })
 	if len(g.procsSamples) == 0 {
 		// No GOMAXPROCS event: assume the Ps that ran goroutines.
@@ -705,7 +715,8 @@ func (g *global) report(in *input, opts Options) *Report {
 	}
 	top := opts.Top
 	r := &Report{
-		Schema: SchemaVersion,
+		Header: buildinfo.NewHeader(ReportKind, SchemaVersion),
+		Top:    top,
 		Source: Source{
 			Name: in.name, Bytes: g.lastPieceEnd, Gzip: in.gzip,
 			Format:    fmt.Sprintf("go 1.%d trace", in.hdr.Version),
@@ -716,28 +727,39 @@ func (g *global) report(in *input, opts Options) *Report {
 			Events: g.events, Generations: g.gens,
 		},
 	}
-	if in.size >= 0 {
-		r.Source.Bytes = in.size
+	if total, known := in.sp.Size(); known && total != r.Source.Bytes {
+		r.Source.InputBytes = total
 	}
 	r.Goroutines = g.goroutineStats(top)
+	r.Goroutines.Working, r.Goroutines.WorkingAtEnd = g.workingStats(top)
 	r.Procs = g.procStats()
 	r.Switches = g.switchStats()
 	r.Latency = g.latencyStats(top)
 	r.Blocking = g.blockingStats(top)
 	r.Syscalls = g.syscallStats(top)
-	r.GC = g.gcStats()
+	r.GC = g.gcStats(top)
 	r.Leaks = g.leakStats(int64(opts.LeakThreshold))
 	r.Annotations = g.annotationStats()
+	b := &g.aggs.blocking
+	r.GoToolTrace = GoToolTrace{
+		SchedNS:   r.Latency.AfterFirstRunNS,
+		SyncNS:    b.syncCompleted - b.preSync,
+		NetNS:     b.netCompleted - b.preNet,
+		SyscallNS: r.Syscalls.CompletedNS - r.Syscalls.UnseenNS,
+	}
 	if ann := &g.aggs.ann; ann.workload != "" {
 		r.Run = parseWorkloadLog(ann.workload)
 		if r.Run != nil {
 			r.Run.Stopped = ann.stopped
+			r.Run.Panic = ann.panicked
 		}
 	}
 	if len(g.aggs.ann.measures) > 0 {
 		r.Measurements = append([]Measurement(nil), g.aggs.ann.measures...)
 	}
-	r.Timeline = buildTimeline(&g.aggs.timeline, g.procsSamples, g.start, g.end, opts.Buckets, g.preExisting)
+	var ov overlap
+	r.Timeline, ov = buildTimeline(&g.aggs.timeline, g.procsSamples, g.start, g.end, opts.Buckets, g.preExisting)
+	r.Procs.IdleWhileRunnableNS, r.Procs.RunnableWhileBusyNS, r.Procs.OverlapBinNS = ov.idleRunnable, ov.runnableBusy, ov.binNS
 	r.Profiles = g.profiles()
 	r.Metrics = Metrics(r)
 	return r

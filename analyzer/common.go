@@ -25,6 +25,10 @@ func (a *reasonAcc) add(d int64) {
 	}
 }
 
+// addTime adds d ns of an interval cut by an edge of the trace: time, but
+// no count and no maximum (its true length is unknown).
+func (a *reasonAcc) addTime(d int64) { a.total += d }
+
 func (a *reasonAcc) merge(o *reasonAcc) {
 	a.count += o.count
 	a.total += o.total
@@ -76,7 +80,7 @@ func (s *reasonAccs) at(k strID) *reasonAcc {
 
 func (s *reasonAccs) merge(o reasonAccs, tr func(strID) strID) {
 	for k, a := range o {
-		if a.count == 0 {
+		if a.count == 0 && a.total == 0 {
 			continue
 		}
 		s.at(tr(strID(k))).merge(&a)
@@ -119,17 +123,41 @@ func dist(h *sketch.Hist) Dist {
 // topStacks returns up to n stacks with the most time, ties broken by count
 // then by stack text so that the order never depends on map iteration.
 func topStacks(s stackAccs, n int, g *globalStacks) []StackTime {
+	out, _ := topStacksUserFirst(s, n, g, false)
+	return out
+}
+
+// topStacksUserFirst is topStacks with the stacks marked Runtime (when
+// mark is set) and the runtime ones put after the others; it also returns
+// the number of distinct stacks before the cut.
+func topStacksUserFirst(s stackAccs, n int, g *globalStacks, mark bool) ([]StackTime, int) {
 	var out []StackTime
 	for k, a := range s {
 		if a.count > 0 {
-			out = append(out, StackTime{Stack: g.stacks[k].frames, Count: a.count, TotalNS: a.total})
+			st := StackTime{Stack: g.stacks[k].frames, Count: a.count, TotalNS: a.total}
+			if mark {
+				st.Runtime = RuntimeStack(st.Stack)
+			}
+			out = append(out, st)
 		}
 	}
+	all := len(out)
 	sortStackTimes(out)
+	if mark {
+		slices.SortStableFunc(out, func(a, b StackTime) int {
+			switch {
+			case a.Runtime == b.Runtime:
+				return 0
+			case b.Runtime:
+				return -1
+			}
+			return 1
+		})
+	}
 	if n >= 0 && len(out) > n {
 		out = out[:n]
 	}
-	return out
+	return out, all
 }
 
 func sortStackTimes(s []StackTime) {

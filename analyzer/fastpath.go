@@ -114,6 +114,7 @@ func (p *partial) fastTransition(ev *trace.Event, tr *transition) bool {
 		return false
 	}
 	tr.proc = int32(raw.p)
+	tr.by = trace.GoID(raw.g)
 	if p.fastChecked[typ] < fastChecks {
 		p.fastChecked[typ]++
 		var want transition

@@ -17,6 +17,13 @@ import (
 	"github.com/gotrace/gotrace/analyzer/internal/gensplit"
 )
 
+// The trace formats this build reads: "go 1.MinTraceVersion trace" through
+// "go 1.MaxTraceVersion trace" (what golang.org/x/exp/trace reads).
+const (
+	MinTraceVersion = gensplit.MinVersion
+	MaxTraceVersion = gensplit.MaxVersion
+)
+
 // Errors a caller can test for with errors.Is. Every error returned by
 // Analyze and AnalyzeFile is an *Error wrapping one of these or a more
 // specific cause.
@@ -248,10 +255,11 @@ func parseHeader(name string, head []byte, all func() []byte) (gensplit.Header, 
 
 // isPprof reports whether the input parses as a pprof profile.
 func isPprof(head []byte, all func() []byte) bool {
-	// A profile is a protobuf whose first field is usually sample_type (1),
-	// length-delimited: tag byte 0x0a; gzip-compressed profiles were
-	// decompressed before we get here.
-	if len(head) == 0 || head[0]&0x7 != 2 {
+	// A profile is a protobuf: its first tag byte has wire type 2
+	// (length-delimited, e.g. sample_type, 0x0a, first in heap profiles) or
+	// 0 (a varint, e.g. time_nanos, 0x48, first in CPU profiles).
+	// gzip-compressed profiles were decompressed before we get here.
+	if len(head) == 0 || head[0]&0x7 != 2 && head[0]&0x7 != 0 || head[0]>>3 == 0 {
 		return false
 	}
 	b := all()

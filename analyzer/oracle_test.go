@@ -52,14 +52,15 @@ const oracleTolerance = 0.01
 // the same intervals.
 type oracleMetric struct {
 	kind   string // go tool trace -pprof=KIND
-	metric string
+	metric string // gotrace's sum by go tool trace's rules
+	ours   string // gotrace's own total, which the exported profile holds
 }
 
 var oracleMetrics = []oracleMetric{
-	{"sched", "sched.wait.after_first_run_ns"},
-	{"sync", "block.sync.completed_ns"},
-	{"net", "block.net.completed_ns"},
-	{"syscall", "syscalls.completed_ns"},
+	{"sched", "gotooltrace.sched_ns", "sched.wait.completed_ns"},
+	{"sync", "gotooltrace.sync_ns", "block.sync.completed_ns"},
+	{"net", "gotooltrace.net_ns", "block.net.completed_ns"},
+	{"syscall", "gotooltrace.syscall_ns", "syscalls.completed_ns"},
 }
 
 // oracleGo returns the go command, or skips the test when there is none.
@@ -221,13 +222,14 @@ func oracleCheck(t *testing.T, path string) *analyzer.Report {
 				name, m.metric, ours, m.kind, ref.ns, unexplained, moved, 100*d, 100*oracleTolerance)
 		}
 		if m.kind != "sched" {
-			// The time-by-stack lists the export writes hold the same total.
+			// The time-by-stack lists the export writes hold gotrace's own
+			// total.
 			var sum int64
 			for _, st := range r.Profiles.Of(m.kind) {
 				sum += st.TotalNS
 			}
-			if sum != ours {
-				t.Errorf("%s: Profiles.%s sums %d, %s = %d", name, m.kind, sum, m.metric, ours)
+			if own := oracleMetricNS(t, r, m.ours); sum != own {
+				t.Errorf("%s: Profiles.%s sums %d, %s = %d", name, m.kind, sum, m.ours, own)
 			}
 		}
 	}
@@ -688,5 +690,96 @@ func oracleWriteUntil(w io.Writer, deadline time.Time, tick time.Duration, errc 
 			errc <- err
 			return
 		}
+	}
+}
+
+// TestOracleReusedGoroutineIDs shows the first case where gotrace and go tool
+// trace differ on purpose. Go code called from C threads runs on a goroutine
+// of an extra M that the runtime reuses, id and all, for the next C thread:
+// one goroutine id, many lifetimes. go tool trace keeps one summary per id,
+// so only the last lifetime counts; gotrace counts every lifetime. The raw
+// count computes both and the two tools must each equal their own.
+func TestOracleReusedGoroutineIDs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a cgo program")
+	}
+	gocmd := oracleGo(t)
+	src, err := os.ReadFile(filepath.Join("testdata", "cgoreuse", "main.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "main.go"), src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "cgoreuse.trace")
+	out, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(gocmd, "run", "main.go")
+	cmd.Dir = dir
+	cmd.Stdout = out
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err = cmd.Run()
+	out.Close()
+	if err != nil {
+		t.Skipf("cannot build or run the cgo program (needs a C compiler): %v\n%s", err, stderr.Bytes())
+	}
+	raw, ok := rawCount(t, path)
+	if !ok {
+		t.Fatal("raw count failed")
+	}
+	if raw.reusedIDs == 0 {
+		t.Skip("the runtime did not reuse an extra M this time")
+	}
+	r, err := analyzer.AnalyzeFile(path, analyzer.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := oracleGoToolTraceAll(t, gocmd, path)
+	near := func(what string, got, want int64) {
+		t.Helper()
+		if oracleRelDiff(got, want) > oracleTolerance {
+			t.Errorf("%s = %d, want %d", what, got, want)
+		}
+	}
+	near("gotrace sync (every lifetime)", r.GoToolTrace.SyncNS, raw.syncAll)
+	near("gotrace sched (every lifetime)", r.GoToolTrace.SchedNS, raw.schedAll)
+	near("go tool trace sync (last lifetime)", ref["sync"].ns, raw.syncLast)
+	near("go tool trace sched (last lifetime)", ref["sched"].ns, raw.schedLast)
+	if raw.syncAll <= raw.syncLast {
+		t.Errorf("sync of every lifetime %d <= of the last %d: the trace does not show the case", raw.syncAll, raw.syncLast)
+	}
+	t.Logf("%d reused ids: sync %d (gotrace) vs %d (go tool trace), sched %d vs %d",
+		raw.reusedIDs, r.GoToolTrace.SyncNS, ref["sync"].ns, r.GoToolTrace.SchedNS, ref["sched"].ns)
+}
+
+// TestOracleGenerationOverlap shows the second case where gotrace and go tool
+// trace differ on purpose. A generation's first events can be stamped before
+// the previous generation's last ones (an M still writing the old generation
+// when the new one begins). go tool trace's whole-file reader moves them to
+// just after that last event; gotrace reads each generation alone and keeps
+// the recorded times. The committed multi-generation trace overlaps so; the
+// totals may differ by no more than what the moves explain.
+func TestOracleGenerationOverlap(t *testing.T) {
+	gocmd := oracleGo(t)
+	path := filepath.Join("..", "testdata", "traces", "multigen.trace")
+	moved := oracleBoundaryMoves(t, path)
+	if moved == 0 {
+		t.Fatalf("%s: no generation overlaps (the test needs a trace that shows the case)", path)
+	}
+	r, err := analyzer.AnalyzeFile(path, analyzer.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	refs := oracleGoToolTraceAll(t, gocmd, path)
+	for _, m := range oracleMetrics {
+		ours, ref := oracleMetricNS(t, r, m.metric), refs[m.kind].ns
+		if d := max(ours-ref, ref-ours); d > moved {
+			t.Errorf("%s: gotrace %d, go tool trace %d: differ by %d, more than the %d ns moved", m.kind, ours, ref, d, moved)
+		}
+		t.Logf("%s: gotrace %d, go tool trace %d (moves at generation boundaries bound the difference by %d)", m.kind, ours, ref, moved)
 	}
 }

@@ -52,6 +52,17 @@ func reasonCat(r string) uint8 {
 	}
 }
 
+// ReasonClass returns the class of a wait reason as reported in
+// BlockReason.Reason: "sync", "chan", "select", "network", "sleep", "gc",
+// "system", "other", or "unknown" for a wait that began before the trace
+// (the keys of StateTimes.BlockedBy and of the block.class.* metrics).
+func ReasonClass(reason string) string {
+	if reason == unknownReason {
+		return catNames[catUnknown]
+	}
+	return catNames[reasonCat(reason)]
+}
+
 // isSyncCat reports whether a category is counted by `go tool trace -pprof=sync`.
 func isSyncCat(c uint8) bool { return c == catSync || c == catChan || c == catSelect }
 
@@ -78,4 +89,16 @@ func funcPackage(fn string) string {
 		return fn
 	}
 	return fn[:slash+1+dot]
+}
+
+// UserFrame returns the first frame of a stack (innermost first) whose
+// function is the program's own: outside the standard library and the
+// runtime (a package whose import path has a dot in its first element, or
+// package main, but not the main go test generates). ok is false when
+// every frame is the standard library's.
+func UserFrame(stack []Frame) (f Frame, ok bool) {
+	if i := UserFrameIndex(stack); i >= 0 {
+		return stack[i], true
+	}
+	return Frame{}, false
 }

@@ -2,6 +2,8 @@ package analyzer
 
 import (
 	"runtime"
+
+	"github.com/gotrace/gotrace/analyzer/buildinfo"
 )
 
 // ReportSetKind identifies the JSON form of a ReportSet.
@@ -12,8 +14,9 @@ const ReportSetKind = "gotrace.reportset"
 // `gotrace analyze A B ... --format json` and `gotrace run --count N
 // --format json` write, and what `gotrace check --baseline` reads.
 type ReportSet struct {
-	Schema  int       `json:"schema"`
-	Kind    string    `json:"kind"`
+	// Header says what the JSON document is (ReportSetKind, SchemaVersion)
+	// and which gotrace produced it.
+	buildinfo.Header
 	Env     Env       `json:"env"`
 	Reports []*Report `json:"reports"`
 }
@@ -51,7 +54,7 @@ func NewReportSet(reports []*Report, goVersion string) *ReportSet {
 		}
 		env.GOMAXPROCS = reports[0].Procs.GOMAXPROCS
 	}
-	return &ReportSet{Schema: SchemaVersion, Kind: ReportSetKind, Env: env, Reports: reports}
+	return &ReportSet{Header: buildinfo.NewHeader(ReportSetKind, SchemaVersion), Env: env, Reports: reports}
 }
 
 // RecordedHere records that the set's traces were recorded on this machine:

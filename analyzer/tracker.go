@@ -26,8 +26,22 @@ type span struct {
 	openState       // the state, from since
 	end       int64 // when it ended
 	to        trace.GoState
-	hasRun    bool // the goroutine had run before since
+	hasRun    bool  // the goroutine had run before since
+	cut       uint8 // cutStart, cutEnd: the interval is cut by an edge of the trace
+	// unseen is, for a cutStart span, the time from the trace start to the
+	// goroutine's first event in this state (what go tool trace leaves out).
+	unseen int64
 }
+
+// The edges of the trace cut intervals, and every analysis treats a cut
+// interval by one rule: its time counts in every time total (a state begun
+// before the trace from the trace start, a state still open at the end up to
+// the trace's last event), but it is not an event of the trace, so it enters
+// no count and no distribution, whose true length is unknown.
+const (
+	cutStart uint8 = 1 << iota // began before the trace: since is the trace start
+	cutEnd                     // still open at the end: end is the trace's last event
+)
 
 // aggs bundles the aggregates of every analysis. A generation fills one
 // keyed by its local table ids; the global state holds one keyed by global
@@ -86,13 +100,18 @@ func (a *aggs) closeSpan(acc *gAcc, s *span) {
 	switch s.state {
 	case goRunning:
 		acc.t[catExec] += d
-		a.switches.runSlice.Add(uint64(d))
+		if s.cut == 0 {
+			a.switches.runSlice.Add(uint64(d))
+		}
 		a.procs.addBusy(int(s.p), d, s.gc)
 		a.timeline.addBusy(int(s.p), s.since, s.end, s.gc)
 	case goRunnable:
 		acc.t[catSched] += d
-		acc.maxSched = max(acc.maxSched, d)
+		if s.cut == 0 {
+			acc.maxSched = max(acc.maxSched, d)
+		}
 		a.latency.add(s, d)
+		a.timeline.addRunnable(s.since, s.end)
 	case goWaiting:
 		acc.t[s.cat] += d
 		a.blocking.add(s, d)
@@ -127,8 +146,11 @@ func (o openState) remapped(m *remap) openState {
 	return o
 }
 
-// gLocal is what one generation knows of a goroutine. The fields every
-// transition touches come first, to share as few cache lines as possible.
+// gLocal is what one generation knows of a goroutine that it created or
+// that moved in it: 72 bytes (a goroutine that was only announced is an
+// annRec). What fewer goroutines need is in a gCold, and open regions and
+// the times of a goroutine whose start function is not known yet in side
+// tables. The fields every transition touches come first.
 type gLocal struct {
 	openState
 
@@ -138,29 +160,58 @@ type gLocal struct {
 	system    bool  // name is a runtime function
 	ended     bool  // ended in this generation
 	preDone   bool  // the announced state ended here
+	retired   bool  // a free record (see retire)
+	inAssist  bool  // in a GC mark assist (its start is in openRanges)
 	lastP     int32 // -1 when unknown
 	firstRunP int32 // P of the first run start when no P was known before; -1
 	name      strID // start function, 0 if not seen in this generation
-	acc       gAcc
+	coldIdx   int32 // 1 + the index of its gCold in partial.cold; 0: none
 
 	id trace.GoID
-	// How the goroutine entered the generation: created in it at createdAt,
-	// or announced by a status event (then annState since an unknown time).
-	createdAt int64
-	annAt     int64
-	annStack  stackID
-	annState  trace.GoState
+	// How the goroutine entered the generation: created in it at enterAt,
+	// or announced by a status event at enterAt (then in annState since an
+	// unknown time).
+	enterAt  int64
+	annStack stackID
+	annState trace.GoState
+}
 
-	// The prefix is the announced state, begun in an earlier generation.
+// gCold is the part of a goroutine's record few goroutines of a generation
+// need: how an announced state ended, an end, side tables.
+type gCold struct {
+	// The prefix is the announced state, begun in an earlier generation:
+	// when it ended, into what, whether a GC mark worker ran, on which P.
+	preEnd int64
+	preP   int32 // -1 when unknown
 	preTo  trace.GoState
 	preGC  bool
-	preP   int32
-	preEnd int64
 
 	pendingRunnable int64 // Runnable ns completed before the first run here, for an announced goroutine
 	endAt           int64
-	regions         []openRegion
-	retired         bool // a free record (see retire)
+	// accIdx is 1 + the index in partial.accs of the goroutine's times while
+	// its name is unknown (0: none); a named goroutine's times go straight
+	// to its group. regIdx is 1 + the index in partial.regs of its stack of
+	// open regions (0: none).
+	accIdx, regIdx int32
+}
+
+// noCold is the cold part of a record that has none.
+var noCold = gCold{preP: -1}
+
+// coldOf returns g's cold part, making it.
+func (p *partial) coldOf(g *gLocal) *gCold {
+	if g.coldIdx == 0 {
+		g.coldIdx = p.cold.push(noCold) + 1
+	}
+	return p.cold.at(g.coldIdx - 1)
+}
+
+// coldPeek returns g's cold part, or noCold.
+func (p *partial) coldPeek(g *gLocal) gCold {
+	if g.coldIdx == 0 {
+		return noCold
+	}
+	return *p.cold.at(g.coldIdx - 1)
 }
 
 // partial is the analysis of one generation: the single state tracker and
@@ -181,11 +232,16 @@ type partial struct {
 	reasonByID  []strID
 	fastChecked [numFastTypes]uint8
 
-	gidx   map[trace.GoID]int32
-	gcache [gCacheSize]gCacheEntry
-	gs     []gLocal
-	free   []int32    // indexes of retired records in gs
-	groups []groupAcc // by local name id: goroutines created and ended here
+	gidx    goIndex
+	gcache  [gCacheSize]gCacheEntry
+	gs      chunked[gLocal]
+	cold    chunked[gCold]
+	free    []int32    // indexes of retired records in gs
+	groups  []groupAcc // by local name id: goroutines created and ended here, and the times of named goroutines
+	accs    []gAcc     // times of goroutines whose name is not known yet (gLocal.accIdx)
+	anns    []annRec   // announced goroutines without a record
+	regs    [][]openRegion
+	regFree []int32 // indexes of free region stacks in regs
 
 	a aggs
 
@@ -217,13 +273,16 @@ type partial struct {
 
 	maxEvents int64 // 0: no limit
 
-	// clean says p was reset and has seen no event since; gidxHigh is the
-	// most entries gidx held, to shrink it (reset).
-	clean    bool
-	gidxHigh int
+	// clean says p was reset and has seen no event since (begin need not
+	// reset it again).
+	clean bool
 
-	closing span       // the span leave hands to the analyses
-	tr      transition // the transition being handled
+	closing span        // the span leave hands to the analyses
+	ev      trace.Event // the event run reads into
+	tr      transition  // the transition being handled
+
+	obs    genObserver // nil unless something observes (observe.go)
+	change goChange    // what observe hands over, reused
 }
 
 // maxProcsSamples bounds GOMAXPROCS samples kept per generation.
@@ -232,7 +291,6 @@ const maxProcsSamples = 4096
 func newPartial() *partial {
 	p := &partial{}
 	p.a.init()
-	p.gidx = map[trace.GoID]int32{}
 	p.openRanges = map[rangeKey]openRange{}
 	p.openTasks = map[trace.TaskID]openTask{}
 	p.reset(0)
@@ -254,33 +312,38 @@ func (p *partial) reset(index int) {
 	}
 	p.cats = append(p.cats[:0], catUnknown)
 	p.preempted = 0
-	// Clearing a map costs its capacity: replace one that held far more
-	// entries than this generation's.
-	if n := len(p.gidx); p.gidxHigh > 1024 && n < p.gidxHigh/8 {
-		p.gidx = make(map[trace.GoID]int32, n)
-		p.gidxHigh = n
-	} else {
-		p.gidxHigh = max(p.gidxHigh, n)
-		clear(p.gidx)
+	// Emptied entry by entry, the index costs what the generation held,
+	// not what the largest generation before it did.
+	for _, g := range p.gs.all() {
+		if !g.retired {
+			p.gidx.del(g.id)
+		}
 	}
 	clear(p.reasonByID)
 	p.reasonByID = p.reasonByID[:0]
 	p.fastChecked = [numFastTypes]uint8{}
 	// The goroutine cache holds only ids of live records (retire clears
 	// its entry): clear theirs, or all of it when there are many.
-	if len(p.gs) < gCacheSize/8 {
-		for i := range p.gs {
-			p.gcache[uint64(p.gs[i].id)&(gCacheSize-1)] = gCacheEntry{}
+	if p.gs.len() < gCacheSize/8 {
+		for _, g := range p.gs.all() {
+			p.gcache[uint64(g.id)&(gCacheSize-1)] = gCacheEntry{}
 		}
 	} else {
 		p.gcache = [gCacheSize]gCacheEntry{}
 	}
 	p.scache = [sCacheSize]sCacheEntry{}
-	clear(p.gs)
-	p.gs = p.gs[:0]
+	p.gs.truncate()
+	p.cold.truncate()
 	p.free = p.free[:0]
 	clear(p.groups)
 	p.groups = p.groups[:0]
+	p.accs = p.accs[:0]
+	p.anns = p.anns[:0]
+	for i := range p.regs {
+		p.regs[i] = p.regs[i][:0]
+	}
+	p.regs = p.regs[:0]
+	p.regFree = p.regFree[:0]
 	p.a.reset()
 	p.first, p.last, p.events = 0, 0, 0
 	p.rawLast, p.aliveT, p.aliveD = 0, 0, 0
@@ -308,6 +371,7 @@ func (p *partial) begin(index int, in *input, opts *Options) {
 	p.clean = false
 	p.maxEvents = opts.MaxEvents
 	p.v1 = !in.hdr.Generational()
+	p.obs = opts.export.observer(p)
 }
 
 // ErrTooManyEvents is returned when a trace has more events than
@@ -355,18 +419,21 @@ func (p *partial) str(s string) strID {
 
 // run reads every event of the generation.
 func (p *partial) run(r *trace.Reader) error {
+	// The event lives in p: handed to an observer through an interface, a
+	// local would escape, one allocation per event.
+	ev := &p.ev
 	for {
-		ev, err := r.ReadEvent()
-		if err == io.EOF {
+		var err error
+		if *ev, err = r.ReadEvent(); err == io.EOF {
 			break
-		}
-		if err != nil {
+		} else if err != nil {
 			return err
 		}
-		if err := p.event(&ev); err != nil {
+		if err := p.event(ev); err != nil {
 			return err
 		}
 	}
+	*ev = trace.Event{} // drop the generation's tables
 	p.finish()
 	return nil
 }
@@ -417,10 +484,16 @@ func (p *partial) event(ev *trace.Event) error {
 		p.goTransition(&p.tr, t)
 		return nil
 	}
+	if p.obs != nil && k != trace.EventStateTransition {
+		p.obs.event(p, ev, k, t)
+	}
 	switch k {
 	case trace.EventStateTransition:
 		st := ev.StateTransition()
 		if st.Resource.Kind != trace.ResourceGoroutine {
+			if p.obs != nil {
+				p.obs.event(p, ev, k, t)
+			}
 			break
 		}
 		p.slowTransition(ev, &st, &p.tr)
@@ -442,7 +515,7 @@ func (p *partial) event(ev *trace.Event) error {
 		}
 	case trace.EventLabel:
 		if l := ev.Label(); strings.HasPrefix(l.Label, "GC ") {
-			if g := p.lookup(ev.Goroutine()); g != nil && g.state == goRunning {
+			if g := p.recordOf(ev.Goroutine(), int32(ev.Proc()), t); g != nil && g.state == goRunning {
 				g.gc = true
 			}
 		}
@@ -458,16 +531,17 @@ func (p *partial) event(ev *trace.Event) error {
 			p.taskEnds = append(p.taskEnds, taskEnd{id: tk.ID, t: t, typ: p.str(tk.Type)})
 		}
 	case trace.EventRegionBegin:
-		if g := p.lookup(ev.Goroutine()); g != nil {
-			g.regions = append(g.regions, openRegion{typ: p.str(ev.Region().Type), start: t})
+		if g := p.recordOf(ev.Goroutine(), int32(ev.Proc()), t); g != nil {
+			rs := p.regionsOf(g)
+			*rs = append(*rs, openRegion{typ: p.str(ev.Region().Type), start: t})
 		}
 	case trace.EventRegionEnd:
 		id := ev.Goroutine()
 		typ := p.str(ev.Region().Type)
 		g := p.lookup(id)
-		if g != nil && len(g.regions) > 0 {
-			top := g.regions[len(g.regions)-1]
-			g.regions = g.regions[:len(g.regions)-1]
+		if rs := p.openRegions(g); len(rs) > 0 {
+			top := rs[len(rs)-1]
+			p.regs[p.coldPeek(g).regIdx-1] = rs[:len(rs)-1]
 			addKind(p.a.ann.regions, top.typ, t-top.start)
 		} else {
 			p.regionEnds = append(p.regionEnds, regionEnd{g: id, typ: typ, t: t})
@@ -524,48 +598,54 @@ type gCacheEntry struct {
 func (p *partial) lookup(id trace.GoID) *gLocal {
 	c := &p.gcache[uint64(id)&(gCacheSize-1)]
 	if c.idx > 0 && c.id == id {
-		return &p.gs[c.idx-1]
+		return p.gs.at(c.idx - 1)
 	}
-	if i, ok := p.gidx[id]; ok {
+	if i, ok := p.gidx.get(id); ok {
 		c.id, c.idx = id, i+1
-		return &p.gs[i]
+		return p.gs.at(i)
 	}
 	return nil
 }
 
 func (p *partial) add(id trace.GoID) *gLocal {
-	rec := gLocal{id: id, firstRunP: -1, lastP: -1, preP: -1, openState: openState{p: -1}}
+	rec := gLocal{id: id, firstRunP: -1, lastP: -1, openState: openState{p: -1}}
 	var i int32
 	if n := len(p.free); n > 0 {
 		i = p.free[n-1]
 		p.free = p.free[:n-1]
-		p.gs[i] = rec
+		*p.gs.at(i) = rec
 	} else {
-		i = int32(len(p.gs))
-		p.gs = append(p.gs, rec)
+		i = p.gs.push(rec)
 	}
-	p.gidx[id] = i
+	p.gidx.set(id, i)
 	p.gcache[uint64(id)&(gCacheSize-1)] = gCacheEntry{id: id, idx: i + 1}
-	return &p.gs[i]
+	return p.gs.at(i)
 }
 
 // retire folds a goroutine created and ended in this generation into its
 // group and frees its record: nothing later in the trace can refer to it, so
 // the records held stay about as many as the goroutines alive at once.
 func (p *partial) retire(g *gLocal) {
-	i, ok := p.gidx[g.id]
+	i, ok := p.gidx.get(g.id)
 	if !ok {
 		return // not a record of the table: the merge folds it instead
 	}
-	if int(g.name) >= len(p.groups) {
-		p.groups = append(p.groups, make([]groupAcc, int(g.name)+1-len(p.groups))...)
+	gr := p.group(g.name)
+	var side *gAcc
+	c := p.coldPeek(g)
+	if c.accIdx != 0 {
+		side = &p.accs[c.accIdx-1] // name 0: no start function seen
 	}
-	p.groups[g.name].add(true, false, &g.acc)
-	delete(p.gidx, g.id)
+	gr.add(true, false, side)
+	if c.regIdx != 0 {
+		p.regs[c.regIdx-1] = p.regs[c.regIdx-1][:0]
+		p.regFree = append(p.regFree, c.regIdx-1)
+	}
+	p.gidx.del(g.id)
 	if c := &p.gcache[uint64(g.id)&(gCacheSize-1)]; c.id == g.id {
 		*c = gCacheEntry{}
 	}
-	p.gs[i] = gLocal{retired: true}
+	*p.gs.at(i) = gLocal{retired: true}
 	p.free = append(p.free, i)
 }
 
@@ -580,6 +660,67 @@ func (p *partial) setName(g *gLocal, stk stackID) {
 	}
 	g.name = p.str(fn)
 	g.system = isSystemFunc(fn)
+	gr := p.group(g.name) // accOf relies on it
+	if g.coldIdx != 0 {
+		if c := p.cold.at(g.coldIdx - 1); c.accIdx != 0 {
+			// Times gathered while the name was unknown join the group.
+			gr.acc.merge(&p.accs[c.accIdx-1])
+			c.accIdx = 0
+		}
+	}
+}
+
+// group returns the accumulator of the generation's goroutines named by
+// local string id name.
+func (p *partial) group(name strID) *groupAcc {
+	if int(name) >= len(p.groups) {
+		p.groups = append(p.groups, make([]groupAcc, int(name)+1-len(p.groups))...)
+	}
+	return &p.groups[name]
+}
+
+// accOf returns where g's times go: its group's accumulator, or while its
+// name is unknown one of its own.
+func (p *partial) accOf(g *gLocal) *gAcc {
+	if g.name != 0 {
+		return &p.groups[g.name].acc // setName grew groups
+	}
+	c := p.coldOf(g)
+	if c.accIdx == 0 {
+		p.accs = append(p.accs, gAcc{})
+		c.accIdx = int32(len(p.accs))
+	}
+	return &p.accs[c.accIdx-1]
+}
+
+// openRegions returns g's stack of open regions (nil for a nil g).
+func (p *partial) openRegions(g *gLocal) []openRegion {
+	if g == nil {
+		return nil
+	}
+	if c := p.coldPeek(g); c.regIdx != 0 {
+		return p.regs[c.regIdx-1]
+	}
+	return nil
+}
+
+// regionsOf returns g's stack of open regions, making one.
+func (p *partial) regionsOf(g *gLocal) *[]openRegion {
+	c := p.coldOf(g)
+	if c.regIdx == 0 {
+		if n := len(p.regFree); n > 0 {
+			c.regIdx = p.regFree[n-1] + 1
+			p.regFree = p.regFree[:n-1]
+		} else {
+			if len(p.regs) < cap(p.regs) {
+				p.regs = p.regs[:len(p.regs)+1] // the slot's array, emptied by reset
+			} else {
+				p.regs = append(p.regs, nil)
+			}
+			c.regIdx = int32(len(p.regs))
+		}
+	}
+	return &p.regs[c.regIdx-1]
 }
 
 // truncatedRoot reports whether a stack whose outermost frame is fn stops
@@ -599,6 +740,7 @@ type transition struct {
 	stack    trace.Stack // StateTransition.Stack: the goroutine's own stack, or a new goroutine's start
 	evStack  trace.Stack // Event.Stack: the stack of the goroutine that emitted the event
 	proc     int32       // Event.Proc
+	by       trace.GoID  // Event.Goroutine: the waker of an unblock, the creator
 }
 
 // slowTransition decodes a goroutine transition with x/exp/trace.
@@ -609,6 +751,7 @@ func (p *partial) slowTransition(ev *trace.Event, st *trace.StateTransition, tr 
 	tr.stack = normStack(st.Stack)
 	tr.evStack = normStack(ev.Stack())
 	tr.proc = int32(ev.Proc())
+	tr.by = ev.Goroutine()
 }
 
 // goTransition handles a goroutine state transition.
@@ -619,27 +762,59 @@ func (p *partial) goTransition(tr *transition, t int64) {
 		return
 	}
 	if from == goNotExist {
-		p.create(tr, t)
+		g := p.create(tr, t)
+		if p.obs != nil {
+			p.obs.created(p, g, tr, t)
+		}
 		return
 	}
 	g := p.lookup(tr.id)
 	if g == nil {
-		// A transition of a goroutine this generation never announced; the
-		// trace broke a rule of the format. Take it as announced just now.
-		g = p.announce(tr, from, t)
+		// The first transition of a goroutine the generation announced (or,
+		// breaking the format's rules, never did): its record begins here,
+		// in state from since an earlier time; finish joins the
+		// announcement's details to it.
+		g = p.materialize(tr, from, t)
+	}
+	if p.obs != nil {
+		p.observe(g, tr, t)
 	}
 	p.leave(g, tr, t)
 	p.enter(g, tr, t)
 }
 
-// announce handles a status event: the goroutine is in state s since a time
-// this generation does not know.
-func (p *partial) announce(tr *transition, s trace.GoState, t int64) *gLocal {
-	if g := p.lookup(tr.id); g != nil {
-		return g // re-stated within the generation: nothing new
+// annRec is a goroutine a status event announced: in state since a time the
+// generation does not know. Every generation re-announces every live
+// goroutine and most do nothing more in it, so announcements are kept in a
+// flat list, and a goroutine gets a record (gLocal) only when it moves.
+type annRec struct {
+	id    trace.GoID
+	at    int64
+	stack stackID
+	name  strID // start function from stack, 0 if unknown
+	proc  int32
+	state trace.GoState
+}
+
+// announce handles a status event.
+func (p *partial) announce(tr *transition, s trace.GoState, t int64) {
+	if p.lookup(tr.id) != nil {
+		return // re-stated after it moved: nothing new
 	}
+	a := annRec{id: tr.id, at: t, state: s, proc: tr.proc}
+	if tr.stack != trace.NoStack {
+		a.stack = p.stacks.intern(tr.stack)
+		if fn := p.stacks.stacks[a.stack].root(); !truncatedRoot(fn) {
+			a.name = p.str(fn)
+		}
+	}
+	p.anns = append(p.anns, a)
+}
+
+// materialize makes the record of a goroutine in state s since before t.
+func (p *partial) materialize(tr *transition, s trace.GoState, t int64) *gLocal {
 	g := p.add(tr.id)
-	g.annState, g.annAt = s, t
+	g.annState, g.enterAt = s, t
 	g.inPrefix = true
 	g.state, g.since = s, t
 	if tr.stack != trace.NoStack {
@@ -651,30 +826,100 @@ func (p *partial) announce(tr *transition, s trace.GoState, t int64) *gLocal {
 	case goRunning:
 		g.p = tr.proc
 		g.lastP = g.p
-		g.preP = g.p
 		g.ranLocal = true
-	case goSyscall:
-		p.a.syscalls.enter(t)
 	}
+	// A goroutine announced in a syscall was in it when the generation
+	// began: the merge counts it in the syscalls under way then.
 	return g
 }
 
+// recordOf returns the record of goroutine id, which emitted an event at t
+// on P proc, making it for a goroutine only announced so far: from its
+// announcement when that is among the last few (a label follows its
+// goroutine's status), else as Running (it emits events) since t;
+// joinAnnouncements completes it from its announcement.
+func (p *partial) recordOf(id trace.GoID, proc int32, t int64) *gLocal {
+	if g := p.lookup(id); g != nil || id == trace.NoGoroutine {
+		return g
+	}
+	for i := len(p.anns) - 1; i >= 0 && i >= len(p.anns)-8; i-- {
+		if a := &p.anns[i]; a.id == id {
+			tr := transition{id: id, proc: a.proc}
+			g := p.materialize(&tr, a.state, a.at)
+			if a.stack != 0 {
+				g.annStack, g.stack = a.stack, a.stack
+				p.setName(g, a.stack)
+			}
+			return g
+		}
+	}
+	tr := transition{id: id, proc: proc}
+	return p.materialize(&tr, goRunning, t)
+}
+
+// joinAnnouncements gives the records of goroutines that moved after their
+// announcement the announcement's time and stack, and drops those
+// announcements: what stays in anns is the goroutines that did not move.
+func (p *partial) joinAnnouncements() {
+	n := 0
+	for _, a := range p.anns {
+		g := p.lookup(a.id)
+		if g == nil || g.retired {
+			p.anns[n] = a
+			n++
+			continue
+		}
+		if g.created {
+			continue // announced, then created anew: the trace is inconsistent
+		}
+		g.enterAt = min(g.enterAt, a.at)
+		if a.stack != 0 {
+			// The status stack is where the announced state began.
+			g.annStack = a.stack
+			if g.inPrefix {
+				g.stack = a.stack
+			}
+			p.setName(g, a.stack)
+		}
+		switch {
+		case a.state != goRunning:
+		case g.inPrefix:
+			if g.p < 0 {
+				g.p = a.proc
+			}
+		case p.coldPeek(g).preP < 0:
+			p.coldOf(g).preP = a.proc
+		}
+	}
+	p.anns = p.anns[:n]
+}
+
+// observe hands a state change to the observer.
+func (p *partial) observe(g *gLocal, tr *transition, t int64) {
+	p.change = goChange{t: t, id: tr.id, g: g, prefix: g.inPrefix, tr: tr, by: tr.by}
+	p.obs.goChange(p, &p.change)
+}
+
 // create handles a goroutine coming into existence.
-func (p *partial) create(tr *transition, t int64) {
+func (p *partial) create(tr *transition, t int64) *gLocal {
 	g := p.lookup(tr.id)
 	if g == nil {
 		g = p.add(tr.id)
 	} else {
 		// An id reused within one generation: the trace is inconsistent.
 		// Start over with this goroutine.
-		*g = gLocal{id: tr.id, firstRunP: -1, lastP: -1, preP: -1, openState: openState{p: -1}}
+		*g = gLocal{id: tr.id, firstRunP: -1, lastP: -1, openState: openState{p: -1}}
 	}
-	g.created, g.createdAt = true, t
+	g.created, g.enterAt = true, t
 	g.state, g.since = tr.to, t
 	if tr.stack != trace.NoStack {
 		p.setName(g, p.stacks.intern(tr.stack))
 	}
 	g.stack = p.stacks.intern(tr.evStack) // the creator's stack made it runnable
+	if g.name != 0 {
+		// Where the group's goroutines are started (the go statement).
+		p.group(g.name).noteCreated(g.stack)
+	}
 	ga := &p.a.goroutines
 	ga.created++
 	if !g.system {
@@ -684,11 +929,17 @@ func (p *partial) create(tr *transition, t int64) {
 	if tr.to == goSyscall {
 		p.a.syscalls.enter(t)
 	}
+	return g
 }
 
 // leave closes g's open interval at t, on the transition tr.
 func (p *partial) leave(g *gLocal, tr *transition, t int64) {
 	from, to := g.state, tr.to
+	if g.inAssist && from == goRunning {
+		// The part of a mark assist the goroutine ran (not the time it
+		// waited for a P or for work).
+		p.a.gc.assistRun += max(t-max(g.since, p.assistStart(g)), 0)
+	}
 	if from == goRunning {
 		sw := &p.a.switches
 		switch to {
@@ -720,9 +971,11 @@ func (p *partial) leave(g *gLocal, tr *transition, t int64) {
 	if g.inPrefix {
 		g.inPrefix = false
 		g.preDone = true
-		g.preEnd = t
-		g.preTo = to
-		g.preGC = g.gc
+		c := p.coldOf(g)
+		c.preEnd, c.preTo, c.preGC = t, to, g.gc
+		if g.state == goRunning {
+			c.preP = g.p
+		}
 		return
 	}
 	// The span is built in place: a span value returned and copied is
@@ -734,9 +987,9 @@ func (p *partial) leave(g *gLocal, tr *transition, t int64) {
 	if from == goRunnable && !g.ranLocal && !g.created {
 		// Whether the goroutine ran before this generation is known only
 		// to the merge.
-		g.pendingRunnable += max(t-g.since, 0)
+		p.coldOf(g).pendingRunnable += max(t-g.since, 0)
 	}
-	p.a.closeSpan(&g.acc, s)
+	p.a.closeSpan(p.accOf(g), s)
 }
 
 // enter opens g's interval in state tr.to at t.
@@ -773,13 +1026,16 @@ func (p *partial) enter(g *gLocal, tr *transition, t int64) {
 		g.p = tr.proc
 		p.a.syscalls.enter(t)
 	case goNotExist:
-		g.ended, g.endAt = true, t
+		g.ended = true
+		if !g.created {
+			p.coldOf(g).endAt = t // the merge knows when it was created
+		}
 		ga := &p.a.goroutines
 		ga.ended++
 		p.alive(t, -1)
 		if g.created && !g.system {
 			ga.userEnded++
-			ga.lifetime.Add(uint64(max(t-g.createdAt, 0)))
+			ga.lifetime.Add(uint64(max(t-g.enterAt, 0)))
 		}
 		if g.created {
 			p.retire(g)
@@ -802,14 +1058,24 @@ func (p *partial) rangeEvent(ev *trace.Event, k trace.EventKind, t int64) {
 		if key.kind == rkMark {
 			p.a.gc.cycles++
 		}
-		p.openRanges[key] = openRange{start: t, reason: rid, known: true}
+		o := openRange{start: t, reason: rid, known: true}
+		if stacked(key.kind) {
+			o.stack = p.stacks.intern(ev.Stack())
+		}
+		p.openRanges[key] = o
+		p.assist(key, true, t)
 	case trace.EventRangeActive:
 		p.openRanges[key] = openRange{reason: rid}
+		p.assist(key, true, t)
 	case trace.EventRangeEnd:
+		p.assist(key, false, t)
 		o, ok := p.openRanges[key]
 		delete(p.openRanges, key)
 		if ok && o.known {
 			p.a.gc.complete(key.kind, o.reason, t-o.start)
+			if stacked(key.kind) {
+				p.a.gc.addStack(key.kind, o.stack, t-o.start)
+			}
 		} else {
 			if ok && o.reason != 0 {
 				rid = o.reason
@@ -819,10 +1085,40 @@ func (p *partial) rangeEvent(ev *trace.Event, k trace.EventKind, t int64) {
 	}
 }
 
+// assist marks the goroutine of a mark assist range as assisting (begin or
+// active) or not (end); at the end, the part of the assist it ran since
+// its run began counts.
+func (p *partial) assist(key rangeKey, on bool, t int64) {
+	if key.kind != rkAssist {
+		return
+	}
+	g := p.lookup(trace.GoID(key.id))
+	if g == nil {
+		return
+	}
+	if !on && g.inAssist && g.state == goRunning {
+		p.a.gc.assistRun += max(t-max(g.since, p.assistStart(g)), 0)
+	}
+	g.inAssist = on
+}
+
+// assistStart is when g's open mark assist began, or the generation's
+// first event for one active since an earlier generation.
+func (p *partial) assistStart(g *gLocal) int64 {
+	if o := p.openRanges[rangeKey{kind: rkAssist, id: int64(g.id)}]; o.known {
+		return o.start
+	}
+	return p.first
+}
+
 // finish records what stays open at the end of the generation.
 func (p *partial) finish() {
+	p.joinAnnouncements()
 	p.flushAlive()
 	p.a.syscalls.conc.commit()
+	if p.obs != nil {
+		p.obs.finish(p)
+	}
 	for k, o := range p.openRanges {
 		if o.known {
 			p.rangesOpen = append(p.rangesOpen, rangeOpen{key: k, start: o.start, reason: o.reason})

@@ -31,7 +31,8 @@ func init() {
 			{Name: "jobs", Kind: Int, Default: "4000", Min: "1", Max: "100000000", Help: "jobs sent to the workers"},
 			{Name: "work", Kind: Duration, Default: "200us", Min: "0s", Max: "1s", Help: "CPU time each job burns"},
 		},
-		run: runFanout,
+		Gate: Gate{Metric: "measure.jobs_per_sec", HigherIsBetter: true, ThresholdPct: 10},
+		run:  runFanout,
 	})
 }
 

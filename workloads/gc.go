@@ -36,7 +36,8 @@ func init() {
 			{Name: "size", Kind: Int, Default: "256", Min: "16", Max: "1048576", Help: "payload bytes per object"},
 			{Name: "workers", Kind: Int, Default: "0", Min: "0", Max: "10000", Help: "allocating goroutines (0 = GOMAXPROCS)"},
 		},
-		run: runGC,
+		Gate: Gate{Metric: "measure.alloc_bytes_per_sec", HigherIsBetter: true, ThresholdPct: 10},
+		run:  runGC,
 		memory: func(v Values) (int64, int64, string) {
 			// The live ring, and a heap that grows to twice it (GOGC=100)
 			// before each cycle.

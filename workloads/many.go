@@ -34,7 +34,8 @@ func init() {
 			{Name: "n", Kind: Int, Default: "100000", Min: "1", Max: "10000000", Help: "goroutines to create"},
 			{Name: "hold", Kind: Duration, Default: "0s", Min: "0s", Max: "1m", Help: "keep them parked this much longer"},
 		},
-		run: runMany,
+		Gate: Gate{Metric: "measure.create_ns_per_goroutine", HigherIsBetter: false, ThresholdPct: 15},
+		run:  runMany,
 		memory: func(v Values) (int64, int64, string) {
 			return goroutinesCost(v.Int("n"))
 		},

@@ -31,7 +31,8 @@ func init() {
 			{Name: "work", Kind: Duration, Default: "20us", Min: "0s", Max: "1s", Help: "CPU time spent holding the lock"},
 			{Name: "outside", Kind: Duration, Default: "5us", Min: "0s", Max: "1s", Help: "CPU time spent between unlock and the next lock"},
 		},
-		run: runMutex,
+		Gate: Gate{Metric: "measure.lock_ops_per_sec", HigherIsBetter: true, ThresholdPct: 10},
+		run:  runMutex,
 	})
 }
 

@@ -34,7 +34,8 @@ func init() {
 			{Name: "rounds", Kind: Int, Default: "4000", Min: "1", Max: "100000000", Help: "round trips per client"},
 			{Name: "size", Kind: Int, Default: "512", Min: "1", Max: "16777216", Help: "bytes per message"},
 		},
-		run: runNet,
+		Gate: Gate{Metric: "measure.round_trips_per_sec", HigherIsBetter: true, ThresholdPct: 10},
+		run:  runNet,
 		memory: func(v Values) (int64, int64, string) {
 			// A message buffer on each side of each connection, and the
 			// socket buffers.

@@ -41,7 +41,8 @@ func init() {
 			{Name: "units", Kind: Int, Default: "128", Min: "2", Max: "5000", Help: "goroutines (or pinned threads) created in the creation and memory test"},
 			{Name: "switches", Kind: Int, Default: "20000", Min: "1", Max: "100000000", Help: "ping-pong round trips (2 switches each)"},
 		},
-		run: runThreads,
+		Gate: Gate{Metric: "measure.switch_ns.goroutines_m_n", HigherIsBetter: false, ThresholdPct: 15},
+		run:  runThreads,
 		memory: func(v Values) (int64, int64, string) {
 			u := int64(v.Int("units"))
 			return u * (pinnedThreadBytes + goroutineBytes), u, fmt.Sprintf("%s pinned threads x %d KiB", count(u), pinnedThreadBytes>>10)

@@ -148,6 +148,11 @@ type Workload struct {
 	Summary string // one line
 	Doc     string // a paragraph: what it shows and which claim of the notes it tests
 	Params  []Param
+	// Gate names the measurement that says how fast a run went (its
+	// throughput or wall time), which `gotrace check` gates by default on
+	// samples of this workload; the zero Gate gates none (workloads whose
+	// length a watchdog fixes).
+	Gate Gate
 
 	// check, if set, validates the parameters together.
 	check func(v Values) error
@@ -160,6 +165,19 @@ type Workload struct {
 	// parameters (a workload that blocks forever stops the trace from a
 	// watchdog with env.StopTrace, then unblocks itself).
 	run func(ctx context.Context, env *Env) error
+}
+
+// Gate is a workload's own measure of speed, gated by default.
+type Gate struct {
+	// Metric is the measurement's metric name: "measure.NAME" or
+	// "measure.NAME.VARIANT" (analyzer.Measurement.MetricName).
+	Metric string
+	// HigherIsBetter says a fall is a regression (throughput); otherwise a
+	// rise is (wall time, time per operation).
+	HigherIsBetter bool
+	// ThresholdPct is the smallest change, in percent of the baseline
+	// median, that counts.
+	ThresholdPct float64
 }
 
 // Param returns the named parameter.

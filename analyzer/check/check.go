@@ -4,18 +4,28 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
-
-	"golang.org/x/perf/benchmath"
+	"time"
 
 	"github.com/gotrace/gotrace/analyzer"
+	"github.com/gotrace/gotrace/analyzer/buildinfo"
+	"github.com/gotrace/gotrace/analyzer/diff"
+	"github.com/gotrace/gotrace/analyzer/stats"
+)
+
+// ResultKind identifies the JSON form of a Result; ResultSchema is its
+// version.
+const (
+	ResultKind   = "gotrace.check"
+	ResultSchema = 1
 )
 
 // Defaults of Options.
 const (
-	DefaultAlpha      = 0.05
+	DefaultAlpha      = stats.DefaultAlpha
 	DefaultMinSamples = 4
 )
 
@@ -42,10 +52,16 @@ type Options struct {
 	// Max and Min are absolute budgets: every current sample must have the
 	// metric <= Max (>= Min). They need no baseline.
 	Max, Min map[string]float64
-	// Metrics replaces the default gated list (Gated()) of compared
-	// metrics. A neutral metric named here is compared and its change
-	// reported, never counted as a regression.
+	// Metrics replaces the default list of compared metrics (Gated(),
+	// Reported() and Gates). A neutral metric named here is compared and
+	// its change reported, never counted as a regression.
 	Metrics []string
+	// Gates adds metrics to the default gated list, with their direction
+	// and threshold: a workload's own throughput or wall time, which only
+	// its samples have (see workloads.Workload.Gate). Thresholds and
+	// Directions override them; Metrics replaces the default list, these
+	// included. A gate on a metric that neither side has is left out.
+	Gates []Spec
 	// MinSamples is the fewest samples a side a comparison needs; 0 means
 	// 4 (with fewer, the U test cannot reach p < 0.05). With Exact it is 1.
 	MinSamples int
@@ -94,6 +110,8 @@ type Row struct {
 	Direction Direction `json:"direction"`
 	// ThresholdPct is the threshold used (the default or the override).
 	ThresholdPct float64 `json:"threshold_pct"`
+	// MinDelta is the smallest absolute change that counts (Spec.MinDelta).
+	MinDelta float64 `json:"min_delta,omitempty"`
 	// BaseN and CurN count the samples that have a finite value.
 	BaseN int `json:"base_n"`
 	CurN  int `json:"cur_n"`
@@ -146,6 +164,9 @@ type SetInfo struct {
 
 // Result is the outcome of a check.
 type Result struct {
+	// Header says what the JSON document is (ResultKind, ResultSchema) and
+	// which gotrace produced it.
+	buildinfo.Header
 	// Status is "pass", "fail" or "insufficient data".
 	Status     string  `json:"status"`
 	Alpha      float64 `json:"alpha"`
@@ -171,7 +192,14 @@ type Result struct {
 	// lost"), when they stopped the comparison (no Options.AllowPartial):
 	// the result is then "insufficient data" and holds no rows or budgets.
 	NotComparable []string `json:"not_comparable,omitempty"`
+	// Diff says where the two sides differ (their top changes, package
+	// diff) when the check failed against a baseline whose samples carry
+	// reports; nil otherwise.
+	Diff *diff.Diff `json:"diff,omitempty"`
 }
+
+// ExplainTop is the number of rows per section of Result.Diff.
+const ExplainTop = 3
 
 // ExitCode maps the result to the CLI's exit code: 1 when something
 // regressed or a budget broke, else 3 when some metric lacked the data to
@@ -230,6 +258,7 @@ func Compare(base, cur *Samples, opts Options) (*Result, error) {
 	}
 
 	res := &Result{
+		Header:     buildinfo.NewHeader(ResultKind, ResultSchema),
 		Alpha:      alpha,
 		MinSamples: minN,
 		Exact:      opts.Exact,
@@ -271,17 +300,23 @@ func Compare(base, cur *Samples, opts Options) (*Result, error) {
 
 	if base != nil {
 		var notes, undirected []string
-		for _, name := range comparedMetrics(opts) {
-			spec, _ := SpecOf(name)
+		for _, name := range comparedMetrics(opts, known) {
+			bv, bnote := values(base, name)
+			cv, cnote := values(cur, name)
+			if len(bv) == 0 && len(cv) == 0 && !opts.named(name) {
+				continue // a default metric these samples do not have (reports of other tools)
+			}
+			spec := opts.specOf(name)
 			if t, ok := opts.Thresholds[name]; ok {
 				spec.ThresholdPct = t
 			}
 			spec.Direction = directionOf(name, opts)
-			if spec.Direction == Neutral {
+			reportedOnly := spec.Reported && !opts.named(name)
+			if reportedOnly {
+				spec.Direction = Neutral // compared, not gated
+			} else if spec.Direction == Neutral {
 				undirected = append(undirected, name)
 			}
-			bv, bnote := values(base, name)
-			cv, cnote := values(cur, name)
 			res.Rows = append(res.Rows, measure(spec, bv, cv, minN, opts.Exact))
 			notes = append(notes, joinNotes(prefixNote("baseline", bnote), prefixNote("current", cnote)))
 		}
@@ -299,6 +334,9 @@ func Compare(base, cur *Samples, opts Options) (*Result, error) {
 				level = l
 			}
 			decide(row, alpha, level, opts.Exact)
+			if s := opts.specOf(row.Metric); s.Reported && !opts.named(row.Metric) && row.Verdict == Changed {
+				row.Note = joinNotes(row.Note, "reported, not gated: it can fall when the program got slower (goroutines that park on a lock no longer queue for a P); --metric or --threshold gates it")
+			}
 			row.Note = joinNotes(row.Note, notes[i])
 			switch row.Verdict {
 			case Regressed:
@@ -335,6 +373,9 @@ func Compare(base, cur *Samples, opts Options) (*Result, error) {
 	switch res.ExitCode() {
 	case ExitFail:
 		res.Status = StatusFail
+		if res.Regressions > 0 && base != nil && len(base.Reports) > 0 && len(cur.Reports) > 0 {
+			res.Diff = Diff(base, cur, diff.Options{Alpha: alpha, Top: ExplainTop})
+		}
 	case ExitInsufficient:
 		res.Status = StatusNotEnough
 	default:
@@ -418,15 +459,42 @@ func directionOf(name string, opts Options) Direction {
 	if d, ok := opts.Directions[name]; ok {
 		return d
 	}
-	s, _ := SpecOf(name)
-	return s.Direction
+	return opts.specOf(name).Direction
 }
 
-// comparedMetrics is the list of metrics to compare, in report order.
-func comparedMetrics(opts Options) []string {
+// specOf is the metric's spec: one of opts.Gates, else the table's.
+func (opts Options) specOf(name string) Spec {
+	for _, g := range opts.Gates {
+		if g.Metric == name {
+			g.Gated = true
+			g.Unit = UnitOf(name)
+			return g
+		}
+	}
+	s, _ := SpecOf(name)
+	return s
+}
+
+// named reports whether the user named the metric: in Metrics,
+// Thresholds or Directions.
+func (opts Options) named(name string) bool {
+	_, t := opts.Thresholds[name]
+	_, d := opts.Directions[name]
+	return t || d || slices.Contains(opts.Metrics, name)
+}
+
+// comparedMetrics is the list of metrics to compare, in report order: the
+// default list (gated and reported metrics, and opts.Gates the samples
+// have), or opts.Metrics, and every metric given a threshold or direction.
+func comparedMetrics(opts Options, known map[string]bool) []string {
 	names := opts.Metrics
 	if len(names) == 0 {
-		names = Gated()
+		names = append(Gated(), Reported()...)
+		for _, g := range opts.Gates {
+			if known[g.Metric] {
+				names = append(names, g.Metric)
+			}
+		}
 	}
 	names = append(append([]string(nil), names...), sortedKeys(opts.Thresholds)...)
 	names = append(names, sortedKeys(opts.Directions)...)
@@ -466,21 +534,12 @@ func orderMetrics(names []string) []string {
 func measure(spec Spec, bv, cv []float64, minN int, exact bool) Row {
 	row := Row{
 		Metric: spec.Metric, Unit: spec.Unit, Direction: spec.Direction,
-		ThresholdPct: spec.ThresholdPct, BaseN: len(bv), CurN: len(cv),
+		ThresholdPct: spec.ThresholdPct, MinDelta: spec.MinDelta, BaseN: len(bv), CurN: len(cv),
 	}
-	if len(bv) > 0 {
-		row.BaseMedian = median(bv)
-	}
-	if len(cv) > 0 {
-		row.CurMedian = median(cv)
-	}
-	if len(bv) > 0 && len(cv) > 0 {
-		row.Delta = row.CurMedian - row.BaseMedian
-		if pct := 100 * row.Delta / math.Abs(row.BaseMedian); row.BaseMedian != 0 && !math.IsInf(pct, 0) && !math.IsNaN(pct) {
-			row.DeltaPct = &pct // else judged on the absolute change
-		}
-	}
-	if len(bv) < minN || len(cv) < minN {
+	enough := len(bv) >= minN && len(cv) >= minN
+	c := stats.Compare(bv, cv, enough && !exact)
+	row.BaseMedian, row.CurMedian, row.Delta, row.DeltaPct, row.P = c.BaseMedian, c.CurMedian, c.Delta, c.DeltaPct, c.P
+	if !enough {
 		row.Verdict = Insufficient
 		switch {
 		case len(bv) == 0 && len(cv) == 0:
@@ -492,20 +551,6 @@ func measure(spec Spec, bv, cv []float64, minN int, exact bool) Row {
 		default:
 			row.Note = fmt.Sprintf("need at least %d samples a side to decide, have %d baseline and %d current", minN, len(bv), len(cv))
 		}
-		return row
-	}
-	if !exact {
-		// The Mann-Whitney U test, as benchstat runs it. Identical samples
-		// (the test's ErrSamplesEqual) come back as p = 1.
-		thr := benchmath.Thresholds{CompareAlpha: DefaultAlpha}
-		c := benchmath.AssumeNothing.Compare(
-			benchmath.NewSample(append([]float64(nil), bv...), &thr),
-			benchmath.NewSample(append([]float64(nil), cv...), &thr))
-		p := c.P
-		if math.IsNaN(p) {
-			p = 1
-		}
-		row.P = &p
 	}
 	return row
 }
@@ -527,6 +572,10 @@ func decide(row *Row, alpha, level float64, exact bool) {
 	} else {
 		beyond = row.Delta != 0
 	}
+	small := beyond && math.Abs(row.Delta) < row.MinDelta
+	if small {
+		beyond = false
+	}
 	zeroNote := ""
 	if row.DeltaPct == nil && row.Delta != 0 {
 		zeroNote = "baseline median is 0, so % change is undefined: judged on the absolute change"
@@ -536,7 +585,7 @@ func decide(row *Row, alpha, level float64, exact bool) {
 	significant := true
 	pText := ""
 	if !exact {
-		if minP := minUTestP(row.BaseN, row.CurN); minP >= level {
+		if minP := stats.MinUTestP(row.BaseN, row.CurN); minP >= level {
 			row.Verdict = Insufficient
 			row.Note = fmt.Sprintf("with %d and %d samples the U test cannot reach p < %.2g (smallest possible p is %.3g); add samples", row.BaseN, row.CurN, level, minP)
 			return
@@ -546,7 +595,7 @@ func decide(row *Row, alpha, level float64, exact bool) {
 			p = *row.PAdjusted
 		}
 		significant = p < alpha
-		pText = FormatP(p)
+		pText = stats.FormatP(p)
 	}
 
 	switch {
@@ -559,6 +608,9 @@ func decide(row *Row, alpha, level float64, exact bool) {
 	default:
 		row.Verdict = Unchanged
 		switch {
+		case small && significant:
+			row.Note = fmt.Sprintf("past the threshold but smaller than the minimum change that counts (%s)", minDeltaText(row.Unit, row.MinDelta))
+			zeroNote = ""
 		case significant && row.Delta != 0 && !exact:
 			row.Note = fmt.Sprintf("significant (p=%s) but within the %s threshold", pText, thresholdText(row.ThresholdPct))
 		case !significant && beyond:
@@ -570,37 +622,25 @@ func decide(row *Row, alpha, level float64, exact bool) {
 }
 
 // holm sets PAdjusted on the rows that can regress (not neutral, measured)
-// with Holm's step-down adjustment over them: the i-th smallest p times
-// (k-i), made monotone. It returns, for each such row, alpha/k: the level
-// the smallest p-value must clear before any change can be detected.
+// with Holm's step-down adjustment over them (stats.Holm). It returns, for
+// each such row, alpha/k: the level the smallest p-value must clear before
+// any change can be detected.
 func holm(rows []Row, alpha float64) map[int]float64 {
 	var idx []int
+	var ps []float64
 	for i, r := range rows {
 		if r.Verdict != Insufficient && r.P != nil && r.Direction != Neutral {
 			idx = append(idx, i)
+			ps = append(ps, *r.P)
 		}
 	}
-	sort.SliceStable(idx, func(a, b int) bool { return *rows[idx[a]].P < *rows[idx[b]].P })
-	m := len(idx)
 	levels := map[int]float64{}
-	running := 0.0
-	for rank, i := range idx {
-		adj := math.Min(1, float64(m-rank)**rows[i].P)
-		running = math.Max(running, adj)
-		v := running
-		rows[i].PAdjusted = &v
-		levels[i] = alpha / float64(m)
+	for j, adj := range stats.Holm(ps) {
+		v := adj
+		rows[idx[j]].PAdjusted = &v
+		levels[idx[j]] = alpha / float64(len(ps))
 	}
 	return levels
-}
-
-// minUTestP is the smallest two-sided p-value a Mann-Whitney U test can
-// give with samples of n1 and n2 values: 2 / C(n1+n2, n1).
-func minUTestP(n1, n2 int) float64 {
-	lc, _ := math.Lgamma(float64(n1 + n2 + 1))
-	l1, _ := math.Lgamma(float64(n1 + 1))
-	l2, _ := math.Lgamma(float64(n2 + 1))
-	return math.Min(1, 2*math.Exp(-(lc-l1-l2)))
 }
 
 // checkBudget checks one budget on every current sample.
@@ -664,20 +704,14 @@ func values(s *Samples, name string) ([]float64, string) {
 	return out, strings.Join(notes, ", ")
 }
 
-// median of v (not modified).
-func median(v []float64) float64 {
-	s := append([]float64(nil), v...)
-	sort.Float64s(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
-}
-
 // envWarning describes how the current environment differs from the
 // baseline's, or returns "".
 func envWarning(base, cur analyzer.Env) string {
+	return envWarningAs("baseline", base, cur)
+}
+
+// envWarningAs is envWarning naming the base side as given.
+func envWarningAs(side string, base, cur analyzer.Env) string {
 	ds := envDiffs(base, cur)
 	if len(ds) == 0 {
 		return ""
@@ -686,7 +720,7 @@ func envWarning(base, cur analyzer.Env) string {
 	for _, d := range ds {
 		parts = append(parts, fmt.Sprintf("%s %s vs %s", d.field, d.a, d.b))
 	}
-	return "environment differs from the baseline (baseline vs current): " + strings.Join(parts, ", ") +
+	return "environment differs from the " + side + " (" + side + " vs current): " + strings.Join(parts, ", ") +
 		"; differences may come from the machine, not the code"
 }
 
@@ -795,9 +829,19 @@ func joinNotes(notes ...string) string {
 	return strings.Join(out, "; ")
 }
 
-// FormatP formats a p-value as benchstat does, three decimals ("0.000").
-func FormatP(p float64) string {
-	return strconv.FormatFloat(p, 'f', 3, 64)
+// FormatP formats a p-value as benchstat does, three decimals ("0.000");
+// it is stats.FormatP.
+func FormatP(p float64) string { return stats.FormatP(p) }
+
+// minDeltaText writes a minimum change in the metric's unit: "1ms", "1.0%".
+func minDeltaText(unit string, v float64) string {
+	switch unit {
+	case UnitNS:
+		return time.Duration(v).String()
+	case UnitRatio:
+		return strconv.FormatFloat(100*v, 'f', -1, 64) + " points"
+	}
+	return strconv.FormatFloat(v, 'g', -1, 64)
 }
 
 // thresholdText writes a threshold percentage: "10%".

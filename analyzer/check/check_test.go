@@ -2,6 +2,7 @@ package check
 
 import (
 	"encoding/json"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"sort"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/gotrace/gotrace/analyzer"
+	"github.com/gotrace/gotrace/analyzer/findings"
 )
 
 // gen draws n samples of every gated metric (and goroutines.created) around
@@ -24,14 +26,19 @@ func newGen(seed uint64, cv float64) *gen {
 }
 
 var centers = map[string]float64{
-	"sched.latency.p50_ns": 20_000,
-	"sched.latency.p99_ns": 900_000,
-	"procs.utilization":    0.80,
-	"gc.stw.max_ns":        60_000,
-	"gc.stw.total_ns":      400_000,
-	"goroutines.leaked":    0,
-	"switches.per_sec":     150_000,
-	"goroutines.created":   1000,
+	"trace.duration_ns":               300e6,
+	"block.class.sync.completed_ns":   1e9,
+	"block.class.chan.completed_ns":   50e6,
+	"block.class.select.completed_ns": 10e6,
+	"procs.gc_utilization":            0.05,
+	"sched.latency.p50_ns":            20_000,
+	"sched.latency.p99_ns":            900_000,
+	"procs.utilization":               0.80,
+	"gc.stw.max_ns":                   60_000,
+	"gc.stw.total_ns":                 400_000,
+	"goroutines.leaked":               0,
+	"switches.per_sec":                150_000,
+	"goroutines.created":              1000,
 }
 
 // samples makes n samples; shift maps a metric to a factor on its center.
@@ -97,18 +104,24 @@ func TestCompareVerdicts(t *testing.T) {
 		noteHas  string
 		explicit bool // name the metric in Options.Metrics
 	}{
-		{name: "20% worse p50 regresses", n: 10, cv: 0.05, metric: "sched.latency.p50_ns", shift: 1.2, want: Regressed, exit: 1},
-		{name: "20% worse p99 regresses", n: 10, cv: 0.05, metric: "sched.latency.p99_ns", shift: 1.2, want: Regressed, exit: 1},
-		{name: "same distribution", n: 10, cv: 0.05, metric: "sched.latency.p50_ns", shift: 1, want: Unchanged, exit: 0},
-		{name: "significant but below threshold", n: 10, cv: 0.005, metric: "sched.latency.p50_ns", shift: 1.05, want: Unchanged, exit: 0, noteHas: "within the 10% threshold"},
-		{name: "20% better latency improves", n: 10, cv: 0.05, metric: "sched.latency.p50_ns", shift: 0.8, want: Improved, exit: 0},
+		{name: "20% longer trace regresses", n: 10, cv: 0.05, metric: "trace.duration_ns", shift: 1.2, want: Regressed, exit: 1},
+		{name: "sync blocking up 50% regresses", n: 10, cv: 0.05, metric: "block.class.sync.completed_ns", shift: 1.5, want: Regressed, exit: 1},
+		{name: "chan blocking up 50% regresses", n: 10, cv: 0.05, metric: "block.class.chan.completed_ns", shift: 1.5, want: Regressed, exit: 1},
+		{name: "GC share up 50% regresses", n: 10, cv: 0.05, metric: "procs.gc_utilization", shift: 1.5, want: Regressed, exit: 1},
+		{name: "p50 latency is reported, not gated", n: 10, cv: 0.05, metric: "sched.latency.p50_ns", shift: 1.2, want: Changed, exit: 0, noteHas: "reported, not gated"},
+		{name: "p99 latency falling is not an improvement", n: 10, cv: 0.05, metric: "sched.latency.p99_ns", shift: 0.3, want: Changed, exit: 0},
+		{name: "20% worse p50 regresses when named", n: 10, cv: 0.05, metric: "sched.latency.p50_ns", shift: 1.2, want: Regressed, exit: 1, explicit: true},
+		{name: "30% worse p99 regresses when named", n: 10, cv: 0.05, metric: "sched.latency.p99_ns", shift: 1.3, want: Regressed, exit: 1, explicit: true},
+		{name: "same distribution", n: 10, cv: 0.05, metric: "trace.duration_ns", shift: 1, want: Unchanged, exit: 0},
+		{name: "significant but below threshold", n: 10, cv: 0.005, metric: "trace.duration_ns", shift: 1.05, want: Unchanged, exit: 0, noteHas: "within the 10% threshold"},
+		{name: "20% better latency improves when named", n: 10, cv: 0.05, metric: "sched.latency.p50_ns", shift: 0.8, want: Improved, exit: 0, explicit: true},
 		{name: "utilization drop regresses", n: 10, cv: 0.02, metric: "procs.utilization", shift: 0.85, want: Regressed, exit: 1},
 		{name: "utilization rise improves", n: 10, cv: 0.02, metric: "procs.utilization", shift: 1.15, want: Improved, exit: 0},
 		{name: "stw max 20% is within its 25%", n: 10, cv: 0.01, metric: "gc.stw.max_ns", shift: 1.2, want: Unchanged, exit: 0},
 		{name: "switch rate up 40% regresses", n: 10, cv: 0.05, metric: "switches.per_sec", shift: 1.4, want: Regressed, exit: 1},
 		{name: "neutral metric changes, never regresses", n: 10, cv: 0.05, metric: "goroutines.created", shift: 2, want: Changed, exit: 0, explicit: true},
-		{name: "3 samples a side is insufficient", n: 3, cv: 0.05, metric: "sched.latency.p50_ns", shift: 1.5, want: Insufficient, exit: 3, noteHas: "need at least 4 samples"},
-		{name: "4 samples a side suffice", n: 4, cv: 0.01, metric: "sched.latency.p50_ns", shift: 1.5, want: Regressed, exit: 1},
+		{name: "3 samples a side is insufficient", n: 3, cv: 0.05, metric: "trace.duration_ns", shift: 1.5, want: Insufficient, exit: 3, noteHas: "need at least 4 samples"},
+		{name: "4 samples a side suffice", n: 4, cv: 0.01, metric: "trace.duration_ns", shift: 1.5, want: Regressed, exit: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -163,7 +176,7 @@ func TestCompareRowsInGatedOrder(t *testing.T) {
 	for _, r := range res.Rows {
 		got = append(got, r.Metric)
 	}
-	want := append(Gated(), "gc.assist_ns")
+	want := append(append(Gated(), Reported()...), "gc.assist_ns")
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("rows\n%v\nwant\n%v", got, want)
 	}
@@ -273,7 +286,7 @@ func TestCompareEdgeCases(t *testing.T) {
 	t.Run("regression wins over insufficient", func(t *testing.T) {
 		g := newGen(3, 0.01)
 		base := g.samples(6, env1, nil)
-		cur := g.samples(6, env1, map[string]float64{"sched.latency.p50_ns": 1.5})
+		cur := g.samples(6, env1, map[string]float64{"trace.duration_ns": 1.5})
 		res, err := Compare(base, cur, Options{Thresholds: map[string]float64{"gc.assist_ns": 10}})
 		if err != nil {
 			t.Fatal(err)
@@ -306,7 +319,7 @@ func TestBudgets(t *testing.T) {
 			name: "several, in spec order, max before min",
 			max:  map[string]float64{"goroutines.leaked": 0, "sched.latency.p99_ns": 1e6, "procs.utilization": 1},
 			min:  map[string]float64{"procs.utilization": 0.5},
-			want: []Verdict{BudgetBroken, BudgetOK, BudgetOK, BudgetBroken}, broken: []int{2, 0, 0, 1}, worst: []string{"d", "d", "c", "c"}, exit: 1,
+			want: []Verdict{BudgetOK, BudgetOK, BudgetBroken, BudgetBroken}, broken: []int{0, 0, 1, 2}, worst: []string{"d", "c", "c", "d"}, exit: 1,
 		},
 		{name: "metric in no sample", max: map[string]float64{"gc.stw.max_ns": 1}, want: []Verdict{Insufficient}, broken: []int{0}, worst: []string{""}, exit: 3},
 	}
@@ -505,19 +518,9 @@ func TestDirectionGatesNeutralMetric(t *testing.T) {
 	}
 }
 
-func TestMinUTestP(t *testing.T) {
-	for _, tt := range []struct {
-		n1, n2 int
-		want   float64
-	}{{4, 4, 2.0 / 70}, {3, 3, 0.1}, {10, 10, 2.0 / 184756}, {1, 1, 1}} {
-		if got := minUTestP(tt.n1, tt.n2); math.Abs(got-tt.want) > 1e-12 {
-			t.Errorf("minUTestP(%d, %d) = %v, want %v", tt.n1, tt.n2, got, tt.want)
-		}
-	}
-}
-
 func TestSpecs(t *testing.T) {
 	names := analyzer.Metrics(&analyzer.Report{})
+	maps.Copy(names, findings.Metrics(&analyzer.Report{}))
 	seen := map[string]bool{}
 	for _, s := range Specs() {
 		if _, ok := names[s.Metric]; !ok {
@@ -536,9 +539,12 @@ func TestSpecs(t *testing.T) {
 			t.Errorf("metric %s missing from Specs", name)
 		}
 	}
-	want := "sched.latency.p50_ns sched.latency.p99_ns procs.utilization gc.stw.max_ns gc.stw.total_ns goroutines.leaked switches.per_sec"
+	want := "trace.duration_ns procs.utilization block.class.sync.completed_ns block.class.chan.completed_ns block.class.select.completed_ns procs.gc_utilization gc.stw.max_ns gc.stw.total_ns goroutines.leaked switches.per_sec"
 	if got := strings.Join(Gated(), " "); got != want {
 		t.Errorf("gated %s\nwant %s", got, want)
+	}
+	if got := strings.Join(Reported(), " "); got != "sched.latency.p50_ns sched.latency.p99_ns" {
+		t.Errorf("reported %s", got)
 	}
 	if s, _ := SpecOf("procs.utilization"); s.Direction != HigherIsBetter || s.Unit != UnitRatio {
 		t.Errorf("procs.utilization spec %+v", s)
@@ -572,8 +578,8 @@ func TestFalsePositiveRate(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, r := range res.Rows {
-				if r.Metric == "goroutines.leaked" {
-					continue // identical constants, p = 1
+				if r.Metric == "goroutines.leaked" || r.Direction == Neutral {
+					continue // identical constants, p = 1; reported-only rows cannot fail
 				}
 				rows++
 				if *r.P < DefaultAlpha {
@@ -611,16 +617,86 @@ func TestFalsePositiveRate(t *testing.T) {
 // (4 a side: the smallest p, 0.029, cannot clear 0.05/7).
 func TestFamilyWisePower(t *testing.T) {
 	g := newGen(7, 0.05)
-	res, err := Compare(g.samples(10, env1, nil), g.samples(10, env1, map[string]float64{"sched.latency.p99_ns": 1.2}), Options{FamilyWise: true})
+	res, err := Compare(g.samples(10, env1, nil), g.samples(10, env1, map[string]float64{"trace.duration_ns": 1.2}), Options{FamilyWise: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := rowOf(t, res, "sched.latency.p99_ns")
+	r := rowOf(t, res, "trace.duration_ns")
 	if r.Verdict != Regressed || r.PAdjusted == nil || *r.PAdjusted < *r.P || !res.FamilyWise {
 		t.Errorf("row %+v", r)
 	}
-	res, _ = Compare(g.samples(4, env1, nil), g.samples(4, env1, map[string]float64{"sched.latency.p99_ns": 2}), Options{FamilyWise: true})
-	if r := rowOf(t, res, "sched.latency.p99_ns"); r.Verdict != Insufficient || !strings.Contains(r.Note, "cannot reach p < 0.0071") {
+	res, _ = Compare(g.samples(4, env1, nil), g.samples(4, env1, map[string]float64{"trace.duration_ns": 2}), Options{FamilyWise: true})
+	if r := rowOf(t, res, "trace.duration_ns"); r.Verdict != Insufficient || !strings.Contains(r.Note, "cannot reach p < 0.005") {
 		t.Errorf("row %+v", r)
+	}
+}
+
+// TestMinDeltaAndGates: a large relative move of a tiny quantity does not
+// count; a workload's gate is compared by default and can regress; a gate
+// on a metric no sample has is left out.
+func TestMinDeltaAndGates(t *testing.T) {
+	base := constSamples("procs.gc_utilization", 0.002, 0.0021, 0.0019, 0.002, 0.0022, 0.002)
+	cur := constSamples("procs.gc_utilization", 0.004, 0.0041, 0.0039, 0.004, 0.0042, 0.004)
+	res, err := Compare(base, cur, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rowOf(t, res, "procs.gc_utilization")
+	if r.Verdict != Unchanged || r.MinDelta != 0.01 || !strings.Contains(r.Note, "smaller than the minimum change that counts (1 points)") || res.ExitCode() != 0 {
+		t.Errorf("0.2%% -> 0.4%% of CPU in GC: %+v, exit %d", r, res.ExitCode())
+	}
+	cur = constSamples("procs.gc_utilization", 0.04, 0.041, 0.039, 0.04, 0.042, 0.04)
+	if res, _ = Compare(base, cur, Options{}); rowOf(t, res, "procs.gc_utilization").Verdict != Regressed {
+		t.Errorf("0.2%% -> 4%%: %+v", rowOf(t, res, "procs.gc_utilization"))
+	}
+
+	gate := []Spec{{Metric: "measure.ops_per_sec", Direction: HigherIsBetter, ThresholdPct: 10}, {Metric: "measure.absent", Direction: LowerIsBetter, ThresholdPct: 10}}
+	base = constSamples("measure.ops_per_sec", 1000, 1010, 990, 1005, 995, 1000)
+	cur = constSamples("measure.ops_per_sec", 700, 710, 690, 705, 695, 700)
+	res, err = Compare(base, cur, Options{Gates: gate})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := rowOf(t, res, "measure.ops_per_sec"); r.Verdict != Regressed || r.Direction != HigherIsBetter || res.ExitCode() != ExitFail {
+		t.Errorf("throughput down 30%%: %+v", r)
+	}
+	for _, r := range res.Rows {
+		if r.Metric == "measure.absent" {
+			t.Errorf("a gate no sample has is compared: %+v", r)
+		}
+	}
+	// A threshold overrides the gate's; --metric replaces the default list,
+	// the gates included.
+	if res, _ = Compare(base, cur, Options{Gates: gate, Thresholds: map[string]float64{"measure.ops_per_sec": 50}}); rowOf(t, res, "measure.ops_per_sec").Verdict != Unchanged {
+		t.Errorf("threshold 50%% over the gate's 10%%: %+v", rowOf(t, res, "measure.ops_per_sec"))
+	}
+	if res, _ = Compare(base, cur, Options{Gates: gate, Metrics: []string{"goroutines.leaked"}}); len(res.Rows) != 1 {
+		t.Errorf("--metric with gates: rows %+v", res.Rows)
+	}
+}
+
+// TestFailedCheckExplains: a failed comparison of samples that carry
+// reports has the diff of their top changes; a passing one has none.
+func TestFailedCheckExplains(t *testing.T) {
+	mk := func(dur int64, n int) *Samples {
+		set := &analyzer.ReportSet{}
+		for i := range n {
+			r := &analyzer.Report{Trace: analyzer.TraceInfo{DurationNS: dur + int64(i)*1e5}}
+			r.Blocking.ByReason = []analyzer.BlockReason{{Reason: "sync", Count: 10, TotalNS: 2 * dur, Stacks: 1,
+				Top: []analyzer.StackTime{{Stack: []analyzer.Frame{{Func: "sync.(*Mutex).Lock"}, {Func: "main.work", File: "main.go", Line: 7}}, Count: 10, TotalNS: 2 * dur}}}}
+			set.Reports = append(set.Reports, r)
+		}
+		return FromReports(set)
+	}
+	base, slow := mk(100e6, 6), mk(300e6, 6)
+	res, err := Compare(base, slow, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ExitCode() != ExitFail || res.Diff == nil || len(res.Diff.Blocking) != 1 || res.Diff.Blocking[0].User == nil || res.Diff.Blocking[0].User.Line != 7 {
+		t.Fatalf("exit %d, diff %+v", res.ExitCode(), res.Diff)
+	}
+	if res, _ := Compare(base, mk(100e6, 6), Options{}); res.ExitCode() != ExitPass || res.Diff != nil {
+		t.Errorf("passing check: exit %d, diff %v", res.ExitCode(), res.Diff != nil)
 	}
 }

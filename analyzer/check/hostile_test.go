@@ -11,12 +11,13 @@ import (
 	"testing"
 
 	"github.com/gotrace/gotrace/analyzer"
+	"github.com/gotrace/gotrace/analyzer/buildinfo"
 )
 
 // report is a minimal report with the given metrics and clock span.
 func report(start int64, metrics map[string]float64) *analyzer.Report {
 	return &analyzer.Report{
-		Schema:  analyzer.SchemaVersion,
+		Header:  buildinfo.NewHeader(analyzer.ReportKind, analyzer.SchemaVersion),
 		Source:  analyzer.Source{GoVersion: "1.26+"},
 		Trace:   analyzer.TraceInfo{StartNS: start, EndNS: start + 1e9, Events: 1000, Generations: 1},
 		Metrics: metrics,

@@ -9,12 +9,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/gotrace/gotrace/analyzer"
+	"github.com/gotrace/gotrace/analyzer/diff"
+	"github.com/gotrace/gotrace/analyzer/findings"
+	"github.com/gotrace/gotrace/analyzer/sweep"
 )
 
 // Samples are the metric values of several runs: one map per trace.
@@ -25,6 +30,9 @@ type Samples struct {
 	Env analyzer.Env `json:"env"`
 	// Values holds one metrics map per sample (Report.Metrics).
 	Values []map[string]float64 `json:"-"`
+	// Reports are the samples' reports, in the order of Values: what a
+	// diff of the two sides (package diff) reads.
+	Reports []*analyzer.Report `json:"-"`
 	// Sources names each sample: the trace file, or "file.json[3]" for the
 	// fourth report of a report set.
 	Sources []string `json:"sources"`
@@ -39,6 +47,21 @@ type Samples struct {
 	// keys fingerprint each sample (its metrics and trace clock span), to
 	// find the same trace given twice.
 	keys []string
+}
+
+// Side returns the samples as one side of a diff, named name.
+func (s *Samples) Side(name string) diff.Side {
+	return diff.Side{Name: name, Env: s.Env, Reports: s.Reports, Sources: s.Sources, Warnings: s.Warnings}
+}
+
+// Diff compares two sets of samples section by section (package diff),
+// with the warning a check gives when their environments differ.
+func Diff(base, cur *Samples, opts diff.Options) *diff.Diff {
+	d := diff.Compare(base.Side("base"), cur.Side("current"), opts)
+	if w := envWarningAs("base", base.Env, cur.Env); w != "" {
+		d.Warnings = append([]string{w}, d.Warnings...)
+	}
+	return d
 }
 
 // Len returns the number of samples.
@@ -59,6 +82,7 @@ func (s *Samples) Add(o *Samples) {
 		s.keys = append(s.keys, "")
 	}
 	s.Values = append(s.Values, o.Values...)
+	s.Reports = append(s.Reports, o.Reports...)
 	s.Sources = append(s.Sources, o.Sources...)
 	s.Warnings = append(s.Warnings, o.Warnings...)
 	s.Partial = append(s.Partial, o.Partial...)
@@ -93,16 +117,26 @@ func FromReports(set *analyzer.ReportSet) *Samples {
 
 // addReports appends the reports' metrics. Each report's own GOMAXPROCS and
 // trace format are merged into the environment so a set that mixes them is
-// noticed. Values past ±MaxValue are clamped to it, with a warning.
+// noticed. Values past ±MaxValue are clamped to it (in the report's
+// metrics too), with a warning; NaNs are left out.
 func (s *Samples) addReports(reports []*analyzer.Report, name func(int, *analyzer.Report) string) {
 	for i, r := range reports {
 		if r == nil {
 			continue
 		}
 		src := name(i, r)
-		m := r.Metrics
-		if m == nil {
-			m = analyzer.Metrics(r)
+		// The metrics of the report's sections, so that a report written
+		// before a metric existed has it too; the report's own map wins
+		// (it may hold metrics this version does not compute).
+		m := analyzer.Metrics(r)
+		for k, v := range r.Metrics {
+			m[k] = v
+		}
+		// Findings are a function of the report: a trace analyzed here or a
+		// report written without them gets their impacts too.
+		if _, ok := m[findings.MetricName(findings.GoroutineLeak)]; !ok {
+			m = maps.Clone(m)
+			maps.Copy(m, findings.Metrics(r))
 		}
 		for _, k := range sortedKeys(m) {
 			switch v := m[k]; {
@@ -117,7 +151,9 @@ func (s *Samples) addReports(reports []*analyzer.Report, name func(int, *analyze
 		for len(s.keys) < len(s.Values) {
 			s.keys = append(s.keys, "")
 		}
+		r.Metrics = m // the diff of a failed check reads the report: clamped too
 		s.Values = append(s.Values, m)
+		s.Reports = append(s.Reports, r)
 		s.Sources = append(s.Sources, src)
 		s.keys = append(s.keys, sampleKey(r, m))
 		s.mergeEnv(reportEnv(r), src)
@@ -325,12 +361,42 @@ func goMinorRange(v string) (lo, hi int, ok bool) {
 // sample per report). Inputs may be mixed. "-" reads standard input. Errors
 // name the file.
 func Load(paths []string, opts analyzer.Options) (*Samples, error) {
+	return load(paths, opts, os.Stdin)
+}
+
+// LoadBoth loads a base and a current side as Load does, both at once: each
+// side on its own goroutine, so the traces of the two are analyzed
+// concurrently. stdin is what "-" reads (on one side at most). The error is
+// the base's when both fail.
+func LoadBoth(base, cur []string, opts analyzer.Options, stdin io.Reader) (b, c *Samples, err error) {
+	if slices.Contains(base, "-") && slices.Contains(cur, "-") {
+		return nil, nil, errors.New("standard input ('-') can be read by one side only")
+	}
+	var cerr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c, cerr = load(cur, opts, stdin)
+	}()
+	b, err = load(base, opts, stdin)
+	<-done
+	if err != nil {
+		return nil, nil, err
+	}
+	if cerr != nil {
+		return nil, nil, cerr
+	}
+	return b, c, nil
+}
+
+// load is Load reading "-" from stdin.
+func load(paths []string, opts analyzer.Options, stdin io.Reader) (*Samples, error) {
 	s := &Samples{}
 	for _, p := range paths {
 		var one *Samples
 		var err error
 		if p == "-" {
-			one, err = Read(os.Stdin, "-", opts)
+			one, err = Read(stdin, "-", opts)
 		} else {
 			one, err = loadFile(p, opts)
 		}
@@ -448,11 +514,11 @@ func fromTrace(r *analyzer.Report, name string) *Samples {
 // read, before it is decoded.
 const MaxJSONBytes = 128 << 20
 
-// reportDoc is a report or a report set, decoded in one pass: a set has
-// Kind, Env and Reports; a report has the fields of analyzer.Report.
+// reportDoc is a report or a report set, decoded in one pass: both have
+// the header (kind, schema); a set has Env and Reports, a report the fields
+// of analyzer.Report.
 type reportDoc struct {
 	analyzer.Report
-	Kind    string             `json:"kind"`
 	Env     analyzer.Env       `json:"env"`
 	Reports []*analyzer.Report `json:"reports"`
 }
@@ -476,6 +542,14 @@ func readJSON(r io.Reader, name string) (*Samples, error) {
 		if errors.As(err, &se) {
 			return nil, bad("not valid JSON (%v); expected a report from gotrace analyze/run --format json", jsonErr(err, data))
 		}
+		// Another kind of document may not fit a report's fields: say so
+		// by its kind.
+		var kind struct {
+			Kind string `json:"kind"`
+		}
+		if json.Unmarshal(data, &kind) == nil && kind.Kind == sweep.Kind {
+			return nil, bad("a sweep (gotrace run --sweep): check takes one as the only --baseline, or as the only current file against a sweep baseline")
+		}
 		return nil, bad("bad report: %v", jsonErr(err, data))
 	}
 	if doc.Schema > analyzer.SchemaVersion {
@@ -495,11 +569,19 @@ func readJSON(r io.Reader, name string) (*Samples, error) {
 		s.addReports(doc.Reports, func(i int, _ *analyzer.Report) string {
 			return fmt.Sprintf("%s[%d]", name, i)
 		})
+		s.Warnings = append(s.Warnings, schemaWarnings(name, doc.Reports)...)
 		return s, nil
-	case doc.Kind != "":
+	case doc.Kind == sweep.Kind:
+		return nil, bad("a sweep (gotrace run --sweep): check takes one as the only --baseline, or as the only current file against a sweep baseline")
+	case doc.Kind != "" && doc.Kind != analyzer.ReportKind:
 		return nil, bad("JSON of kind %q, not a gotrace report or report set", doc.Kind)
 	case len(doc.Metrics) > 0:
-		return fromTrace(&doc.Report, name), nil
+		rep := &doc.Report
+		s := fromTrace(rep, name)
+		s.Warnings = append(s.Warnings, schemaWarnings(name, []*analyzer.Report{rep})...)
+		return s, nil
+	case doc.Kind == analyzer.ReportKind:
+		return nil, bad(`report without "metrics"; expected the output of gotrace analyze/run --format json`)
 	}
 	return nil, bad(`JSON without "metrics" or "kind": not a gotrace report; expected the output of gotrace analyze/run --format json`)
 }
@@ -516,4 +598,15 @@ func jsonErr(err error, data []byte) string {
 		return fmt.Sprintf("field %s: %v", strings.TrimPrefix(te.Field, "Report."), err)
 	}
 	return err.Error()
+}
+
+// schemaWarnings says which metrics of reports written with an older
+// schema meant something else then (see analyzer.SchemaVersion).
+func schemaWarnings(name string, reports []*analyzer.Report) []string {
+	for _, r := range reports {
+		if r != nil && r.Schema < 2 {
+			return []string{fmt.Sprintf("%s: written with report schema %d: its gc.stw.* counted every stop-the-world pause, not only the GC's, and it has no findings (findings.*.impact read as 0); analyze its traces again to compare like with like", name, r.Schema)}
+		}
+	}
+	return nil
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gotrace/gotrace/analyzer"
+	"github.com/gotrace/gotrace/analyzer/findings"
 	"github.com/gotrace/gotrace/analyzer/internal/testtraces"
 )
 
@@ -116,8 +117,19 @@ func TestLoad(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if s.Len() != 1 || s.Sources[0] != reportPath || len(s.Values[0]) != len(rep.Metrics) {
-			t.Errorf("samples %d %v", s.Len(), s.Sources)
+		if s.Len() != 1 || s.Sources[0] != reportPath {
+			t.Fatalf("samples %d %v", s.Len(), s.Sources)
+		}
+		for k, v := range rep.Metrics {
+			if got, ok := s.Values[0][k]; !ok || got != v {
+				t.Errorf("metric %s = %v (%v), want %v", k, got, ok, v)
+			}
+		}
+		// The findings' impacts are computed from the report read back.
+		for k, v := range findings.Metrics(rep) {
+			if got, ok := s.Values[0][k]; !ok || got != v {
+				t.Errorf("metric %s = %v (%v), want %v", k, got, ok, v)
+			}
 		}
 	})
 	t.Run("report set", func(t *testing.T) {
@@ -218,6 +230,8 @@ func TestLoadErrors(t *testing.T) {
 		{write("broken.json", "{\n \"metrics\": {\n  \"a\": 1,\n}"), "broken.json: not valid JSON (line 4: invalid character '}'", analyzer.ErrUnreadable},
 		{write("other.json", `{"name": "x"}`), `other.json: JSON without "metrics" or "kind": not a gotrace report`, analyzer.ErrUnreadable},
 		{write("kind.json", `{"kind": "something"}`), `kind.json: JSON of kind "something"`, analyzer.ErrUnreadable},
+		{write("check.json", `{"schema": 1, "kind": "gotrace.check", "status": "pass"}`), `check.json: JSON of kind "gotrace.check", not a gotrace report or report set`, analyzer.ErrUnreadable},
+		{write("no-metrics.json", `{"schema": 1, "kind": "gotrace.report"}`), `no-metrics.json: report without "metrics"`, analyzer.ErrUnreadable},
 		{write("empty-set.json", `{"kind": "gotrace.reportset", "reports": []}`), "empty-set.json: report set holds no reports", analyzer.ErrUnreadable},
 		{write("typed.json", `{"metrics": {"a": "x"}}`), "typed.json: bad report: field metrics: json: cannot unmarshal string", analyzer.ErrUnreadable},
 		{newer, "newer.json: written by a newer gotrace (schema 99", analyzer.ErrUnreadable},
@@ -278,5 +292,40 @@ func TestParse(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("error %v, want %q", err, tt.want)
 		}
+	}
+}
+
+// TestLoadBoth: both sides loaded at once give what Load gives each, with
+// their reports; standard input serves one side only; an error names its
+// file.
+func TestLoadBoth(t *testing.T) {
+	dir := t.TempDir()
+	tracePath := makeTrace(t, dir)
+	rep, err := analyzer.AnalyzeFile(tracePath, analyzer.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	setPath := filepath.Join(dir, "set.json")
+	writeJSON(t, setPath, analyzer.NewReportSet([]*analyzer.Report{rep, rep}, ""))
+
+	base, cur, err := LoadBoth([]string{tracePath}, []string{setPath}, analyzer.Options{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if base.Len() != 1 || cur.Len() != 2 || len(base.Reports) != 1 || len(cur.Reports) != 2 {
+		t.Fatalf("base %d samples (%d reports), current %d (%d)", base.Len(), len(base.Reports), cur.Len(), len(cur.Reports))
+	}
+	if base.Values[0]["switches.total"] != rep.Metrics["switches.total"] || cur.Values[1]["switches.total"] != rep.Metrics["switches.total"] {
+		t.Errorf("values differ from the analysis: %v, %v", base.Values[0]["switches.total"], cur.Values[1]["switches.total"])
+	}
+	if base.Reports[0].Profiles == nil || cur.Reports[0].Profiles != nil {
+		t.Errorf("a trace's report keeps its profiles, a JSON report has none")
+	}
+	if _, _, err := LoadBoth([]string{"-"}, []string{"-"}, analyzer.Options{}, nil); err == nil || !strings.Contains(err.Error(), "one side only") {
+		t.Errorf("stdin on both sides: %v", err)
+	}
+	missing := filepath.Join(dir, "missing.trace")
+	if _, _, err := LoadBoth([]string{tracePath}, []string{missing}, analyzer.Options{}, nil); err == nil || !strings.Contains(err.Error(), missing) {
+		t.Errorf("missing current file: %v", err)
 	}
 }

@@ -7,10 +7,12 @@ package check
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/gotrace/gotrace/analyzer"
+	"github.com/gotrace/gotrace/analyzer/findings"
 )
 
 // Direction says which way a metric gets better.
@@ -55,36 +57,17 @@ func (d *Direction) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// Units of metrics, derived from their names (see analyzer.Metrics).
+// Units of metrics, derived from their names (see analyzer.MetricUnit).
 const (
-	UnitNS     = "ns"      // *_ns
-	UnitBytes  = "bytes"   // *_bytes
-	UnitPerSec = "per_sec" // *_per_sec, *.per_sec
-	UnitRatio  = "ratio"   // 0..1
-	UnitCount  = "count"   // everything else
+	UnitNS     = analyzer.UnitNS
+	UnitBytes  = analyzer.UnitBytes
+	UnitPerSec = analyzer.UnitPerSec
+	UnitRatio  = analyzer.UnitRatio
+	UnitCount  = analyzer.UnitCount
 )
 
-// ratioMetrics are the metrics whose value is a ratio 0..1 (their names
-// carry no unit suffix).
-var ratioMetrics = map[string]bool{
-	"procs.utilization":    true,
-	"procs.gc_utilization": true,
-}
-
-// UnitOf returns the unit of a metric from its name.
-func UnitOf(metric string) string {
-	switch {
-	case strings.HasSuffix(metric, "_ns"):
-		return UnitNS
-	case strings.HasSuffix(metric, "_bytes"):
-		return UnitBytes
-	case strings.HasSuffix(metric, "per_sec"): // "switches.per_sec", "goroutines.creation_per_sec"
-		return UnitPerSec
-	case ratioMetrics[metric]:
-		return UnitRatio
-	}
-	return UnitCount
-}
+// UnitOf returns the unit of a metric from its name (analyzer.MetricUnit).
+func UnitOf(metric string) string { return analyzer.MetricUnit(metric) }
 
 // Spec says how a metric is judged.
 type Spec struct {
@@ -94,9 +77,18 @@ type Spec struct {
 	// baseline median, that counts (a smaller one, however significant, is
 	// noise for CI purposes). 0 means any change counts.
 	ThresholdPct float64 `json:"threshold_pct"`
-	// Gated metrics are compared by default.
-	Gated bool   `json:"gated,omitempty"`
-	Unit  string `json:"unit"`
+	// MinDelta is the smallest absolute change of the median, in the
+	// metric's unit, that counts; 0 means none. It keeps a large relative
+	// move of a tiny quantity (0.2% -> 0.4% of CPU in GC) from failing.
+	MinDelta float64 `json:"min_delta,omitempty"`
+	// Gated metrics are compared by default, and can regress.
+	Gated bool `json:"gated,omitempty"`
+	// Reported metrics are compared by default but judged without a
+	// direction (a change is "changed", never a regression or an
+	// improvement) unless named in Options.Metrics, Thresholds or
+	// Directions, which gates them.
+	Reported bool   `json:"reported,omitempty"`
+	Unit     string `json:"unit"`
 }
 
 // defaultNeutralThreshold is the threshold of metrics without an entry in
@@ -104,21 +96,29 @@ type Spec struct {
 // compared on request.
 const defaultNeutralThreshold = 10
 
-// judged lists the metrics with a direction, gated ones first in the order
-// they are reported. The thresholds are about practical significance: the U
-// test already guards against noise (p < alpha), the threshold keeps a tiny
-// but consistent shift from failing a build.
+// judged lists the metrics with a direction, the default ones first in the
+// order they are reported. The thresholds are about practical significance:
+// the U test already guards against noise (p < alpha), the threshold keeps a
+// tiny but consistent shift from failing a build. README's "How often does
+// an unchanged program fail?" measures what these defaults give.
 var judged = []Spec{
-	// Scheduler latency is the headline: how long a runnable goroutine waits
-	// for a P. The median is stable run to run (a sketch quantile, ~1%
-	// error), so 10% is a real change; the p99 lives in the tail, where a
-	// few unlucky OS preemptions move it, so it gets 15%.
-	{Metric: "sched.latency.p50_ns", Direction: LowerIsBetter, ThresholdPct: 10, Gated: true},
-	{Metric: "sched.latency.p99_ns", Direction: LowerIsBetter, ThresholdPct: 15, Gated: true},
+	// Wall time: the regression people notice first. For the same work a
+	// longer trace means the program got slower, whatever the cause.
+	{Metric: "trace.duration_ns", Direction: LowerIsBetter, ThresholdPct: 10, Gated: true},
 	// Utilization is a bounded ratio that varies little between runs of the
 	// same work; losing 5% of it (0.90 -> 0.855) means Ps sat idle that
 	// used to work: contention or serialization.
 	{Metric: "procs.utilization", Direction: HigherIsBetter, ThresholdPct: 5, Gated: true},
+	// Blocked time by reason class: a lock held longer, a channel that
+	// waits on a slower producer. The sums over goroutines move with the
+	// run's length and the scheduler's luck, hence 20%; changes under 1ms of
+	// total waiting do not count.
+	{Metric: "block.class.sync.completed_ns", Direction: LowerIsBetter, ThresholdPct: 20, MinDelta: 1e6, Gated: true},
+	{Metric: "block.class.chan.completed_ns", Direction: LowerIsBetter, ThresholdPct: 20, MinDelta: 1e6, Gated: true},
+	{Metric: "block.class.select.completed_ns", Direction: LowerIsBetter, ThresholdPct: 20, MinDelta: 1e6, Gated: true},
+	// GC's share of CPU: 20% more of it, and at least one point of CPU
+	// (a move from 0.2% to 0.4% is noise, not pressure).
+	{Metric: "procs.gc_utilization", Direction: LowerIsBetter, ThresholdPct: 20, MinDelta: 0.01, Gated: true},
 	// Stop-the-world pauses are tens of microseconds, where timer and OS
 	// noise is large: the longest pause gets 25%, the total (summed over
 	// cycles, so steadier) 20%.
@@ -134,15 +134,20 @@ var judged = []Spec{
 	// channel ping-pong). Work that merely gets faster also raises the rate
 	// a little, hence a wide 20%.
 	{Metric: "switches.per_sec", Direction: LowerIsBetter, ThresholdPct: 20, Gated: true},
+	// Scheduler latency, how long a runnable goroutine waits for a P, is
+	// reported but not gated: it falls when goroutines park on a lock
+	// instead of queueing for a P, so a gate would call a lock-contention
+	// regression an improvement. Naming it (--metric, --threshold) gates it.
+	{Metric: "sched.latency.p50_ns", Direction: LowerIsBetter, ThresholdPct: 10, Reported: true},
+	{Metric: "sched.latency.p99_ns", Direction: LowerIsBetter, ThresholdPct: 15, Reported: true},
 
-	// Not gated by default; compared when named (--threshold or Metrics).
+	// Not compared by default; compared when named (--threshold or Metrics).
 	{Metric: "sched.latency.mean_ns", Direction: LowerIsBetter, ThresholdPct: 15},
 	{Metric: "sched.latency.p90_ns", Direction: LowerIsBetter, ThresholdPct: 15},
 	{Metric: "sched.latency.p999_ns", Direction: LowerIsBetter, ThresholdPct: 25},
 	{Metric: "sched.latency.max_ns", Direction: LowerIsBetter, ThresholdPct: 50},
 	{Metric: "sched.wait.completed_ns", Direction: LowerIsBetter, ThresholdPct: 20},
 	{Metric: "sched.wait.after_first_run_ns", Direction: LowerIsBetter, ThresholdPct: 20},
-	{Metric: "procs.gc_utilization", Direction: LowerIsBetter, ThresholdPct: 20},
 	{Metric: "switches.per_sec_per_p", Direction: LowerIsBetter, ThresholdPct: 20},
 	{Metric: "gc.stw.p99_ns", Direction: LowerIsBetter, ThresholdPct: 25},
 	{Metric: "gc.cycles", Direction: LowerIsBetter, ThresholdPct: 10},
@@ -153,9 +158,23 @@ var judged = []Spec{
 	{Metric: "block.completed_ns", Direction: LowerIsBetter, ThresholdPct: 20},
 	{Metric: "block.sync.completed_ns", Direction: LowerIsBetter, ThresholdPct: 20},
 	{Metric: "block.net.completed_ns", Direction: LowerIsBetter, ThresholdPct: 20},
+	{Metric: "block.class.network.completed_ns", Direction: LowerIsBetter, ThresholdPct: 20, MinDelta: 1e6},
 	{Metric: "syscalls.completed_ns", Direction: LowerIsBetter, ThresholdPct: 20},
 	{Metric: "syscalls.p99_ns", Direction: LowerIsBetter, ThresholdPct: 25},
 	{Metric: "syscalls.max_ns", Direction: LowerIsBetter, ThresholdPct: 50},
+	{Metric: "stw.other.total_ns", Direction: LowerIsBetter, ThresholdPct: 25},
+	{Metric: "stw.other.max_ns", Direction: LowerIsBetter, ThresholdPct: 50},
+}
+
+// findingSpecs judges the findings' impacts (findings.ID.impact): lower is
+// better, and a change of 25% of the baseline's impact counts (from a
+// baseline of 0, any impact does).
+func findingSpecs() []Spec {
+	var out []Spec
+	for _, id := range findings.IDs() {
+		out = append(out, Spec{Metric: findings.MetricName(id), Direction: LowerIsBetter, ThresholdPct: 25})
+	}
+	return out
 }
 
 // specs is the full table: judged, then every other metric the analyzer
@@ -165,7 +184,7 @@ var specs, specIndex = buildSpecs()
 func buildSpecs() ([]Spec, map[string]int) {
 	out := make([]Spec, 0, 128)
 	idx := map[string]int{}
-	for _, s := range judged {
+	for _, s := range append(slices.Clone(judged), findingSpecs()...) {
 		s.Unit = UnitOf(s.Metric)
 		idx[s.Metric] = len(out)
 		out = append(out, s)
@@ -201,11 +220,23 @@ func SpecOf(metric string) (s Spec, ok bool) {
 	return Spec{Metric: metric, Direction: Neutral, ThresholdPct: defaultNeutralThreshold, Unit: UnitOf(metric)}, false
 }
 
-// Gated returns the metrics compared by default, in report order.
+// Gated returns the metrics gated by default, in report order.
 func Gated() []string {
 	var out []string
 	for _, s := range specs {
 		if s.Gated {
+			out = append(out, s.Metric)
+		}
+	}
+	return out
+}
+
+// Reported returns the metrics compared by default without being gated
+// (Spec.Reported), in report order.
+func Reported() []string {
+	var out []string
+	for _, s := range specs {
+		if s.Reported {
 			out = append(out, s.Metric)
 		}
 	}

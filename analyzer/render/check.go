@@ -9,6 +9,7 @@ import (
 
 	"github.com/gotrace/gotrace/analyzer"
 	"github.com/gotrace/gotrace/analyzer/check"
+	"github.com/gotrace/gotrace/analyzer/diff"
 )
 
 // CheckText writes a check result as text tables: the overall verdict, the
@@ -34,7 +35,13 @@ type checkWriter struct {
 func writeCheck(w io.Writer, r *check.Result, style Style) error {
 	cw := &checkWriter{styledWriter: newStyledWriter(w, style), r: r}
 	cw.header()
-	for _, sec := range buildCheckDoc(r).sections {
+	cw.body()
+	return cw.flush()
+}
+
+// body writes the metric and budget tables with their notes.
+func (cw *checkWriter) body() {
+	for _, sec := range buildCheckDoc(cw.r).sections {
 		cw.title(sec.title)
 		// The last column is the verdict: failing ones stand out in Markdown.
 		last := len(sec.table.head) - 1
@@ -46,7 +53,24 @@ func writeCheck(w io.Writer, r *check.Result, style Style) error {
 		})
 		cw.notes(sec.notes, len(sec.table.rows))
 	}
-	return cw.flush()
+	if d := cw.r.Diff; d != nil {
+		if secs := buildDiffDoc(d, true); len(secs) > 0 {
+			cw.title("Where the two sides differ")
+			cw.printf("%s\n", diffIntro(d))
+			for _, sec := range secs {
+				cw.section(sec)
+			}
+		}
+	}
+}
+
+// diffIntro introduces the diff under a failed check.
+func diffIntro(d *diff.Diff) string {
+	what := "changes"
+	if d.Tested {
+		what = "significant changes"
+	}
+	return fmt.Sprintf("The largest %s between baseline and current (gotrace diff, up to %d rows a section; gotrace diff BASELINE CURRENT shows them all).", what, check.ExplainTop)
 }
 
 // summary says what failed, or why nothing was decided.

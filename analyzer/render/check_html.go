@@ -31,6 +31,17 @@ func CheckHTML(w io.Writer, r *check.Result) error {
 	for _, wa := range r.Warnings {
 		page.Warnings = append(page.Warnings, htmlClean(wa))
 	}
+	page.Sections = checkPageSections(r)
+	bw := bufio.NewWriter(w)
+	if err := checkTemplate.ExecuteTemplate(bw, "checkpage", &page); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// checkPageSections lays out the tables of a check result for HTML.
+func checkPageSections(r *check.Result) []checkPageSection {
+	var out []checkPageSection
 	for _, sec := range buildCheckDoc(r).sections {
 		t := htmlTableOf(sec.table)
 		last := len(sec.table.head) - 1
@@ -46,13 +57,26 @@ func CheckHTML(w io.Writer, r *check.Result) error {
 		for _, n := range groupNotes(sec.notes, len(sec.table.rows)) {
 			notes = append(notes, htmlClean(n[0]+": "+n[1]))
 		}
-		page.Sections = append(page.Sections, checkPageSection{Title: sec.title, Table: t, Notes: notes})
+		out = append(out, checkPageSection{Title: sec.title, Table: t, Notes: notes})
 	}
-	bw := bufio.NewWriter(w)
-	if err := checkTemplate.ExecuteTemplate(bw, "checkpage", &page); err != nil {
-		return err
+	if d := r.Diff; d != nil {
+		for i, sec := range buildDiffDoc(d, true) {
+			ps := checkPageSection{Title: sec.title}
+			if i == 0 {
+				ps.Intro = htmlClean(diffIntro(d))
+			}
+			for _, bl := range sec.blocks {
+				switch {
+				case bl.table != nil && ps.Table == nil:
+					ps.Table = htmlTableOf(bl.table)
+				case bl.note != "":
+					ps.Notes = append(ps.Notes, htmlClean(bl.note))
+				}
+			}
+			out = append(out, ps)
+		}
 	}
-	return bw.Flush()
+	return out
 }
 
 type checkPageData struct {
@@ -64,6 +88,7 @@ type checkPageData struct {
 
 type checkPageSection struct {
 	Title string
+	Intro string
 	Table *htmlTable
 	Notes []string
 }
@@ -78,7 +103,8 @@ var checkTemplate = template.Must(template.Must(htmlTemplate.Clone()).New("check
 {{end}}{{range .Warnings}}<p class="warn">{{.}}</p>
 {{end}}{{range .Sections}}<section>
 <h3>{{.Title}}</h3>
-{{template "table" .Table}}{{with .Notes}}<ul class="notes">{{range .}}<li>{{.}}</li>{{end}}</ul>{{end}}
+{{with .Intro}}<p class="note">{{.}}</p>
+{{end}}{{with .Table}}{{template "table" .}}{{end}}{{with .Notes}}<ul class="notes">{{range .}}<li>{{.}}</li>{{end}}</ul>{{end}}
 </section>
 {{end}}</main>
 <footer>Written by gotrace. This page is self-contained: it loads nothing and runs no script.</footer>
@@ -95,4 +121,6 @@ const checkCSS = `
 .verdict{font-size:16px;font-weight:600}
 td.bad{color:var(--runnable);font-weight:600}
 td.good{color:var(--alive)}
+td.more{color:var(--runnable)}
+td.less{color:var(--alive)}
 `

@@ -56,6 +56,13 @@ func metricsAt(i int, p50, p99, util, stwMax, stwTotal, leaked, switches float64
 		"goroutines.leaked":    leaked,
 		"switches.per_sec":     switches * (1 + 0.01*j),
 		"goroutines.created":   1000,
+		// The wall time, blocking and GC gates, the same on every side
+		// unless a case changes them.
+		"trace.duration_ns":               300e6 * (1 + 0.01*j),
+		"block.class.sync.completed_ns":   900e6 * (1 + 0.02*j),
+		"block.class.chan.completed_ns":   40e6 * (1 + 0.02*j),
+		"block.class.select.completed_ns": 0,
+		"procs.gc_utilization":            0.03 * (1 + 0.02*j),
 	}
 }
 
@@ -79,6 +86,8 @@ func checkCases(t *testing.T) map[string]*check.Result {
 	worse := samples(10, ciEnvCur, "cur", func(i int) map[string]float64 {
 		m := metricsAt(i, 22_000, 1_240_000, 0.55, 49_000, 305_000, 1, 150_000)
 		m["goroutines.created"] = 1500
+		m["trace.duration_ns"] *= 1.3
+		m["block.class.sync.completed_ns"] *= 1.8
 		if i == 3 {
 			m["goroutines.leaked"] = 3
 		}
@@ -159,12 +168,13 @@ func TestCheckOutputContent(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		"gotrace check: FAIL: 3 regressions (sched.latency.p99_ns, procs.utilization, goroutines.leaked), 1 broken budget (goroutines.leaked)",
+		"gotrace check: FAIL: 4 regressions (trace.duration_ns, procs.utilization, block.class.sync.completed_ns, goroutines.leaked), 1 broken budget (goroutines.leaked)",
 		"warning: environment differs from the baseline (baseline vs current): GOMAXPROCS 4 vs 2, CPU count 4 vs 2",
-		"│ sched.latency.p99_ns │    850µs │  1.24ms │ +45.9% │      +15% │ 0.000 │ 10+10 │ regressed │",
-		"│ procs.utilization    │    62.0% │   55.0% │ -11.3% │       -5% │ 0.000 │ 10+10 │ regressed │",
-		"│ goroutines.leaked    │        0 │       1 │ +1 abs │       +0% │ 0.000 │ 10+10 │ regressed │",
-		"│ goroutines.created   │    1,000 │   1,500 │ +50.0% │      ±10% │ 0.000 │ 10+10 │ changed   │",
+		"│ trace.duration_ns               │    300ms │   390ms │ +30.0% │      +10% │ 0.000 │ 10+10 │ regressed │",
+		"│ procs.utilization               │    62.0% │   55.0% │ -11.3% │       -5% │ 0.000 │ 10+10 │ regressed │",
+		"│ block.class.sync.completed_ns   │    900ms │   1.62s │ +80.0% │      +20% │ 0.000 │ 10+10 │ regressed │",
+		"│ goroutines.leaked               │        0 │       1 │ +1 abs │       +0% │ 0.000 │ 10+10 │ regressed │",
+		"│ goroutines.created              │    1,000 │   1,500 │ +50.0% │      ±10% │ 0.000 │ 10+10 │ changed   │",
 		"│ goroutines.leaked    │      max 0 │            3 │       10 of 10 │ budget broken │",
 		"140k/s", "goroutines.leaked (max): worst sample: cur-3.trace",
 	} {
@@ -175,7 +185,7 @@ func TestCheckOutputContent(t *testing.T) {
 	for _, want := range []string{
 		"## gotrace check: ❌ fail",
 		"> **Warning:** `environment differs",
-		"| `sched.latency.p99_ns` ",
+		"| `trace.duration_ns` ",
 		"**regressed**",
 		"### Budgets",
 		"**budget broken**",

@@ -117,22 +117,22 @@ func Terminal(s string) string {
 }
 
 // markdownText turns the marked strings of a laid-out string into code
-// spans, their unsafe characters escaped as for a terminal; gotrace's own
-// words around them are left as they are. It is the Markdown renderers'
-// one escaping function (tables add the escape of "|" that GitHub needs
-// even in a code span).
+// spans, their unsafe characters escaped as for a terminal, and escapes the
+// characters Markdown would read as formatting in the words around them
+// (mdEscape). It is the Markdown renderers' one escaping function (tables
+// add the escape of "|" that GitHub needs even in a code span).
 func markdownText(s string) string {
 	if !strings.ContainsRune(s, markOpen) {
-		return s
+		return mdEscape(Terminal(s))
 	}
 	var b strings.Builder
 	for {
 		i := strings.IndexRune(s, markOpen)
 		if i < 0 {
-			b.WriteString(s)
+			b.WriteString(mdEscape(Terminal(s)))
 			return b.String()
 		}
-		b.WriteString(s[:i])
+		b.WriteString(mdEscape(Terminal(s[:i])))
 		s = s[i+len(string(markOpen)):]
 		j := strings.IndexRune(s, markClose)
 		if j < 0 {
@@ -144,6 +144,24 @@ func markdownText(s string) string {
 		}
 		s = s[j:]
 	}
+}
+
+// mdEscape backslash-escapes the characters Markdown would read as
+// formatting in gotrace's own words (which hold function names such as
+// sync.(*Mutex).Lock when a finding quotes one).
+func mdEscape(s string) string {
+	const special = "\\`*_[]<>#~" // "|" only matters in tables, which escape it
+	if !strings.ContainsAny(s, special) {
+		return s
+	}
+	var b strings.Builder
+	for _, c := range s {
+		if strings.ContainsRune(special, c) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
 }
 
 // codeSpan writes s as a Markdown code span: fenced by one backtick more

@@ -35,8 +35,10 @@ func newStyledWriter(w io.Writer, style Style) styledWriter {
 
 func (sw *styledWriter) md() bool { return sw.style == StyleMarkdown }
 
-// esc neutralises the strings from a trace in s, in the writer's style:
-// Terminal for text, markdownText for Markdown (escape.go).
+// esc neutralises s for the writer's style (escape.go): Terminal for text,
+// markdownText for Markdown (strings from the trace become code spans,
+// gotrace's own words are escaped where Markdown would read them as
+// formatting).
 func (sw *styledWriter) esc(s string) string {
 	if sw.md() {
 		return markdownText(s)
@@ -72,11 +74,10 @@ func (sw *styledWriter) table(dt *docTable, cell func(col int, text string) stri
 	for _, row := range dt.rows {
 		cells := make([]string, len(row))
 		for i, c := range row {
-			cells[i] = c.text
+			cells[i] = sw.esc(c.text)
 			if cell != nil {
-				cells[i] = cell(i, c.text)
+				cells[i] = cell(i, cells[i]) // markup of gotrace's own
 			}
-			cells[i] = sw.esc(cells[i])
 		}
 		t.row(cells...)
 	}
@@ -112,7 +113,7 @@ func writeReport(w io.Writer, r *analyzer.Report, style Style) error {
 }
 
 // note writes a line of prose.
-func (rw *reportWriter) note(s string) {
+func (rw *styledWriter) note(s string) {
 	s = rw.esc(s)
 	if rw.md() {
 		rw.printf("\n%s\n\n", s)
@@ -122,7 +123,7 @@ func (rw *reportWriter) note(s string) {
 }
 
 // section writes one section of the document; charts are left out.
-func (rw *reportWriter) section(sec *docSection) {
+func (rw *styledWriter) section(sec *docSection) {
 	text := false
 	for _, bl := range sec.blocks {
 		text = text || bl.chart == ""
@@ -139,18 +140,31 @@ func (rw *reportWriter) section(sec *docSection) {
 			rw.note(bl.note)
 		case bl.textNote != "":
 			if rw.md() {
-				rw.printf("    %s\n", plain(Terminal(bl.textNote))) // a code block keeps the columns, and shows its text as is
+				rw.printf("    %s\n", Terminal(bl.textNote)) // a code block keeps the columns, and shows its text as is
 			} else {
-				rw.printf("  %s\n", rw.esc(bl.textNote))
+				rw.printf("  %s\n", Terminal(bl.textNote))
 			}
 		case len(bl.list) > 0:
-			for _, item := range bl.list {
-				rw.printf("- %s\n", rw.esc(item))
-			}
+			rw.items(bl.list)
+		case bl.finding != nil:
+			f := bl.finding
 			if rw.md() {
-				rw.printf("\n")
+				rw.printf("\n**%s**: %s\n\n", rw.esc(f.heading()), rw.esc(f.f.Detail))
+			} else {
+				rw.note(f.heading() + ": " + f.f.Detail)
 			}
+			rw.items(f.items())
 		}
+	}
+}
+
+// items writes a bulleted list.
+func (rw *styledWriter) items(list []string) {
+	for _, item := range list {
+		rw.printf("- %s\n", rw.esc(item))
+	}
+	if rw.md() {
+		rw.printf("\n")
 	}
 }
 
@@ -162,12 +176,8 @@ func (rw *reportWriter) header() {
 	} else {
 		rw.printf("gotrace report: %s\n", src)
 	}
-	gz := ""
-	if r.Source.Gzip {
-		gz = ", gzip"
-	}
-	line1 := fmt.Sprintf("%s (Go %s), %s%s, %s events, %d generation(s)",
-		r.Source.Format, r.Source.GoVersion, Bytes(uint64(max(r.Source.Bytes, 0))), gz, Count(r.Trace.Events), r.Trace.Generations)
+	line1 := fmt.Sprintf("%s (Go %s), %s, %s events, %d generation(s)",
+		r.Source.Format, r.Source.GoVersion, TraceSize(r.Source), Count(r.Trace.Events), r.Trace.Generations)
 	line2 := fmt.Sprintf("duration %s, GOMAXPROCS %d", Dur(r.Trace.DurationNS), r.Procs.GOMAXPROCS)
 	if rw.style == StyleMarkdown {
 		rw.printf("%s; %s\n", line1, line2)

@@ -9,6 +9,7 @@ import (
 	"github.com/gotrace/gotrace/analyzer"
 	"github.com/gotrace/gotrace/analyzer/check"
 	"github.com/gotrace/gotrace/analyzer/render"
+	"github.com/gotrace/gotrace/workloads"
 )
 
 var checkFormats = []string{"text", "markdown", "json", "html"}
@@ -44,13 +45,25 @@ Budgets (--max, --min) hold every current sample to an absolute limit and need n
 baseline. --baseline and FILE take traces or report JSON (gotrace analyze/run
 --format json); --run produces the current samples by running a workload.
 
-Gated by default: sched.latency.p50_ns, sched.latency.p99_ns, procs.utilization,
-gc.stw.max_ns, gc.stw.total_ns, goroutines.leaked, switches.per_sec.
+Gated by default: trace.duration_ns, procs.utilization, block.class.sync,
+block.class.chan and block.class.select (.completed_ns), procs.gc_utilization,
+gc.stw.max_ns, gc.stw.total_ns, goroutines.leaked, switches.per_sec, and for a
+built-in workload's samples its own throughput (measure.*). Scheduler latency
+(sched.latency.p50_ns, p99_ns) is reported, not gated: it falls when goroutines
+park on a lock instead of queueing for a P.
+
+When the check fails against a baseline, the table is followed by the top
+changes of gotrace diff: the goroutine groups, blocking and syscall stacks and
+tasks that moved most.
 
 Exit codes: 0 pass, 1 regression or broken budget, 2 usage or input error,
 3 not enough samples to decide (fewer than 4 a side), or a sample whose trace
 lost data (truncated, a generation that cannot be read; --allow-partial
 compares it anyway).
+
+A sweep (gotrace run --sweep --format json) is a baseline too: each value of its
+parameter is checked against the same value of the current sweep (--run W --sweep
+..., or a sweep file), or against a current run at one of its values.
 
 A metric without a direction (counts, workload measurements measure.*) is only
 reported as changed; --threshold METRIC=+PCT (or -PCT) says which way is bad
@@ -60,6 +73,7 @@ and gates it.`,
   gotrace check --baseline base.json --threshold sched.latency.p99_ns=25 new-*.trace
   gotrace check --baseline base.json --threshold measure.jobs_per_sec=-10 --run fanout
   gotrace check --max goroutines.leaked=0 --max sched.latency.p99_ns=1ms trace.out
+  gotrace check --baseline sweep.json --run oversub --sweep pairs=1,2,4 --count 5
   gotrace check --baseline base.json --format markdown new.json >> "$GITHUB_STEP_SUMMARY"`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !contains(checkFormats, format) {
@@ -79,7 +93,7 @@ and gates it.`,
 				return usageErr("check needs current samples: trace or report files, or --run WORKLOAD")
 			}
 			if runName == "" {
-				for _, f := range []string{"count", "set", "gomaxprocs", "godebug", "timeout", "trace-out"} {
+				for _, f := range []string{"count", "set", "gomaxprocs", "godebug", "timeout", "trace-out", "sweep"} {
 					if cmd.Flags().Changed(f) {
 						return usageErr("--%s needs --run", f)
 					}
@@ -105,6 +119,9 @@ and gates it.`,
 			if opts.Min, err = check.ParseBudgets("--min", mins); err != nil {
 				return usageErr("%v", err)
 			}
+			if runName != "" {
+				opts.Gates = workloadGates(runName, nil, nil)
+			}
 			// Refuse bad options before spending minutes on workload runs.
 			if err := opts.Validate(len(baseline) > 0); err != nil {
 				return usageErr("%v", err)
@@ -114,23 +131,41 @@ and gates it.`,
 					return err
 				}
 			}
+			// Every stack and group, so that the diff of a failed check
+			// sees them all (no metric depends on it).
+			af.top = -1
 			aopts, _ := af.options("", a.stderr)
 			aopts.Progress = nil
-			var base *check.Samples
-			if len(baseline) > 0 {
-				if base, err = a.loadSamples(baseline, aopts); err != nil {
-					return err
-				}
+			if done, err := a.checkSweep(cmd.Context(), sweepCheck{
+				baseline: baseline, current: args, run: runName, rf: &rf, af: &af,
+				opts: opts, out: outputFlags{format: format, out: output},
+			}); done {
+				return err
 			}
-			var cur *check.Samples
-			if runName != "" {
+			var base, cur *check.Samples
+			switch {
+			case runName != "":
+				if len(baseline) > 0 {
+					if base, err = a.loadSamples(baseline, aopts); err != nil {
+						return err
+					}
+				}
 				set, err := a.runWorkload(cmd.Context(), runName, &rf, &af)
 				if err != nil {
 					return err
 				}
 				cur = check.FromReports(set)
-			} else if cur, err = a.loadSamples(args, aopts); err != nil {
-				return err
+			case len(baseline) > 0:
+				if base, cur, err = check.LoadBoth(baseline, args, aopts, a.stdin); err != nil {
+					return err
+				}
+			default:
+				if cur, err = a.loadSamples(args, aopts); err != nil {
+					return err
+				}
+			}
+			if runName == "" {
+				opts.Gates = workloadGates("", base, cur)
 			}
 			res, err := check.Compare(base, cur, opts)
 			if err != nil {
@@ -179,6 +214,25 @@ and gates it.`,
 		c.Flags().MarkHidden(f) // they change no metric
 	}
 	return c
+}
+
+// workloadGates is the built-in workload's own measure of speed, gated by
+// default, when the samples come from one (--run, or report sets gotrace
+// run wrote for both sides).
+func workloadGates(runName string, base, cur *check.Samples) []check.Spec {
+	name := runName
+	if name == "" && cur != nil && (base == nil || base.Env.Workload == cur.Env.Workload) {
+		name = cur.Env.Workload
+	}
+	w, err := workloads.Lookup(name)
+	if err != nil || w.Gate.Metric == "" {
+		return nil
+	}
+	dir := check.LowerIsBetter
+	if w.Gate.HigherIsBetter {
+		dir = check.HigherIsBetter
+	}
+	return []check.Spec{{Metric: w.Gate.Metric, Direction: dir, ThresholdPct: w.Gate.ThresholdPct}}
 }
 
 // loadSamples reads traces or report JSON, '-' being standard input.

@@ -13,6 +13,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/gotrace/gotrace/analyzer/render"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
@@ -30,10 +33,20 @@ func gotrace(t *testing.T, stdin []byte, args ...string) (code int, stdout, stde
 	return code, out.String(), errb.String()
 }
 
+// repoRoot is the repository's top directory, absolute, so tests that
+// change directory still find it.
+var repoRoot = func() string {
+	abs, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		panic(err)
+	}
+	return abs
+}()
+
 // golden compares got with the golden file, or rewrites it with -update.
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	path := repoFile("golden", name)
+	path := filepath.Join(repoRoot, "testdata", "golden", name)
 	if *update {
 		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
@@ -68,9 +81,12 @@ func diffLines(want, got string) string {
 
 func itoa(i int) string { return strconv.Itoa(i) }
 
+// TestAnalyzeGolden runs from the repository's top directory, as README's
+// examples do, so the golden files show the paths a user types.
 func TestAnalyzeGolden(t *testing.T) {
-	small := repoFile("traces", "small.trace")
-	multi := repoFile("traces", "multigen.trace")
+	t.Chdir(repoRoot)
+	small := filepath.Join("testdata", "traces", "small.trace")
+	multi := filepath.Join("testdata", "traces", "multigen.trace")
 	cases := []struct {
 		golden string
 		args   []string
@@ -109,7 +125,7 @@ func TestOutputFile(t *testing.T) {
 		t.Fatalf("exit %d, stdout %q, stderr %s", code, out, errOut)
 	}
 	b, err := os.ReadFile(dst)
-	if err != nil || !bytes.Contains(b, []byte(`"schema": 1`)) {
+	if err != nil || !bytes.Contains(b, []byte(`"schema": 2`)) {
 		t.Errorf("output file: %v, %.100s", err, b)
 	}
 }
@@ -133,6 +149,15 @@ func badInputs(t *testing.T) map[string][]byte {
 	if err := pprof.Lookup("heap").WriteTo(&prof, 0); err != nil {
 		t.Fatal(err)
 	}
+	// A CPU profile begins with another field than a heap profile.
+	// (Left out when a CPU profile is already being recorded: go test
+	// -cpuprofile.)
+	var cpu bytes.Buffer
+	if err := pprof.StartCPUProfile(&cpu); err == nil {
+		for start := time.Now(); time.Since(start) < 20*time.Millisecond; {
+		}
+		pprof.StopCPUProfile()
+	}
 	rnd := make([]byte, 4096)
 	for i := range rnd {
 		rnd[i] = byte(i*7919 + i/13)
@@ -155,6 +180,7 @@ func badInputs(t *testing.T) map[string][]byte {
 		"text":         []byte("hello, this is not a trace\n"),
 		"random":       rnd,
 		"pprof":        prof.Bytes(),
+		"cpu-pprof":    cpu.Bytes(),
 		"gzip":         gz.Bytes(),
 		"v27":          append([]byte("go 1.27 trace\x00\x00\x00"), small[16:]...),
 		"v10":          append([]byte("go 1.10 trace\x00\x00\x00"), small[16:]...),
@@ -179,6 +205,7 @@ func TestInputs(t *testing.T) {
 		{"text", 2, `text: not a Go execution trace \(text starting "hello, this is not a tra"\)`, false},
 		{"random", 2, `random: not a Go execution trace \(bad header\)`, false},
 		{"pprof", 2, `pprof: this is a pprof profile, not an execution trace`, false},
+		{"cpu-pprof", 2, `cpu-pprof: this is a pprof profile, not an execution trace`, false},
 		{"gzip", 0, `^$`, true},
 		{"v27", 2, `v27: unsupported trace version go 1.27 \(this build reads go 1.11 through go 1.26\); a newer gotrace`, false},
 		{"v10", 2, `v10: unsupported trace version go 1.10 \(this build reads go 1.11 through go 1.26\); traces older than go 1.11 are not readable`, false},
@@ -194,6 +221,9 @@ func TestInputs(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.input, func(t *testing.T) {
+			if c.input == "cpu-pprof" && len(inputs[c.input]) == 0 {
+				t.Skip("no CPU profile: one is already being recorded")
+			}
 			path := filepath.Join(dir, c.input)
 			if err := os.WriteFile(path, inputs[c.input], 0o644); err != nil {
 				t.Fatal(err)
@@ -422,6 +452,65 @@ func TestOneInputFails(t *testing.T) {
 			if _, err := os.Stat(dst); err == nil {
 				t.Errorf("%s was written", dst)
 			}
+		}
+	}
+}
+
+// TestSizes: the header shows the size of the trace analyzed, with the
+// input's size beside it when they differ (concatenated or truncated
+// traces), from a file and from standard input (whose size is known only
+// when it was read to its end).
+func TestSizes(t *testing.T) {
+	inputs := badInputs(t)
+	small, err := os.ReadFile(repoFile("traces", "small.trace"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cases := []struct {
+		input       string
+		bytes       int64 // analyzed
+		inputBytes  int64 // from a file
+		stdinBytes  int64 // from stdin
+		header      string
+		stdinHeader string
+	}{
+		{"gzip", int64(len(small)), 0, 0, "13.3 KiB, gzip,", "13.3 KiB, gzip,"},
+		{"concatenated", int64(len(small)), int64(len(inputs["concatenated"])), 0,
+			"13.3 KiB analyzed of " + render.Bytes(uint64(len(inputs["concatenated"]))) + ",", "13.3 KiB,"},
+	}
+	truncated := int64(len(inputs["truncated"]))
+	for _, c := range cases {
+		path := filepath.Join(dir, c.input)
+		if err := os.WriteFile(path, inputs[c.input], 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, viaStdin := range []bool{false, true} {
+			arg, stdin, wantInput, wantHeader := path, []byte(nil), c.inputBytes, c.header
+			if viaStdin {
+				arg, stdin, wantInput, wantHeader = "-", inputs[c.input], c.stdinBytes, c.stdinHeader
+			}
+			_, out, _ := gotrace(t, stdin, "analyze", "--format", "json", arg)
+			r := report(t, out)
+			if r.Source.Bytes != c.bytes || r.Source.InputBytes != wantInput {
+				t.Errorf("%s (stdin %v): bytes %d, input_bytes %d; want %d, %d", c.input, viaStdin, r.Source.Bytes, r.Source.InputBytes, c.bytes, wantInput)
+			}
+			_, text, _ := gotrace(t, stdin, "analyze", arg)
+			if line := strings.Split(text, "\n")[1]; !strings.Contains(line, "), "+wantHeader+" ") {
+				t.Errorf("%s (stdin %v): header line %q lacks %q", c.input, viaStdin, line, wantHeader)
+			}
+		}
+	}
+	// A truncated trace: the analyzed part, of the whole file or stream.
+	path := filepath.Join(dir, "truncated")
+	if err := os.WriteFile(path, inputs["truncated"], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{path}, {"-"}} {
+		_, out, _ := gotrace(t, inputs["truncated"], append([]string{"analyze", "--format", "json"}, args...)...)
+		r := report(t, out)
+		if r.Source.InputBytes != truncated || r.Source.Bytes <= 0 || r.Source.Bytes+r.Trace.LostBytes != truncated {
+			t.Errorf("truncated %v: bytes %d + lost %d, input_bytes %d; want a sum of %d", args, r.Source.Bytes, r.Trace.LostBytes, r.Source.InputBytes, truncated)
 		}
 	}
 }

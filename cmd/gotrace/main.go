@@ -10,10 +10,12 @@ import (
 	"io"
 	"os"
 	"runtime/pprof"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/gotrace/gotrace/analyzer"
+	"github.com/gotrace/gotrace/analyzer/buildinfo"
 	"github.com/gotrace/gotrace/analyzer/render"
 )
 
@@ -103,8 +105,25 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 Exit codes: 0 ok, 1 check failed, 2 usage or input error, 3 not enough data.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// The version flag and the one-line unknown-command error need a
+		// runnable root; without arguments it prints its help.
+		Version: buildinfo.Version(),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return nil
+			}
+			msg := fmt.Sprintf("unknown command %q", args[0])
+			if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+				msg += "; did you mean " + strings.Join(s, " or ") + "?"
+			}
+			return usageErr("%s (see gotrace --help)", msg)
+		},
+		RunE:                       func(cmd *cobra.Command, args []string) error { return cmd.Help() },
+		SuggestionsMinimumDistance: 2,
 	}
-	root.CompletionOptions.DisableDefaultCmd = true
+	root.CompletionOptions.DisableDefaultCmd = true // ours is completionCmd
+	root.Flags().Bool("version", false, "print the version, as gotrace version does")
+	root.SetVersionTemplate(versionText())
 	var cpuprofile string
 	root.PersistentFlags().StringVar(&cpuprofile, "cpuprofile", "", "write a CPU profile of gotrace itself to `FILE`")
 	root.PersistentFlags().MarkHidden("cpuprofile")
@@ -133,16 +152,49 @@ Exit codes: 0 ok, 1 check failed, 2 usage or input error, 3 not enough data.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return usageErr("%v (see gotrace %s --help)", err, c.Name())
+		return usageErr("%v (see %s --help)", err, c.CommandPath())
 	})
-	root.AddCommand(a.analyzeCmd(), a.versionCmd())
+	root.SetHelpCommand(helpCmd())
+	root.AddCommand(a.analyzeCmd(), a.versionCmd(), a.completionCmd())
 	for _, c := range extraCommands(a) {
 		root.AddCommand(c)
 	}
 	for _, c := range root.Commands() {
 		nameArgErrors(c)
 	}
+	addCompletions(root)
 	return root
+}
+
+// helpCmd is cobra's help command, except that an unknown topic is a usage
+// error (exit 2), as an unknown command is.
+func helpCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "help [command]",
+		Short: "Help about any command",
+		ValidArgsFunction: func(c *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			cmd, _, err := c.Root().Find(args)
+			if err != nil {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			var out []cobra.Completion
+			for _, sub := range cmd.Commands() {
+				if sub.IsAvailableCommand() && strings.HasPrefix(sub.Name(), toComplete) {
+					out = append(out, cobra.CompletionWithDesc(sub.Name(), sub.Short))
+				}
+			}
+			return out, cobra.ShellCompDirectiveNoFileComp
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			root := c.Root()
+			cmd, rest, err := root.Find(args)
+			if err != nil || cmd == nil || len(rest) > 0 {
+				return usageErr("unknown help topic %q (see gotrace help)", strings.Join(args, " "))
+			}
+			cmd.InitDefaultHelpFlag()
+			return cmd.Help()
+		},
+	}
 }
 
 // nameArgErrors makes c's argument-count errors name the command, as flag
@@ -158,7 +210,11 @@ func nameArgErrors(c *cobra.Command) {
 			if errors.As(err, &ee) {
 				return err // already ours
 			}
-			return usageErr("%s: %v (see gotrace %s --help)", cmd.Name(), err, cmd.Name())
+			if strings.HasPrefix(err.Error(), "unknown command ") && len(args) > 0 {
+				// cobra.NoArgs: `unknown command "x" for "gotrace version"`.
+				return usageErr("%s takes no arguments, not %q (see %s --help)", cmd.Name(), args[0], cmd.CommandPath())
+			}
+			return usageErr("%s: %v (see %s --help)", cmd.Name(), err, cmd.CommandPath())
 		}
 		return nil
 	}

@@ -1,20 +1,20 @@
 package main
 
 import (
-	"maps"
-	"slices"
-
-	"github.com/gotrace/gotrace/analyzer"
 	"io"
+	"maps"
 	"os"
-	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"unicode"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/gotrace/gotrace/analyzer"
+	"github.com/gotrace/gotrace/analyzer/findings"
 )
 
 // readmeSections splits README.md into its "## " sections, keyed by heading.
@@ -47,6 +47,20 @@ func readmeSections(t *testing.T) map[string]string {
 func TestReadmeDocumentsEveryFlag(t *testing.T) {
 	sections := readmeSections(t)
 	root := newRoot(strings.NewReader(""), io.Discard, io.Discard)
+	// The program's own flags (--version) belong to its command's section.
+	root.LocalNonPersistentFlags().VisitAll(func(f *pflag.Flag) {
+		if f.Hidden || f.Name == "help" {
+			return
+		}
+		for _, c := range root.Commands() {
+			if c.Name() == f.Name && strings.Contains(sectionFor(sections, c), "--"+f.Name) {
+				return
+			}
+		}
+		if !strings.Contains(readme(t), "gotrace --"+f.Name) {
+			t.Errorf("README.md does not show gotrace --%s (%s)", f.Name, f.Usage)
+		}
+	})
 	for _, c := range root.Commands() {
 		if c.Hidden || c.Name() == "help" {
 			continue
@@ -149,128 +163,6 @@ func readme(t *testing.T) string {
 	return string(b)
 }
 
-// readmeBlock returns the first fenced code block after the first line of
-// text that starts with marker, without its fences.
-func readmeBlock(t *testing.T, text, marker string) string {
-	t.Helper()
-	i := strings.Index(text, "\n"+marker)
-	if i < 0 {
-		t.Fatalf("README.md has no line starting with %q", marker)
-	}
-	rest := text[i+1:]
-	start := strings.Index(rest, "\n```")
-	if start < 0 {
-		t.Fatalf("README.md has no code block after %q", marker)
-	}
-	rest = rest[start+4:]
-	rest = rest[strings.Index(rest, "\n")+1:] // the fence's language tag
-	end := strings.Index(rest, "```\n")
-	if end < 0 {
-		t.Fatalf("README.md's code block after %q is not closed", marker)
-	}
-	return rest[:end]
-}
-
-// TestReadmeExamples runs the README's deterministic examples (committed
-// traces, workload descriptions) and compares their output with what README
-// shows, so the documented output is the real one. Examples that run a
-// workload measure this machine and are not compared.
-func TestReadmeExamples(t *testing.T) {
-	// Run from a directory where testdata/ is the repository's and files the
-	// examples write (cut.trace, prof/) land in a temporary directory.
-	text := readme(t)
-	abs, err := filepath.Abs(repoFile())
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	if err := os.Symlink(abs, filepath.Join(dir, "testdata")); err != nil {
-		t.Fatal(err)
-	}
-	multigen, err := os.ReadFile(repoFile("traces", "multigen.trace"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "cut.trace"), multigen[:8000], 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Chdir(dir)
-
-	tests := []struct {
-		name   string
-		marker string   // the README line before the code block
-		args   []string // the command line shown
-		code   int      // its exit code
-		stderr bool     // the block shows stderr, not stdout
-		prefix bool     // the block shows part of the output: its beginning, and lines "..." elide some
-		skip   int      // lines of the block before the output (the "$ command" line)
-	}{
-		{name: "workloads", marker: "with a NAME, describes one.", args: []string{"workloads"}},
-		{name: "workloads syscall", marker: "`gotrace workloads syscall`:", args: []string{"workloads", "syscall"}},
-		{name: "analyze small", marker: "`gotrace analyze testdata/traces/small.trace`", args: []string{"analyze", "testdata/traces/small.trace"}, prefix: true},
-		{name: "json", marker: "JSON, the beginning", args: []string{"analyze", "--format", "json", "testdata/traces/small.trace"}, prefix: true},
-		{name: "truncated", marker: "A truncated trace", args: []string{"analyze", "cut.trace"}, stderr: true, skip: 1},
-		{name: "budgets", marker: "Budgets on a single trace", args: []string{"check", "--max", "goroutines.leaked=0", "--max", "sched.latency.p99_ns=5ms", "testdata/traces/small.trace"}, code: 1, skip: 1},
-		{name: "pprof", marker: "the goroutine runnable), `sync.pb.gz`", args: []string{"analyze", "-q", "--pprof", "prof", "testdata/traces/small.trace"}, stderr: true, prefix: true, skip: 1},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			block := readmeBlock(t, text, tc.marker)
-			lines := strings.SplitAfter(block, "\n")
-			if tc.skip > 0 {
-				if shown := strings.TrimSpace(lines[0]); !strings.Contains(shown, "gotrace "+strings.Join(tc.args, " ")) {
-					t.Fatalf("README shows %q, the test runs gotrace %s", shown, strings.Join(tc.args, " "))
-				}
-			}
-			want := strings.Join(lines[tc.skip:], "")
-			if i := strings.Index(want, "\n$ "); tc.prefix && i >= 0 {
-				want = want[:i+1] // up to the next command
-			}
-			code, stdout, stderr := gotrace(t, nil, tc.args...)
-			if code != tc.code {
-				t.Fatalf("exit code %d, want %d; stderr: %s", code, tc.code, stderr)
-			}
-			got := stdout
-			if tc.stderr {
-				got = stderr
-			}
-			if tc.prefix && shownIn(want, got) || !tc.prefix && got == want {
-				return
-			}
-			t.Errorf("gotrace %s printed\n%s\nREADME.md shows\n%s", strings.Join(tc.args, " "), got, want)
-		})
-	}
-}
-
-// shownIn reports whether got begins with the first piece of shown and holds
-// the other pieces in order, where shown's lines that are only "..." separate
-// the pieces.
-func shownIn(shown, got string) bool {
-	var pieces []string
-	var piece strings.Builder
-	for _, line := range strings.SplitAfter(shown, "\n") {
-		if strings.TrimSpace(line) == "..." {
-			pieces = append(pieces, piece.String())
-			piece.Reset()
-			continue
-		}
-		piece.WriteString(line)
-	}
-	pieces = append(pieces, piece.String())
-	if !strings.HasPrefix(got, pieces[0]) {
-		return false
-	}
-	got = got[len(pieces[0]):]
-	for _, p := range pieces[1:] {
-		i := strings.Index(got, p)
-		if i < 0 {
-			return false
-		}
-		got = got[i+len(p):]
-	}
-	return true
-}
-
 // TestReadmeDocumentsEveryMetric fails when a metric of the JSON "metrics"
 // map is missing from README's metric reference. The reference may write
 // names with alternatives (`gc.stw.{count,max_ns}`), continue the previous
@@ -298,7 +190,7 @@ func TestReadmeDocumentsEveryMetric(t *testing.T) {
 		prev = tok
 		for _, name := range expandBraces(tok) {
 			expr := regexp.QuoteMeta(name)
-			expr = regexp.MustCompile(`[A-Z]+`).ReplaceAllString(expr, `[a-z0-9_]+`)
+			expr = regexp.MustCompile(`[A-Z]+`).ReplaceAllString(expr, `[a-z0-9_-]+`)
 			expr = strings.ReplaceAll(expr, `\[\.[a-z0-9_]+\]`, `(\.[a-z0-9_]+)?`) // [.VARIANT]
 			patterns = append(patterns, regexp.MustCompile("^"+expr+"$"))
 		}
@@ -307,6 +199,7 @@ func TestReadmeDocumentsEveryMetric(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	findings.Attach(r)
 	names := maps.Keys(r.Metrics)
 	for _, name := range slices.Sorted(names) {
 		if !slices.ContainsFunc(patterns, func(p *regexp.Regexp) bool { return p.MatchString(name) }) {
@@ -327,4 +220,24 @@ func expandBraces(s string) []string {
 		out = append(out, expandBraces(s[:i]+alt+s[j+1:])...)
 	}
 	return out
+}
+
+// TestReadmeDocumentsEveryFinding fails when a finding id is not in README's
+// Findings section with what it means, its impact and what to do (a row of
+// its table).
+func TestReadmeDocumentsEveryFinding(t *testing.T) {
+	ref := readmeSections(t)["Findings"]
+	if ref == "" {
+		t.Fatal(`README.md has no "## Findings" section`)
+	}
+	for _, id := range findings.IDs() {
+		row := regexp.MustCompile("(?m)^\\| `" + regexp.QuoteMeta(id) + "` \\|(.*)$").FindStringSubmatch(ref)
+		if row == nil {
+			t.Errorf("finding %s has no row in README's Findings table", id)
+			continue
+		}
+		if cells := strings.Split(strings.Trim(row[1], " |"), " | "); len(cells) != 3 || slices.Contains(cells, "") {
+			t.Errorf("finding %s: want its meaning, impact and what to do, got %q", id, cells)
+		}
+	}
 }

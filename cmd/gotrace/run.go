@@ -14,6 +14,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gotrace/gotrace/analyzer"
+	"github.com/gotrace/gotrace/analyzer/findings"
+	"github.com/gotrace/gotrace/analyzer/sweep"
 	"github.com/gotrace/gotrace/workloads"
 )
 
@@ -25,6 +27,11 @@ type runFlags struct {
 	traceOut   string
 	timeout    time.Duration
 	godebug    string
+	sweep      string // --sweep key=v1,v2,... (see sweep.go)
+	perfetto   string // run only: timeline file
+	// label names the runs in reports instead of the workload's name (a
+	// sweep's point: "oversub pairs=4").
+	label string
 }
 
 func (f *runFlags) register(c *cobra.Command, countDefault int) {
@@ -34,7 +41,8 @@ func (f *runFlags) register(c *cobra.Command, countDefault int) {
 	fl.IntVar(&f.count, "count", countDefault, "run the workload `N` times, one trace (one sample) each")
 	fl.StringVar(&f.traceOut, "trace-out", "", "keep the trace in `FILE` (with --count N: FILE-1, FILE-2, ... before the extension)")
 	fl.DurationVar(&f.timeout, "timeout", 2*time.Minute, "kill a workload run that takes longer")
-	fl.StringVar(&f.godebug, "godebug", "", "GODEBUG of the workload process, e.g. `asyncpreemptoff=1` (added to the inherited one)")
+	fl.StringVar(&f.godebug, "godebug", "", "GODEBUG `SETTINGS` of the workload process, e.g. asyncpreemptoff=1 (added to the inherited one)")
+	fl.StringVar(&f.sweep, "sweep", "", "run the workload at each value of one parameter (or gomaxprocs), `key=v1,v2,...`; Nx is N times the cores (integer parameters)")
 }
 
 func (f *runFlags) validate() error {
@@ -100,6 +108,10 @@ func (a *app) runWorkload(ctx context.Context, name string, rf *runFlags, af *an
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
+	label := w.Name
+	if rf.label != "" {
+		label = rf.label
+	}
 	// SIGINT or SIGTERM: the child is killed (its process group), the
 	// temporary directory removed, and gotrace exits 130 or 143.
 	ctx, caught, stop := onSignal(ctx, func() { os.RemoveAll(dir) })
@@ -109,7 +121,7 @@ func (a *app) runWorkload(ctx context.Context, name string, rf *runFlags, af *an
 		if s == nil {
 			return nil
 		}
-		return &exitError{code: signalExitCode(s), err: fmt.Errorf("workload %s (run %d of %d): stopped by %s; the workload process was killed and the temporary files removed", w.Name, i+1, rf.count, signalName(s))}
+		return &exitError{code: signalExitCode(s), err: fmt.Errorf("workload %s (run %d of %d): stopped by %s; the workload process was killed and the temporary files removed", label, i+1, rf.count, signalName(s))}
 	}
 	var reports []*analyzer.Report
 	for i := range rf.count {
@@ -122,16 +134,22 @@ func (a *app) runWorkload(ctx context.Context, name string, rf *runFlags, af *an
 			return nil, serr
 		}
 		if err != nil {
-			return nil, &exitError{code: exitUsage, err: fmt.Errorf("workload %s (run %d of %d): %w", w.Name, i+1, rf.count, err)}
+			return nil, &exitError{code: exitUsage, err: fmt.Errorf("workload %s (run %d of %d): %w", label, i+1, rf.count, err)}
 		}
 		opts, prog := af.options(file, a.stderr)
 		if rf.traceOut == "" {
-			opts.Name = fmt.Sprintf("%s (run %d)", w.Name, i+1)
+			opts.Name = fmt.Sprintf("%s (run %d)", label, i+1)
 			if rf.count == 1 {
-				opts.Name = w.Name
+				opts.Name = label
 			}
 		}
-		r, err := analyzer.AnalyzeFile(file, opts)
+		var r *analyzer.Report
+		if rf.perfetto != "" {
+			// The report and the timeline of the same trace, in one pass.
+			r, err = a.exportTimeline(file, traceFile(rf.perfetto, "", i, rf.count), opts)
+		} else {
+			r, err = analyzer.AnalyzeFile(file, opts)
+		}
 		prog.finish()
 		if serr := stopped(i); serr != nil {
 			return nil, serr
@@ -140,12 +158,14 @@ func (a *app) runWorkload(ctx context.Context, name string, rf *runFlags, af *an
 			return nil, err
 		}
 		addHelp(r, res)
+		addOutcome(r, res)
+		findings.Attach(r)
 		for _, wa := range r.Warnings {
 			say(a.stderr, "warning: %s: %s", r.Source.Name, wa)
 		}
 		reports = append(reports, r)
-		if rf.count > 1 && !af.quiet {
-			say(a.stderr, "%s run %d/%d done", w.Name, i+1, rf.count)
+		if rf.count > 1 && !af.quiet && isTerminal(a.stderr) {
+			say(a.stderr, "%s run %d/%d done", label, i+1, rf.count)
 		}
 	}
 	set := analyzer.NewReportSet(reports, runtime.Version())
@@ -210,6 +230,17 @@ func sizeOf(b int64) string {
 	return fmt.Sprintf("%d MiB", (b+(1<<20)-1)>>20)
 }
 
+// addOutcome adds the workload's own warnings, and a panic that ended it, to
+// the report's warnings.
+func addOutcome(r *analyzer.Report, res *workloads.Result) {
+	for _, w := range res.Warnings {
+		r.Warnings = append(r.Warnings, "workload "+res.Workload+": "+w)
+	}
+	if res.Panic != nil {
+		r.Warnings = append(r.Warnings, fmt.Sprintf("workload %s panicked (%s); the trace up to the panic is analyzed", res.Workload, res.Panic.Value))
+	}
+}
+
 // addHelp copies the measurements' help texts, which the trace does not
 // carry, from the child's result into the report.
 func addHelp(r *analyzer.Report, res *workloads.Result) {
@@ -228,6 +259,7 @@ func (a *app) runCmd() *cobra.Command {
 	var out outputFlags
 	var af analysisFlags
 	var rf runFlags
+	var metrics []string
 	c := &cobra.Command{
 		Use:   "run WORKLOAD",
 		Short: "Run a built-in workload under runtime/trace and report what the scheduler did",
@@ -236,11 +268,18 @@ under runtime/trace, analyzes the trace and prints the report, with the workload
 own measurements. See gotrace workloads for the list and their parameters.
 
 With --count N the workload runs N times; JSON output is then a report set, one
-sample per run, that gotrace check takes as a baseline.`,
+sample per run, that gotrace check takes as a baseline.
+
+With --sweep key=v1,v2,... it runs --count times at each value of one parameter
+(or of gomaxprocs) and prints a table of the workload's measurements and the
+--metric metrics against the parameter (HTML: a line chart per measurement);
+JSON output is a sweep, which gotrace check also takes as a baseline.`,
 		Example: `  gotrace run fanout
   gotrace run many --set n=200000 --gomaxprocs 4
   gotrace run threads --format markdown
   gotrace run mutex --count 10 --format json -o base.json
+  gotrace run oversub --sweep pairs=0.5x,1x,2x,4x,8x,16x --count 3
+  gotrace run syscall --sweep gomaxprocs=1,2 --metric syscalls.lost_p
   gotrace run deadlock --trace-out deadlock.trace && gotrace analyze deadlock.trace`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
@@ -248,6 +287,7 @@ sample per run, that gotrace check takes as a baseline.`,
 			}
 			return nil
 		},
+		ValidArgsFunction: completeWorkloadArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := out.validate(); err != nil {
 				return err
@@ -257,6 +297,17 @@ sample per run, that gotrace check takes as a baseline.`,
 			}
 			if err := rf.validate(); err != nil {
 				return err
+			}
+			if rf.perfetto != "" {
+				if st, err := os.Stat(filepath.Dir(rf.perfetto)); err != nil || !st.IsDir() {
+					return usageErr("--perfetto %s: directory %s does not exist", rf.perfetto, filepath.Dir(rf.perfetto))
+				}
+			}
+			if rf.sweep != "" {
+				return a.runSweepCmd(cmd.Context(), args[0], &rf, &af, &out, metrics)
+			}
+			if len(metrics) > 0 {
+				return usageErr("--metric needs --sweep (it chooses the metrics of the sweep table)")
 			}
 			set, err := a.runWorkload(cmd.Context(), args[0], &rf, &af)
 			if err != nil {
@@ -271,14 +322,17 @@ sample per run, that gotrace check takes as a baseline.`,
 	out.register(c)
 	af.register(c)
 	rf.register(c, 1)
+	c.Flags().StringArrayVar(&metrics, "metric", nil, "with --sweep: a report `METRIC` for the table, besides the measurements (repeatable; default "+strings.Join(sweep.DefaultMetrics, ", ")+")")
+	c.Flags().StringVar(&rf.perfetto, "perfetto", "", "also write the trace's timeline for ui.perfetto.dev to `FILE` (with --count N: FILE-1, FILE-2, ...)")
 	return c
 }
 
 func (a *app) workloadsCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:   "workloads [NAME]",
-		Short: "List the built-in workloads, or describe one with its parameters",
-		Args:  cobra.MaximumNArgs(1),
+		Use:               "workloads [NAME]",
+		Short:             "List the built-in workloads, or describe one with its parameters",
+		Args:              cobra.MaximumNArgs(1),
+		ValidArgsFunction: completeWorkloadArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				w, err := workloads.Lookup(args[0])

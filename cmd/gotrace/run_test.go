@@ -13,11 +13,16 @@ import (
 	"github.com/gotrace/gotrace/workloads"
 )
 
+// cliEnv, set to 1, makes the test binary act as the gotrace command (see
+// cliOnPath).
+const cliEnv = "GOTRACE_TEST_AS_CLI"
+
 // TestMain lets the test binary stand in for gotrace in workload child
-// processes (gotrace run re-executes os.Executable() with __workload), and
-// in processes of their own that tests measure or signal (childEnv).
+// processes (gotrace run re-executes os.Executable() with __workload), in
+// command lines run by a shell, and in processes of their own that tests
+// measure or signal (childEnv).
 func TestMain(m *testing.M) {
-	if len(os.Args) > 1 && os.Args[1] == workloads.ChildCommand {
+	if len(os.Args) > 1 && os.Args[1] == workloads.ChildCommand || os.Getenv(cliEnv) == "1" {
 		os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 	}
 	switch os.Getenv(childEnv) {
@@ -117,7 +122,7 @@ func TestRunErrors(t *testing.T) {
 		args   []string
 		stderr string
 	}{
-		{[]string{"run", "nosuch"}, `unknown workload "nosuch"; known workloads: deadlock, fanout, gc, leak, many, mutex, net, syscall, threads`},
+		{[]string{"run", "nosuch"}, `unknown workload "nosuch"; known workloads: deadlock, fanout, gc, leak, mainexit, many, mutex, net, oversub, syscall, threads, waitgroup`},
 		{[]string{"run", "fanout", "--set", "bogus=1"}, `bogus`},
 		{[]string{"run", "fanout", "--set", "workers=abc"}, `workers`},
 		{[]string{"run", "fanout", "--set", "noequals"}, `noequals`},

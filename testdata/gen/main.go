@@ -1,7 +1,8 @@
 // Command gen writes the small traces committed under testdata/traces, which
 // the golden and splitter tests read. Run it from the repository root:
 //
-//	go run ./testdata/gen
+//	go run ./testdata/gen                 # all of them
+//	go run ./testdata/gen diff-base diff-current   # only these
 //
 // The traces are recorded live, so every run produces different bytes;
 // regenerate the golden files afterwards (go test ./cmd/gotrace -update).
@@ -16,6 +17,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/trace"
+	"slices"
 	"sync"
 	"time"
 )
@@ -23,8 +25,23 @@ import (
 func main() {
 	runtime.GOMAXPROCS(2)
 	out := filepath.Join("testdata", "traces")
-	write(filepath.Join(out, "small.trace"), small)
-	write(filepath.Join(out, "multigen.trace"), multigen)
+	traces := []struct {
+		name string
+		body func()
+	}{
+		{"small", small},
+		{"multigen", multigen},
+		// The pair the diff golden tests compare: the same program with a
+		// lock held 20µs, then 80µs.
+		{"diff-base", lockworkFor(20 * time.Microsecond)},
+		{"diff-current", lockworkFor(80 * time.Microsecond)},
+	}
+	for _, t := range traces {
+		if len(os.Args) > 1 && !slices.Contains(os.Args[1:], t.name) {
+			continue
+		}
+		write(filepath.Join(out, t.name+".trace"), t.body)
+	}
 }
 
 func write(path string, body func()) {
@@ -114,4 +131,52 @@ func multigen() {
 		time.Sleep(100 * time.Millisecond)
 	}
 	wg.Wait()
+}
+
+// lockworkFor returns lockwork with the hold time set: one function, so
+// that both traces of the pair have the same stacks.
+func lockworkFor(hold time.Duration) func() {
+	return func() { lockwork(hold) }
+}
+
+// lockwork is a small batch job: four workers take a shared mutex 50 times
+// each, holding it for hold, and hand each result to a collector over a
+// channel; the batch is a task, each worker's loop a region, and the
+// total is written to /dev/null at the end (a few syscalls).
+func lockwork(hold time.Duration) {
+	ctx, task := trace.NewTask(context.Background(), "batch")
+	defer task.End()
+	var mu sync.Mutex
+	results := make(chan int)
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			trace.WithRegion(ctx, "work", func() {
+				for i := range 50 {
+					mu.Lock()
+					for start := time.Now(); time.Since(start) < hold; {
+					}
+					mu.Unlock()
+					results <- w*100 + i
+				}
+			})
+		}()
+	}
+	done := make(chan int)
+	go func() {
+		total := 0
+		for v := range results {
+			total += v
+		}
+		done <- total
+	}()
+	wg.Wait()
+	close(results)
+	total := <-done
+	if f, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0); err == nil {
+		fmt.Fprintln(f, total)
+		f.Close()
+	}
 }
