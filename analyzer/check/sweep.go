@@ -2,6 +2,7 @@ package check
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"encoding/json"
 	"errors"
@@ -67,36 +68,57 @@ func FromSweep(s *sweep.Sweep, name string) *SweepSamples {
 
 // LoadSweep reads a sweep (the JSON output of gotrace run --sweep, gzip
 // allowed) from a file. isSweep is false, without an error, when the file
-// holds anything else: a trace, a report or a report set, for Load.
+// holds anything else: a trace, a report or a report set, for Load. Only
+// the document's kind is read to tell (gotrace writes it first), so that a
+// report is decoded once, by Load; a sweep is read to MaxJSONBytes at most.
 func LoadSweep(path string) (s *SweepSamples, isSweep bool, err error) {
-	f, err := os.Open(path)
-	if err != nil {
+	open := func() (io.Reader, func(), bool) {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, nil, false
+		}
+		br := bufio.NewReader(f)
+		isJSON, gz, err := sniff(br)
+		if err != nil || !isJSON {
+			f.Close()
+			return nil, nil, false // Load reports it
+		}
+		var in io.Reader = br
+		if gz {
+			zr, err := gzip.NewReader(br)
+			if err != nil {
+				f.Close()
+				return nil, nil, false
+			}
+			in = zr
+		}
+		return io.LimitReader(in, MaxJSONBytes+1), func() { f.Close() }, true
+	}
+	if _, err := os.Stat(path); err != nil {
 		return nil, false, &analyzer.Error{Name: path, Kind: analyzer.ErrUnreadable, Msg: "cannot open: " + errText(err), Err: err}
 	}
-	defer f.Close()
-	br := bufio.NewReader(f)
-	isJSON, gz, err := sniff(br)
-	if err != nil || !isJSON {
-		return nil, false, nil // Load reports it
+	in, done, ok := open()
+	if !ok {
+		return nil, false, nil
 	}
-	var in io.Reader = br
-	if gz {
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			return nil, false, nil
-		}
-		in = zr
+	kind := jsonKind(io.LimitReader(in, 64<<10)) // in its first bytes
+	done()
+	if kind != sweep.Kind {
+		return nil, false, nil
 	}
+	in, done, ok = open()
+	if !ok {
+		return nil, false, nil
+	}
+	defer done()
 	data, err := io.ReadAll(in)
 	if err != nil {
-		return nil, false, nil
+		return nil, true, &analyzer.Error{Name: path, Kind: analyzer.ErrUnreadable, Msg: "cannot read: " + errText(err), Err: err}
 	}
-	var probe struct {
-		Kind string `json:"kind"`
+	if len(data) > MaxJSONBytes {
+		return nil, true, &analyzer.Error{Name: path, Kind: analyzer.ErrUnreadable, Msg: fmt.Sprintf("sweep JSON larger than %d MiB, the limit: not read further", MaxJSONBytes>>20)}
 	}
-	if json.Unmarshal(data, &probe) != nil || probe.Kind != sweep.Kind {
-		return nil, false, nil
-	}
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	var sw sweep.Sweep
 	if err := json.Unmarshal(data, &sw); err != nil {
 		return nil, true, &analyzer.Error{Name: path, Kind: analyzer.ErrUnreadable, Msg: "bad sweep: " + jsonErr(err, data)}
@@ -109,6 +131,38 @@ func LoadSweep(path string) (s *SweepSamples, isSweep bool, err error) {
 		return nil, true, &analyzer.Error{Name: path, Kind: analyzer.ErrUnreadable, Msg: "sweep holds no values"}
 	}
 	return FromSweep(&sw, path), true, nil
+}
+
+// jsonKind returns the "kind" of the JSON object r holds, reading it only
+// as far as that field (gotrace writes it second, after "schema"), or ""
+// when r ends first.
+func jsonKind(r io.Reader) string {
+	br := bufio.NewReader(r)
+	if b, err := br.Peek(3); err == nil && bytes.Equal(b, []byte("\xef\xbb\xbf")) {
+		br.Discard(3)
+	}
+	dec := json.NewDecoder(br)
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return ""
+	}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		if key, _ := t.(string); key == "kind" {
+			var kind string
+			if dec.Decode(&kind) != nil {
+				return ""
+			}
+			return kind
+		}
+		var skip json.RawMessage
+		if dec.Decode(&skip) != nil {
+			return ""
+		}
+	}
+	return ""
 }
 
 // Index returns the position of value in the sweep, or -1.
