@@ -82,11 +82,12 @@ const (
 )
 
 // LiveGoroutineBytes is about what an analysis holds per goroutine alive
-// at once, in bytes (measured: the peak memory of gotrace analyze on a
-// crafted trace of a million goroutines alive, over that million). The
-// memory of an analysis is about this times the most goroutines alive at
-// once, plus the generations in flight (MaxGenerationBytes at most).
-const LiveGoroutineBytes = 1100
+// at once, in bytes (measured: the peak memory of gotrace analyze on
+// crafted traces of a million goroutines alive over one and three
+// generations, over that million: 240-500 bytes). The memory of an analysis
+// is about this times the most goroutines alive at once, plus the
+// generations in flight (MaxGenerationBytes at most).
+const LiveGoroutineBytes = 512
 
 func (o *Options) fill() {
 	if o.Top == 0 {

@@ -176,7 +176,7 @@ func TestRunMemoryEstimate(t *testing.T) {
 	defer func() { availableMemory = saved }()
 	availableMemory = func() (int64, bool) { return 8 << 30, true }
 	code, out, errOut := gotrace(t, nil, "run", "many", "--set", "n=10000000")
-	want := "gotrace: workload many with n=10000000 needs about 26 GiB (10,000,000 goroutines x 2.7 KiB, plus 48 MiB for the runtime and the trace buffers), and the analysis of its trace about 10 GiB; 8.0 GiB of memory is available here: lower the parameters\n"
+	want := "gotrace: workload many with n=10000000 needs about 26 GiB (10,000,000 goroutines x 2.7 KiB, plus 48 MiB for the runtime and the trace buffers), and the analysis of its trace about 4.8 GiB; 8.0 GiB of memory is available here: lower the parameters\n"
 	if code != exitUsage || out != "" || errOut != want {
 		t.Errorf("exit %d, stderr %q; want 2 and %q", code, errOut, want)
 	}
