@@ -170,3 +170,47 @@ func decodeParallel(b *testing.B, path string, workers int) int64 {
 	}
 	return n
 }
+
+// countingWriter counts the bytes written to it.
+type countingWriter struct{ n int64 }
+
+func (w *countingWriter) Write(p []byte) (int, error) {
+	w.n += int64(len(p))
+	return len(p), nil
+}
+
+// BenchmarkExport compares, on the same generated traces and one worker
+// (so that time per op is CPU time), the Perfetto export with the analysis
+// it extends: the export's budget is 1.5x the analysis' time.
+//
+//	go test ./analyzer -run '^$' -bench Export -benchsizes 100MB -benchtime 3x
+func BenchmarkExport(b *testing.B) {
+	for _, size := range splitSizes() {
+		path := benchTrace(b, size)
+		st, err := os.Stat(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		events := countEvents(b, path)
+		b.Run("size="+size+"/analyze", func(b *testing.B) {
+			for b.Loop() {
+				if _, err := analyzer.AnalyzeFile(path, analyzer.Options{Workers: 1}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			report(b, st.Size(), events)
+		})
+		b.Run("size="+size+"/export", func(b *testing.B) {
+			var w countingWriter
+			for b.Loop() {
+				w.n = 0
+				if _, err := analyzer.ExportFile(path, &w, analyzer.Options{Workers: 1}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			report(b, st.Size(), events)
+			b.ReportMetric(float64(w.n)/float64(st.Size()), "out/in")
+			b.ReportMetric(float64(w.n)/float64(events), "B/event")
+		})
+	}
+}

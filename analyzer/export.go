@@ -216,7 +216,6 @@ func (x *exporter) merged(g *global, p *partial) {
 		pro.Begin(pf.TracePacketField)
 		pro.Uint(pf.PacketTimestamp, 0)
 		pro.Uint(pf.PacketSequenceID, seqBody)
-		pro.Uint(pf.PacketSequenceFlags, pf.SeqNeedsIncrementalState)
 		pro.Begin(pf.PacketTrackEvent)
 		pro.Uint(pf.EventType, pf.TypeCounter)
 		pro.Uint(pf.EventTrackUUID, fixedUUID(tr))
@@ -234,8 +233,8 @@ func (x *exporter) merged(g *global, p *partial) {
 	x.primeCPUs(pro, e.sched, base)
 	x.flushStitch(pro, base)
 	x.write(pro.B)
-	x.write(e.te.B)
-	x.write(e.bun.B)
+	x.write(e.out)
+	x.write(e.plain.B)
 	// Goroutines that ended leave the live sets.
 	for i := range p.gs {
 		if l := &p.gs[i]; l.ended && !l.retired {
@@ -249,7 +248,7 @@ func (x *exporter) merged(g *global, p *partial) {
 // switch, which Perfetto reads only to learn what runs on the cpu.
 func (x *exporter) primeCPUs(pro *pf.Enc, cols []schedCols, base int64) {
 	for cpu := range max(len(cols), len(x.stitch)) {
-		used := (cpu < len(cols) && cols[cpu].used) || (cpu < len(x.stitch) && x.stitch[cpu].nSw+x.stitch[cpu].nWk > 0)
+		used := (cpu < len(cols) && cols[cpu].used) || (cpu < len(x.stitch) && x.stitch[cpu].n() > 0)
 		if !used {
 			continue
 		}

@@ -212,6 +212,24 @@ func (e *Enc) Packed(f protowire.Number, vs []byte) {
 	e.Bytes(f, vs)
 }
 
+// Repeated appends a packed repeated varint field holding n copies of v
+// (below 0x80, so one byte each).
+func (e *Enc) Repeated(f protowire.Number, v byte, n int) {
+	if n == 0 {
+		return
+	}
+	e.B = protowire.AppendTag(e.B, f, protowire.BytesType)
+	e.B = protowire.AppendVarint(e.B, uint64(n))
+	at := len(e.B)
+	e.B = append(e.B, make([]byte, n)...)
+	if v != 0 {
+		col := e.B[at:]
+		for i := range col {
+			col[i] = v
+		}
+	}
+}
+
 // Reset empties the buffer, keeping its memory.
 func (e *Enc) Reset() {
 	e.B = e.B[:0]
