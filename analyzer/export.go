@@ -234,7 +234,6 @@ func (x *exporter) merged(g *global, p *partial) {
 	x.flushStitch(pro, base)
 	x.write(pro.B)
 	x.write(e.out)
-	x.write(e.plain.B)
 	// Goroutines that ended leave the live sets.
 	for i := range p.gs {
 		if l := &p.gs[i]; l.ended && !l.retired {
@@ -453,10 +452,13 @@ func (x *exporter) end(g *global) {
 }
 
 // absSlice writes a track event with an absolute timestamp, a literal name
-// and an inline stack, on no sequence: the merge writes few of them.
+// and an inline stack, on sequence seqMerge, which has no incremental
+// state: the merge writes few of them. (Perfetto drops a track event on
+// no sequence.)
 func absSlice(e *pf.Enc, t int64, track uint64, typ uint64, name string, frames []Frame) {
 	e.Begin(pf.TracePacketField)
 	e.Uint(pf.PacketTimestamp, uint64(t))
+	e.Uint(pf.PacketSequenceID, seqMerge)
 	e.Begin(pf.PacketTrackEvent)
 	e.Uint(pf.EventType, typ)
 	e.Uint(pf.EventTrackUUID, track)

@@ -3,7 +3,6 @@ package analyzer
 import (
 	"fmt"
 	"hash/fnv"
-	"os"
 	"strings"
 
 	"golang.org/x/exp/trace"
@@ -27,6 +26,7 @@ import (
 // Sequences of the exported trace.
 const (
 	seqBody   = 1 // per-generation bodies: incremental clock, interning
+	seqMerge  = 2 // what the merge writes: absolute timestamps, literal names
 	noPCPU    = 1023
 	prioGo    = 120 // the priority written for every goroutine
 	stateIRQ  = 0x08
@@ -233,7 +233,6 @@ type genExporter struct {
 	lastT    int64
 	raw      pf.Enc        // packets not yet compressed: of sequence seqBody, track descriptors, ftrace bundles
 	out      []byte        // the body so far, compressed
-	plain    pf.Enc        // ftrace bundles, when they are not compressed
 	z        pf.Compressor // compresses raw into out
 	total    [3]int64      // the counters' deltas in this generation
 	packetTS int64
@@ -269,7 +268,6 @@ func newGenExporter(x *exporter) *genExporter {
 func (e *genExporter) reset() {
 	e.raw.Reset()
 	e.out = e.out[:0]
-	e.plain.Reset()
 	e.in.Reset()
 	e.total = [3]int64{}
 	for i := range e.sched {
@@ -357,22 +355,8 @@ func (e *genExporter) chunk() {
 
 // flushRaw compresses the packets written so far.
 func (e *genExporter) flushRaw() {
-	if debugMode == "none" {
-		e.out = append(e.out, e.raw.B...)
-	} else {
-		e.out = e.z.Append(e.out, e.raw.B)
-	}
+	e.out = e.z.Append(e.out, e.raw.B)
 	e.raw.Reset()
-}
-
-var debugMode = os.Getenv("GOTRACE_PF_MODE")
-
-// bundles returns where ftrace bundles go.
-func (e *genExporter) bundles() *pf.Enc {
-	if debugMode == "plain-sched" {
-		return &e.plain
-	}
-	return &e.raw
 }
 
 // name returns the iid of a fixed name (id < numFixedNames) or of local
@@ -485,7 +469,7 @@ func (e *genExporter) switchTo(pid int32, t int64, prev uint64, next int64) {
 	c := e.cols(pid)
 	c.sw(t, prev, next)
 	if c.n() >= maxBundle {
-		c.flush(e.bundles(), int(pid))
+		c.flush(&e.raw, int(pid))
 		e.chunk()
 	}
 }
@@ -504,7 +488,7 @@ func (e *genExporter) wake(pid int32, t int64, id trace.GoID, irq bool) {
 	}
 	c.wake(t, goTID(id), cpu, flags)
 	if c.n() >= maxBundle {
-		c.flush(e.bundles(), cpu)
+		c.flush(&e.raw, cpu)
 		e.chunk()
 	}
 }
@@ -571,9 +555,7 @@ func (e *genExporter) goChange(p *partial, c *goChange) {
 	case goRunnable:
 		e.counter(p, 1, t, -1)
 	case goWaiting:
-		if debugMode != "instants" {
-			e.slice(p, t, goUUID(c.id), pf.TypeSliceEnd, 0, 0)
-		}
+		e.slice(p, t, goUUID(c.id), pf.TypeSliceEnd, 0, 0)
 	case goSyscall:
 		e.counter(p, 2, t, -1)
 		e.slice(p, t, goUUID(c.id), pf.TypeSliceEnd, 0, 0)
@@ -606,11 +588,7 @@ func (e *genExporter) enter(p *partial, id trace.GoID, tr *transition, t int64, 
 		} else {
 			name = e.nameIID(p, nameWaiting, 0)
 		}
-		typ := uint64(pf.TypeSliceBegin)
-		if debugMode == "instants" {
-			typ = pf.TypeInstant
-		}
-		e.slice(p, t, goUUID(id), typ, name, e.stackIID(p, p.stacks.intern(tr.stack)))
+		e.slice(p, t, goUUID(id), pf.TypeSliceBegin, name, e.stackIID(p, p.stacks.intern(tr.stack)))
 	case goSyscall:
 		e.counter(p, 2, t, 1)
 		stk := e.stackIID(p, p.stacks.intern(tr.stack))
@@ -739,7 +717,7 @@ func (e *genExporter) finish(p *partial) {
 		e.flushCounter(p, i, p.last)
 	}
 	for i := range e.sched {
-		e.sched[i].flush(e.bundles(), i)
+		e.sched[i].flush(&e.raw, i)
 	}
 	e.flushRaw()
 }

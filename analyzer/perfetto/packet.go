@@ -20,18 +20,20 @@ type Small struct {
 	Value     int64  // counter value, when Type is TypeCounter
 }
 
-// Tags of the fields AppendSmall writes, one byte each but the last two.
+// Tags of the fields AppendSmall writes (field number << 3 | wire type;
+// wire type 0 is varint, 2 length-delimited), one byte each but the last
+// two.
 const (
 	tagPacket    = TracePacketField<<3 | 2
-	tagTimestamp = PacketTimestamp<<3 | 0
-	tagSequence  = PacketSequenceID<<3 | 0
+	tagTimestamp = PacketTimestamp << 3
+	tagSequence  = PacketSequenceID << 3
 	tagInterned  = PacketInternedData<<3 | 2
 	tagEvent     = PacketTrackEvent<<3 | 2
-	tagType      = EventType<<3 | 0
-	tagTrack     = EventTrackUUID<<3 | 0
-	tagName      = EventNameIID<<3 | 0
-	tagCallstack = EventCallstackIID<<3 | 0 // two bytes
-	tagValue     = EventCounterValue<<3 | 0 // two bytes
+	tagType      = EventType << 3
+	tagTrack     = EventTrackUUID << 3
+	tagName      = EventNameIID << 3
+	tagCallstack = EventCallstackIID << 3 // two bytes
+	tagValue     = EventCounterValue << 3 // two bytes
 )
 
 func sizeVarint(v uint64) int {

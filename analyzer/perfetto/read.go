@@ -294,6 +294,10 @@ func (t *Trace) packet(b []byte, seqs map[uint32]*seqState) error {
 	if !hasTS {
 		return errors.New("track event without a timestamp")
 	}
+	if seqID == 0 {
+		// Perfetto's trace processor drops these.
+		return errors.New("track event without trusted_packet_sequence_id")
+	}
 	abs := int64(ts)
 	if clockID == 0 {
 		clockID = st.clock
