@@ -477,6 +477,7 @@ func (g *global) report(in *input, opts Options) *Report {
 	top := opts.Top
 	r := &Report{
 		Header: buildinfo.NewHeader(ReportKind, SchemaVersion),
+		Top:    top,
 		Source: Source{
 			Name: in.name, Bytes: g.lastPieceEnd, Gzip: in.gzip,
 			Format:    fmt.Sprintf("go 1.%d trace", in.hdr.Version),
@@ -491,12 +492,13 @@ func (g *global) report(in *input, opts Options) *Report {
 		r.Source.InputBytes = total
 	}
 	r.Goroutines = g.goroutineStats(top)
+	r.Goroutines.Working, r.Goroutines.WorkingAtEnd = g.workingStats(top)
 	r.Procs = g.procStats()
 	r.Switches = g.switchStats()
 	r.Latency = g.latencyStats(top)
 	r.Blocking = g.blockingStats(top)
 	r.Syscalls = g.syscallStats(top)
-	r.GC = g.gcStats()
+	r.GC = g.gcStats(top)
 	r.Leaks = g.leakStats(int64(opts.LeakThreshold))
 	r.Annotations = g.annotationStats()
 	b := &g.aggs.blocking
@@ -510,12 +512,15 @@ func (g *global) report(in *input, opts Options) *Report {
 		r.Run = parseWorkloadLog(ann.workload)
 		if r.Run != nil {
 			r.Run.Stopped = ann.stopped
+			r.Run.Panic = ann.panicked
 		}
 	}
 	if len(g.aggs.ann.measures) > 0 {
 		r.Measurements = append([]Measurement(nil), g.aggs.ann.measures...)
 	}
-	r.Timeline = buildTimeline(&g.aggs.timeline, g.procsSamples, g.start, g.end, opts.Buckets, g.preExisting)
+	var ov overlap
+	r.Timeline, ov = buildTimeline(&g.aggs.timeline, g.procsSamples, g.start, g.end, opts.Buckets, g.preExisting)
+	r.Procs.IdleWhileRunnableNS, r.Procs.RunnableWhileBusyNS, r.Procs.OverlapBinNS = ov.idleRunnable, ov.runnableBusy, ov.binNS
 	r.Profiles = g.profiles()
 	r.Metrics = Metrics(r)
 	return r

@@ -54,6 +54,7 @@ type annAgg struct {
 	measures []Measurement
 	workload string // first WorkloadCategory message
 	stopped  string // first StoppedCategory message
+	panicked string // first PanicCategory message
 }
 
 func (a *annAgg) init() {
@@ -67,7 +68,7 @@ func (a *annAgg) reset() {
 	a.logCount = 0
 	a.logs = a.logs[:0]
 	a.measures = a.measures[:0]
-	a.workload, a.stopped = "", ""
+	a.workload, a.stopped, a.panicked = "", "", ""
 }
 
 // log records a log event's convention-specific meaning.
@@ -84,6 +85,10 @@ func (a *annAgg) log(category, message string) {
 	case StoppedCategory:
 		if a.stopped == "" {
 			a.stopped = message
+		}
+	case PanicCategory:
+		if a.panicked == "" {
+			a.panicked = message
 		}
 	}
 }
@@ -132,6 +137,9 @@ func (a *annAgg) merge(o *annAgg, m *remap) {
 	}
 	if a.stopped == "" {
 		a.stopped = o.stopped
+	}
+	if a.panicked == "" {
+		a.panicked = o.panicked
 	}
 }
 

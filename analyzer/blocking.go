@@ -3,6 +3,7 @@ package analyzer
 import (
 	"cmp"
 	"slices"
+	"strings"
 )
 
 // blockKey is a wait reason and blocking stack.
@@ -131,11 +132,30 @@ func (g *global) blockingStats(top int) BlockingStats {
 	a := &g.aggs.blocking
 	s := BlockingStats{SyncCompletedNS: a.syncCompleted, NetCompletedNS: a.netCompleted}
 	perReason := map[strID]stackAccs{}
+	var perPrim [numPrims]stackAccs
 	a.each(func(k blockKey, acc stackAcc) {
 		sa := perReason[k.reason]
 		sa.addN(k.stack, acc.count, acc.total)
 		perReason[k.reason] = sa
+		if c := g.cats[k.reason]; c == catSync || c == catUnknown {
+			if p := stackPrimitive(g.stacks.stacks[k.stack].frames); p != primNone {
+				perPrim[p].addN(k.stack, acc.count, acc.total)
+			}
+		}
 	})
+	for p := primMutex; p < numPrims; p++ {
+		bp := BlockPrimitive{Primitive: primNames[p]}
+		for _, acc := range perPrim[p] {
+			bp.Count += acc.count
+			bp.TotalNS += acc.total
+		}
+		if bp.Count == 0 {
+			continue
+		}
+		bp.Top, bp.Stacks = topStacksUserFirst(perPrim[p], top, &g.stacks, true)
+		s.SyncByPrimitive = append(s.SyncByPrimitive, bp)
+	}
+	slices.SortStableFunc(s.SyncByPrimitive, func(x, y BlockPrimitive) int { return cmp.Compare(y.TotalNS, x.TotalNS) })
 	for id, r := range a.byReason {
 		if r.count == 0 && r.total == 0 {
 			continue
@@ -147,8 +167,12 @@ func (g *global) blockingStats(top int) BlockingStats {
 		br := BlockReason{Reason: name, Count: r.count, TotalNS: r.total, MaxNS: r.max}
 		s.CompletedNS += r.total
 		s.Count += r.count
-		br.Top = topStacks(perReason[strID(id)], top, &g.stacks)
-		br.Stacks = stackCount(perReason[strID(id)])
+		br.Top, br.Stacks = topStacksUserFirst(perReason[strID(id)], top, &g.stacks, true)
+		for k, acc := range perReason[strID(id)] {
+			if acc.count > 0 && RuntimeStack(g.stacks.stacks[k].frames) {
+				br.RuntimeNS += acc.total
+			}
+		}
 		s.ByReason = append(s.ByReason, br)
 	}
 	slices.SortFunc(s.ByReason, func(x, y BlockReason) int {
@@ -175,4 +199,46 @@ func (g *global) blockingStats(top int) BlockingStats {
 		return cmp.Compare(x.Reason, y.Reason)
 	})
 	return s
+}
+
+// Sync primitives a blocking stack can show.
+const (
+	primNone = iota
+	primMutex
+	primRWMutex
+	primWaitGroup
+	primCond
+	primOther
+	numPrims
+)
+
+var primNames = [numPrims]string{
+	primMutex: PrimMutex, primRWMutex: PrimRWMutex, primWaitGroup: PrimWaitGroup,
+	primCond: PrimCond, primOther: PrimOtherSync,
+}
+
+// stackPrimitive names the sync primitive a blocking stack waits on: the
+// outermost frame of one in the stack (sync.(*RWMutex).Lock waits in the
+// Mutex it holds, and is an RWMutex wait). A stack that shows no sync
+// primitive but a semaphore is primOther; one with neither (a wait begun
+// before the trace on something else) is primNone.
+func stackPrimitive(frames []Frame) int {
+	prim := primNone
+	for _, f := range frames {
+		switch f.Func {
+		case "sync.(*Mutex).Lock", "internal/sync.(*Mutex).Lock", "internal/sync.(*Mutex).lockSlow":
+			prim = primMutex
+		case "sync.(*RWMutex).Lock", "sync.(*RWMutex).RLock":
+			prim = primRWMutex
+		case "sync.(*WaitGroup).Wait":
+			prim = primWaitGroup
+		case "sync.(*Cond).Wait":
+			prim = primCond
+		default:
+			if prim == primNone && (strings.Contains(f.Func, "runtime_Semacquire") || strings.HasPrefix(f.Func, "runtime.semacquire")) {
+				prim = primOther
+			}
+		}
+	}
+	return prim
 }

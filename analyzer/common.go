@@ -123,28 +123,41 @@ func dist(h *sketch.Hist) Dist {
 // topStacks returns up to n stacks with the most time, ties broken by count
 // then by stack text so that the order never depends on map iteration.
 func topStacks(s stackAccs, n int, g *globalStacks) []StackTime {
-	var out []StackTime
-	for k, a := range s {
-		if a.count > 0 {
-			out = append(out, StackTime{Stack: g.stacks[k].frames, Count: a.count, TotalNS: a.total})
-		}
-	}
-	sortStackTimes(out)
-	if n >= 0 && len(out) > n {
-		out = out[:n]
-	}
+	out, _ := topStacksUserFirst(s, n, g, false)
 	return out
 }
 
-// stackCount is the number of stacks with time in s.
-func stackCount(s stackAccs) int {
-	n := 0
-	for _, a := range s {
+// topStacksUserFirst is topStacks with the stacks marked Runtime (when
+// mark is set) and the runtime ones put after the others; it also returns
+// the number of distinct stacks before the cut.
+func topStacksUserFirst(s stackAccs, n int, g *globalStacks, mark bool) ([]StackTime, int) {
+	var out []StackTime
+	for k, a := range s {
 		if a.count > 0 {
-			n++
+			st := StackTime{Stack: g.stacks[k].frames, Count: a.count, TotalNS: a.total}
+			if mark {
+				st.Runtime = RuntimeStack(st.Stack)
+			}
+			out = append(out, st)
 		}
 	}
-	return n
+	all := len(out)
+	sortStackTimes(out)
+	if mark {
+		slices.SortStableFunc(out, func(a, b StackTime) int {
+			switch {
+			case a.Runtime == b.Runtime:
+				return 0
+			case b.Runtime:
+				return -1
+			}
+			return 1
+		})
+	}
+	if n >= 0 && len(out) > n {
+		out = out[:n]
+	}
+	return out, all
 }
 
 func sortStackTimes(s []StackTime) {

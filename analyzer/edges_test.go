@@ -6,6 +6,7 @@ package analyzer_test
 // and with rawCount, an independent count of the raw events.
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -296,4 +297,28 @@ func TestGoTestprogs(t *testing.T) {
 				name, r.Trace.Generations, time.Duration(r.Procs.BusyNS), r.Switches.Total, r.Syscalls.Count, r.Syscalls.Preexisting, r.Syscalls.MaxConcurrent)
 		})
 	}
+}
+
+// TestRegionOfGoroutineRunningAtStart: a goroutine running when the trace
+// begins (announced, not created) opens and closes a region; the region is
+// complete, not one begun before the trace.
+func TestRegionOfGoroutineRunningAtStart(t *testing.T) {
+	path := edgeRecord(t, func() {
+		trace.WithRegion(context.Background(), "edge-region", func() {
+			time.Sleep(2 * time.Millisecond)
+		})
+	})
+	r, err := analyzer.AnalyzeFile(path, analyzer.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range r.Annotations.Regions {
+		if k.Type == "edge-region" {
+			if k.Count != 1 || k.Duration.Max < uint64(2*time.Millisecond) {
+				t.Errorf("region edge-region: %d completed, longest %v; want 1 of at least 2ms", k.Count, time.Duration(k.Duration.Max))
+			}
+			return
+		}
+	}
+	t.Errorf("no region edge-region in %+v", r.Annotations.Regions)
 }

@@ -235,8 +235,8 @@ func (x *exporter) merged(g *global, p *partial) {
 	x.write(pro.B)
 	x.write(e.out)
 	// Goroutines that ended leave the live sets.
-	for i := range p.gs {
-		if l := &p.gs[i]; l.ended && !l.retired {
+	for _, l := range p.gs.all() {
+		if l.ended && !l.retired {
 			delete(x.described, l.id)
 			delete(x.sysM, l.id)
 		}
@@ -294,7 +294,7 @@ func (x *exporter) stitchRestate(pro *pf.Enc, g *global, p *partial, r *restate)
 		if !x.described[r.id] {
 			x.described[r.id] = true
 			name := ""
-			if gr := g.gs[r.id]; gr != nil {
+			if gr := g.gs.get(r.id); gr != nil {
 				name = g.strs.str(gr.name)
 			}
 			if name == "" {
@@ -389,13 +389,13 @@ func (x *exporter) end(g *global) {
 	t := g.end
 	pro := &x.pro
 	pro.Reset()
-	ids := make([]trace.GoID, 0, len(g.gs))
-	for id := range g.gs {
+	ids := make([]trace.GoID, 0, g.gs.len())
+	for id := range g.gs.all() {
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
 	for _, id := range ids {
-		r := g.gs[id]
+		r := g.gs.get(id)
 		switch r.state {
 		case goRunning:
 			x.cols(r.p).sw(t, prevRunnable, 0)

@@ -65,6 +65,17 @@ func (a *goroutineAgg) merge(o *goroutineAgg) {
 type groupAcc struct {
 	count, created, ended, alive int64
 	acc                          gAcc
+	// createStk is the creator's stack of the first goroutine of the group
+	// created in the trace: where its goroutines are started.
+	createStk stackID
+}
+
+// noteCreated records the creation stack of a goroutine of the group,
+// keeping the first.
+func (a *groupAcc) noteCreated(stk stackID) {
+	if a.createStk == 0 {
+		a.createStk = stk
+	}
 }
 
 // add counts one goroutine of the group: created in the trace or not, alive
@@ -85,7 +96,10 @@ func (a *groupAcc) add(created, alive bool, acc *gAcc) {
 	}
 }
 
-func (a *groupAcc) merge(o *groupAcc) {
+func (a *groupAcc) merge(o *groupAcc, m *remap) {
+	if o.createStk != 0 {
+		a.noteCreated(m.k(o.createStk))
+	}
 	a.count += o.count
 	a.created += o.created
 	a.ended += o.ended
@@ -112,27 +126,35 @@ func (g *global) goroutineStats(top int) GoroutineStats {
 	if dur := g.end - g.start; dur > 0 {
 		s.CreationRate = float64(a.userCreated) / (float64(dur) / 1e9)
 	}
-	for _, r := range g.gs {
+	for _, r := range g.gs.all() {
 		if !isSystemFunc(g.strs.str(r.name)) {
 			s.UserAliveAtEnd++
 		}
 	}
+	var user, sys []GoroutineGroup
 	for name, gr := range g.groups {
 		fn := g.strs.str(name)
-		sys := isSystemFunc(fn)
-		if sys {
-			s.System += gr.count
-		}
+		isSys := isSystemFunc(fn)
 		if fn == "" {
 			fn = "(unknown)"
 		}
 		grp := GoroutineGroup{
-			Name: fn, System: sys, Count: gr.count, Created: gr.created, Ended: gr.ended,
+			Name: fn, System: isSys, Count: gr.count, Created: gr.created, Ended: gr.ended,
 			AliveAtEnd: gr.alive, Time: stateTimes(&gr.acc), MaxSchedWaitNS: gr.acc.maxSched,
+			CreatedAt: g.stacks.stacks[gr.createStk].frames,
 		}
-		s.Groups = append(s.Groups, grp)
+		if isSys {
+			s.System += gr.count
+			addStateTimes(&s.RuntimeTime, &grp.Time)
+			sys = append(sys, grp)
+		} else {
+			addStateTimes(&s.UserTime, &grp.Time)
+			user = append(user, grp)
+		}
 	}
-	slices.SortFunc(s.Groups, func(x, y GoroutineGroup) int {
+	s.UserGroups, s.RuntimeGroups = len(user), len(sys)
+	s.GroupCount = len(user) + len(sys)
+	byTime := func(x, y GoroutineGroup) int {
 		if c := cmp.Compare(totalTime(&y.Time), totalTime(&x.Time)); c != 0 {
 			return c
 		}
@@ -140,12 +162,29 @@ func (g *global) goroutineStats(top int) GoroutineStats {
 			return c
 		}
 		return cmp.Compare(x.Name, y.Name)
-	})
-	s.GroupCount = len(s.Groups)
-	if top >= 0 && len(s.Groups) > top {
-		s.Groups = s.Groups[:top]
 	}
+	slices.SortFunc(user, byTime)
+	slices.SortFunc(sys, byTime)
+	if top >= 0 {
+		user = user[:min(len(user), top)]
+		sys = sys[:min(len(sys), top)]
+	}
+	s.Groups = append(user, sys...)
 	return s
+}
+
+// addStateTimes adds o to t.
+func addStateTimes(t, o *StateTimes) {
+	t.Exec += o.Exec
+	t.SchedWait += o.SchedWait
+	t.Syscall += o.Syscall
+	t.Blocked += o.Blocked
+	for k, v := range o.BlockedBy {
+		if t.BlockedBy == nil {
+			t.BlockedBy = map[string]int64{}
+		}
+		t.BlockedBy[k] += v
+	}
 }
 
 func totalTime(t *StateTimes) int64 { return t.Exec + t.SchedWait + t.Syscall + t.Blocked }

@@ -61,17 +61,25 @@ func (g *global) latencyStats(top int) LatencyStats {
 		OpenNS:          a.open,
 		Preexisting:     a.preexisting,
 	}
+	var user, sys []GroupLatency
 	for name, gr := range g.groups {
 		if gr.acc.t[catSched] == 0 {
 			continue
 		}
 		fn := g.strs.str(name)
+		isSys := isSystemFunc(fn)
 		if fn == "" {
 			fn = "(unknown)"
 		}
-		s.WorstGroups = append(s.WorstGroups, GroupLatency{Name: fn, Count: gr.count, TotalNS: gr.acc.t[catSched], MaxNS: gr.acc.maxSched})
+		gl := GroupLatency{Name: fn, System: isSys, Count: gr.count, TotalNS: gr.acc.t[catSched], MaxNS: gr.acc.maxSched}
+		if isSys {
+			sys = append(sys, gl)
+		} else {
+			user = append(user, gl)
+		}
 	}
-	slices.SortFunc(s.WorstGroups, func(x, y GroupLatency) int {
+	s.UserGroups, s.RuntimeGroups = len(user), len(sys)
+	worst := func(x, y GroupLatency) int {
 		if c := cmp.Compare(y.MaxNS, x.MaxNS); c != 0 {
 			return c
 		}
@@ -79,9 +87,14 @@ func (g *global) latencyStats(top int) LatencyStats {
 			return c
 		}
 		return cmp.Compare(x.Name, y.Name)
-	})
-	if top >= 0 && len(s.WorstGroups) > top {
-		s.WorstGroups = s.WorstGroups[:top]
 	}
+	slices.SortFunc(user, worst)
+	slices.SortFunc(sys, worst)
+	if top >= 0 {
+		user = user[:min(len(user), top)]
+		sys = sys[:min(len(sys), top)]
+	}
+	s.WorstGroups = append(user, sys...)
+	s.Top, s.Stacks = topStacksUserFirst(a.byStack, top, &g.stacks, true)
 	return s
 }

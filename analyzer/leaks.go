@@ -29,10 +29,10 @@ func (g *global) leakStats(threshold int64) LeakStats {
 	s := LeakStats{ThresholdNS: threshold}
 	type acc struct {
 		count, suspected int64
-		minB, maxB       int64
+		minB, maxB, sumB int64
 	}
 	groups := map[leakKey]*acc{}
-	for _, r := range g.gs {
+	for _, r := range g.gs.all() {
 		if r.state != goWaiting || r.cat == catSystem {
 			continue
 		}
@@ -51,6 +51,7 @@ func (g *global) leakStats(threshold int64) LeakStats {
 		a.count++
 		a.minB = min(a.minB, blocked)
 		a.maxB = max(a.maxB, blocked)
+		a.sumB += blocked
 		// Listed but not suspected: a goroutine blocked since before the
 		// trace whose start function never showed (old trace formats record
 		// no stack for it), most likely the runtime's; and one waiting on
@@ -73,7 +74,7 @@ func (g *global) leakStats(threshold int64) LeakStats {
 		frames := g.stacks.stacks[k.stack].frames
 		lg := LeakGroup{
 			Reason: reason, Start: start, Count: a.count, Suspected: a.suspected > 0,
-			MinBlockedNS: a.minB, MaxBlockedNS: a.maxB, BeforeTrace: k.before, Stack: frames,
+			MinBlockedNS: a.minB, MaxBlockedNS: a.maxB, TotalBlockedNS: a.sumB, BeforeTrace: k.before, Stack: frames,
 		}
 		lg.Diagnosis = diagnose(reason, start, frames)
 		if k.name == 0 {
@@ -151,6 +152,10 @@ func diagnose(reason, start string, frames []Frame) string {
 		who = "the main goroutine"
 	}
 	switch {
+	case start == "database/sql.(*DB).connectionOpener":
+		return "the connection openers of database/sql.DB values never closed: each DB keeps one until DB.Close"
+	case start == "net/http.(*persistConn).writeLoop" || start == "net/http.(*persistConn).readLoop":
+		return "idle keep-alive connections of a net/http Transport: closed by Transport.CloseIdleConnections, or kept while a Response.Body is not closed"
 	case has("sync.(*WaitGroup).Wait"):
 		return who + " blocked in sync.(*WaitGroup).Wait that never returned: Add was called more times than Done (a WaitGroup deadlock)"
 	case has("sync.(*Mutex).Lock"), has("sync.(*RWMutex).Lock"), has("sync.(*RWMutex).RLock"):

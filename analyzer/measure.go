@@ -20,6 +20,10 @@ const (
 	WorkloadCategory = "gotrace.workload"
 	// StoppedCategory says why a watchdog ended the trace early.
 	StoppedCategory = "gotrace.stopped"
+	// PanicCategory records a panic that ended the workload, message the
+	// panic's value (e.g. "sync: negative WaitGroup counter"); the trace
+	// ends right after it. It fills Report.Run.Panic.
+	PanicCategory = "gotrace.panic"
 	// NoteCategory carries progress notes.
 	NoteCategory = "gotrace.note"
 )

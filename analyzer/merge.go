@@ -37,7 +37,7 @@ type global struct {
 	cats   []uint8
 
 	aggs aggs
-	gs   map[trace.GoID]*gRec
+	gs   gTable
 	// unnamed holds the times of live goroutines whose start function is not
 	// known yet; regions their stacks of open regions.
 	unnamed map[trace.GoID]*gAcc
@@ -71,7 +71,6 @@ func newGlobal() *global {
 		strs:       newStrTable(),
 		stacks:     newGlobalStacks(),
 		cats:       []uint8{catUnknown},
-		gs:         map[trace.GoID]*gRec{},
 		unnamed:    map[trace.GoID]*gAcc{},
 		regions:    map[trace.GoID][]openRegion{},
 		groups:     map[strID]*groupAcc{},
@@ -120,9 +119,9 @@ func (g *global) merge(p *partial) {
 	for i := range p.anns {
 		g.mergeAnnounced(&p.anns[i], m)
 	}
-	for i := range p.gs {
-		if !p.gs[i].retired {
-			g.mergeGoroutine(p, &p.gs[i], m)
+	for _, l := range p.gs.all() {
+		if !l.retired {
+			g.mergeGoroutine(p, l, m)
 		}
 	}
 	// Goroutines in a syscall at once: those under way when the generation
@@ -133,7 +132,7 @@ func (g *global) merge(p *partial) {
 	g.inSyscall = max(c0+p.a.syscalls.conc.cur, 0)
 	for name := range p.groups {
 		if o := &p.groups[name]; o.count > 0 || o.acc != (gAcc{}) {
-			g.group(m.s(strID(name))).merge(o)
+			g.group(m.s(strID(name))).merge(o, m)
 		}
 	}
 
@@ -183,10 +182,9 @@ func (g *global) merge(p *partial) {
 		addKind(g.aggs.ann.regions, top.typ, e.t-top.start)
 	}
 	// Region begins of this generation that stay open.
-	for i := range p.gs {
-		l := &p.gs[i]
+	for _, l := range p.gs.all() {
 		lr := p.openRegions(l)
-		if len(lr) == 0 || l.retired || g.gs[l.id] == nil {
+		if len(lr) == 0 || l.retired || g.gs.get(l.id) == nil {
 			continue
 		}
 		rs := g.regions[l.id]
@@ -196,14 +194,13 @@ func (g *global) merge(p *partial) {
 		g.regions[l.id] = rs
 	}
 	// Goroutines that ended in this generation leave the live set.
-	for i := range p.gs {
-		l := &p.gs[i]
+	for _, l := range p.gs.all() {
 		if !l.ended || l.retired {
 			continue
 		}
-		if r := g.gs[l.id]; r != nil {
+		if r := g.gs.get(l.id); r != nil {
 			g.fold(l.id, r, false)
-			delete(g.gs, l.id)
+			g.gs.del(l.id)
 			delete(g.regions, l.id)
 		}
 	}
@@ -233,7 +230,12 @@ func (g *global) beforeTraceRange(e rangeEnd) {
 // mergeGoroutine stitches one goroutine's generation record onto its global
 // record.
 func (g *global) mergeGoroutine(p *partial, l *gLocal, m *remap) {
-	r := g.gs[l.id]
+	r := g.gs.get(l.id)
+	c := p.coldPeek(l)
+	preP := c.preP // the P of an announced Running state
+	if l.inPrefix && l.state == goRunning {
+		preP = l.p
+	}
 	if !l.created {
 		// A goroutine announced in a syscall was in one when the generation
 		// began; the count carried over assumed the recorded state.
@@ -245,17 +247,17 @@ func (g *global) mergeGoroutine(p *partial, l *gLocal, m *remap) {
 		}
 	}
 	if l.created {
-		r = &gRec{created: true, createdAt: l.enterAt, name: m.s(l.name), lastP: -1}
-		g.gs[l.id] = r
+		r = g.put(l.id)
+		*r = gRec{created: true, createdAt: l.enterAt, name: m.s(l.name), lastP: -1}
 	} else {
 		if r == nil {
 			// First seen already existing: it lived before the trace, and
 			// its state counts from the trace start.
-			r = &gRec{
-				openState: openState{state: l.annState, since: g.start, stack: m.k(l.annStack), cat: catUnknown, p: l.preP},
+			r = g.gs.add(l.id)
+			*r = gRec{
+				openState: openState{state: l.annState, since: g.start, stack: m.k(l.annStack), cat: catUnknown, p: preP},
 				lastP:     -1, preTrace: true, seenAt: l.enterAt,
 			}
-			g.gs[l.id] = r
 			g.preExisting++
 			if g.obs != nil {
 				g.obs.restated(l.id, nil, &r.openState, l.enterAt)
@@ -265,7 +267,7 @@ func (g *global) mergeGoroutine(p *partial, l *gLocal, m *remap) {
 			// left open; close that interval where the new one is announced.
 			old := r.openState
 			g.closeRec(l.id, r, l.enterAt, l.annState, 0)
-			r.openState = openState{state: l.annState, since: l.enterAt, stack: m.k(l.annStack), cat: catUnknown, p: l.preP}
+			r.openState = openState{state: l.annState, since: l.enterAt, stack: m.k(l.annStack), cat: catUnknown, p: preP}
 			r.preTrace = false
 			if g.obs != nil {
 				g.obs.restated(l.id, &old, &r.openState, l.enterAt)
@@ -283,22 +285,22 @@ func (g *global) mergeGoroutine(p *partial, l *gLocal, m *remap) {
 		}
 		if l.preDone {
 			if r.state == goRunning && r.p < 0 {
-				r.p = l.preP
+				r.p = preP
 			}
-			r.gc = r.gc || l.preGC
-			g.closeRec(l.id, r, l.preEnd, l.preTo, 0)
+			r.gc = r.gc || c.preGC
+			g.closeRec(l.id, r, c.preEnd, c.preTo, 0)
 		}
 		if l.ended {
-			g.endAnnounced(r, l)
+			g.endAnnounced(r, c.endAt)
 		}
 	}
 	// Contributions of this generation: a goroutine named here has its
 	// times in the generation's groups already.
-	if l.accIdx != 0 {
-		g.accOf(l.id, r).merge(&p.accs[l.accIdx-1])
+	if c.accIdx != 0 {
+		g.accOf(l.id, r).merge(&p.accs[c.accIdx-1])
 	}
-	if l.pendingRunnable > 0 && r.hasRun {
-		g.aggs.latency.afterFirstRun += l.pendingRunnable
+	if c.pendingRunnable > 0 && r.hasRun {
+		g.aggs.latency.afterFirstRun += c.pendingRunnable
 	}
 	if l.firstRunP >= 0 && r.lastP >= 0 && r.lastP != l.firstRunP {
 		g.aggs.switches.migrations++
@@ -320,7 +322,7 @@ func (g *global) mergeGoroutine(p *partial, l *gLocal, m *remap) {
 // mergeAnnounced stitches a goroutine the generation announced and that did
 // nothing else in it: it goes on in the announced state.
 func (g *global) mergeAnnounced(a *annRec, m *remap) {
-	r := g.gs[a.id]
+	r := g.gs.get(a.id)
 	was, now := r != nil && r.state == goSyscall, a.state == goSyscall
 	if now && !was {
 		g.sysAdj++
@@ -337,11 +339,11 @@ func (g *global) mergeAnnounced(a *annRec, m *remap) {
 		if a.state == goRunning {
 			p = a.proc
 		}
-		r = &gRec{
+		r = g.gs.add(a.id)
+		*r = gRec{
 			openState: openState{state: a.state, since: g.start, stack: stack, cat: catUnknown, p: p},
 			lastP:     p, preTrace: true, seenAt: a.at,
 		}
-		g.gs[a.id] = r
 		g.preExisting++
 		restated = true
 	} else if r.state != a.state {
@@ -379,7 +381,7 @@ func (g *global) mergeAnnounced(a *annRec, m *remap) {
 }
 
 // endAnnounced counts the end of a goroutine created before this generation.
-func (g *global) endAnnounced(r *gRec, l *gLocal) {
+func (g *global) endAnnounced(r *gRec, endAt int64) {
 	fn := g.strs.str(r.name)
 	if isSystemFunc(fn) {
 		return
@@ -387,8 +389,16 @@ func (g *global) endAnnounced(r *gRec, l *gLocal) {
 	ga := &g.aggs.goroutines
 	ga.userEnded++
 	if r.created {
-		ga.lifetime.Add(uint64(max(l.endAt-r.createdAt, 0)))
+		ga.lifetime.Add(uint64(max(endAt-r.createdAt, 0)))
 	}
+}
+
+// put returns id's record, emptied, or a new one.
+func (g *global) put(id trace.GoID) *gRec {
+	if r := g.gs.get(id); r != nil {
+		return r // an id created again while alive: the trace is inconsistent
+	}
+	return g.gs.add(id)
 }
 
 // fold adds a goroutine to its group. alive says it was alive at the end.
@@ -467,7 +477,7 @@ func (g *global) closeRec(id trace.GoID, r *gRec, end int64, to trace.GoState, c
 // counted up to the trace's last event, by every analysis at once, and is
 // added to its group.
 func (g *global) closeOpen() {
-	for id, r := range g.gs {
+	for id, r := range g.gs.all() {
 		g.closeRec(id, r, g.end, goUndetermined, cutEnd)
 		g.fold(id, r, true)
 	}

@@ -33,6 +33,7 @@ func Metrics(r *Report) map[string]float64 {
 	i("goroutines.user_created", g.UserCreated)
 	i("goroutines.user_ended", g.UserEnded)
 	i("goroutines.user_alive_at_end", g.UserAliveAtEnd)
+	i("goroutines.working_at_end", g.WorkingAtEnd)
 	i("goroutines.system", g.System)
 	set("goroutines.creation_per_sec", g.CreationRate)
 	distM("goroutines.lifetime", &g.Lifetime)
@@ -46,6 +47,8 @@ func Metrics(r *Report) map[string]float64 {
 	i("procs.busy_ns", p.BusyNS)
 	i("procs.idle_ns", p.IdleNS)
 	i("procs.syscall_ns", p.SyscallNS)
+	i("procs.idle_while_runnable_ns", p.IdleWhileRunnableNS)
+	i("procs.runnable_while_busy_ns", p.RunnableWhileBusyNS)
 
 	s := &r.Switches
 	i("switches.total", s.Total)
@@ -58,6 +61,8 @@ func Metrics(r *Report) map[string]float64 {
 	i("switches.exited", s.Out.Exited)
 	i("switches.migrations", s.Migrations)
 	distM("switches.run_slice", &s.RunSlice)
+	i("switches.long_slices.count", s.Long.Count)
+	i("switches.long_slices.total_ns", s.Long.TotalNS)
 
 	l := &r.Latency
 	distM("sched.latency", &l.Dist)
@@ -101,6 +106,7 @@ func Metrics(r *Report) map[string]float64 {
 	u("syscalls.max_ns", sc.Dist.Max)
 	i("syscalls.kept_p", sc.KeptP)
 	i("syscalls.lost_p", sc.LostP)
+	i("syscalls.lost_p_ns", sc.LostPNS)
 	i("syscalls.threads", sc.Threads)
 	i("syscalls.max_concurrent", sc.MaxConcurrent)
 
@@ -113,9 +119,21 @@ func Metrics(r *Report) map[string]float64 {
 	u("gc.stw.p99_ns", gc.STW.P99)
 	u("gc.stw.p50_ns", gc.STW.P50)
 	set("gc.stw.mean_ns", gc.STW.Mean)
+	u("stw.other.count", gc.OtherSTW.Count)
+	u("stw.other.total_ns", gc.OtherSTW.Sum)
+	u("stw.other.max_ns", gc.OtherSTW.Max)
+	for _, sr := range gc.STWByReason {
+		if sr.Kind == STWOther {
+			k := "stw.other.reason." + metricWord(sr.Reason)
+			m[k+".count"] += float64(sr.Count)
+			m[k+".total_ns"] += float64(sr.TotalNS)
+			m[k+".max_ns"] = max(m[k+".max_ns"], float64(sr.MaxNS))
+		}
+	}
 	i("gc.sweep_ns", gc.SweepNS)
 	i("gc.assist.count", gc.AssistCount)
 	i("gc.assist_ns", gc.AssistNS)
+	i("gc.assist_running_ns", gc.AssistRunningNS)
 	u("gc.heap.max_bytes", gc.HeapMaxBytes)
 	u("gc.heap_goal.max_bytes", gc.GoalMaxBytes)
 
@@ -147,6 +165,11 @@ func Metrics(r *Report) map[string]float64 {
 	return m
 }
 
+// MetricWord turns a wait or pause reason into a metric name component, as
+// block.reason.* and stw.other.reason.* use it: "chan receive" is
+// chan_receive.
+func MetricWord(s string) string { return metricWord(s) }
+
 // Units of metrics, as MetricUnit derives them from the names.
 const (
 	UnitNS     = "ns"      // *_ns
@@ -165,8 +188,8 @@ var ratioMetrics = map[string]bool{
 
 // MetricUnit returns the unit of a metric (or of any quantity named the
 // same way) from its name: UnitNS for "_ns", UnitBytes for "_bytes",
-// UnitPerSec for "per_sec", UnitRatio for the utilizations and "_share",
-// UnitCount otherwise.
+// UnitPerSec for "per_sec", UnitRatio for the utilizations, "_share" and
+// the findings' impacts (findings.ID.impact), UnitCount otherwise.
 func MetricUnit(metric string) string {
 	switch {
 	case strings.HasSuffix(metric, "_ns"):
@@ -175,7 +198,8 @@ func MetricUnit(metric string) string {
 		return UnitBytes
 	case strings.HasSuffix(metric, "per_sec"): // "switches.per_sec", "goroutines.creation_per_sec"
 		return UnitPerSec
-	case ratioMetrics[metric], strings.HasSuffix(metric, "_share"):
+	case ratioMetrics[metric], strings.HasSuffix(metric, "_share"),
+		strings.HasPrefix(metric, "findings.") && strings.HasSuffix(metric, ".impact"):
 		return UnitRatio
 	}
 	return UnitCount

@@ -94,24 +94,11 @@ func funcPackage(fn string) string {
 // UserFrame returns the first frame of a stack (innermost first) whose
 // function is the program's own: outside the standard library and the
 // runtime (a package whose import path has a dot in its first element, or
-// package main). ok is false when every frame is the standard library's.
+// package main, but not the main go test generates). ok is false when
+// every frame is the standard library's.
 func UserFrame(stack []Frame) (f Frame, ok bool) {
-	for _, f := range stack {
-		if isUserFunc(f.Func) {
-			return f, true
-		}
+	if i := UserFrameIndex(stack); i >= 0 {
+		return stack[i], true
 	}
 	return Frame{}, false
-}
-
-// isUserFunc reports whether a function belongs to the program rather than
-// to the standard library: its package is main, or its import path's first
-// element has a dot ("github.com/...", "example.com/...").
-func isUserFunc(fn string) bool {
-	pkg := funcPackage(fn)
-	if pkg == "main" {
-		return true
-	}
-	first, _, _ := strings.Cut(pkg, "/")
-	return strings.Contains(first, ".")
 }

@@ -3,8 +3,15 @@ package analyzer
 import "github.com/gotrace/gotrace/analyzer/buildinfo"
 
 // SchemaVersion is the version of the JSON forms of Report and ReportSet. It
-// changes when a field is removed or changes meaning; adding fields keeps it.
-const SchemaVersion = 1
+// changes when a field is removed or changes meaning; adding fields keeps
+// it. README.md ("JSON schema versions") lists what each version changed.
+//
+// Version 2: gc.stw_ns and the gc.stw.* metrics count GC pauses only (other
+// stop-the-world pauses are in gc.other_stw_ns and stw.other.*); goroutine
+// groups and worst latency groups list user goroutines first, each part cut
+// to Top; top stack lists put user stacks before runtime ones; a top-level
+// "findings" array.
+const SchemaVersion = 2
 
 // ReportKind identifies the JSON form of a Report.
 const ReportKind = "gotrace.report"
@@ -19,6 +26,14 @@ type Report struct {
 	Source   Source    `json:"source"`
 	Trace    TraceInfo `json:"trace"`
 	Warnings []string  `json:"warnings,omitempty"`
+	// Top is the length of the top-N lists the report was made with
+	// (Options.Top; -1: no limit). Renderers cut their tables to it.
+	Top int `json:"top"`
+
+	// Findings are the problems the report shows, most impactful first.
+	// The analyzer leaves it empty: package analyzer/findings computes it
+	// from the rest of the report (findings.Attach).
+	Findings []Finding `json:"findings"`
 
 	Goroutines  GoroutineStats  `json:"goroutines"`
 	Procs       ProcStats       `json:"procs"`
@@ -75,6 +90,10 @@ type RunInfo struct {
 	// Stopped says why a watchdog ended the trace while the workload was
 	// still blocked (the deadlock and leak workloads), or is empty.
 	Stopped string `json:"stopped,omitempty"`
+	// Panic is the value of a panic that ended the workload (e.g. "sync:
+	// negative WaitGroup counter"), or empty. The trace was ended by the
+	// panicking goroutine, so it holds everything up to the panic.
+	Panic string `json:"panic,omitempty"`
 }
 
 // Source describes where the trace came from.
@@ -160,13 +179,46 @@ type GoroutineStats struct {
 	// CreationRate is user goroutines created per second of trace.
 	CreationRate float64 `json:"creation_per_sec"`
 
-	// Groups are goroutines grouped by start function, most total time
-	// first: the first GroupCount of them (at most Options.Top).
+	// UserTime and RuntimeTime are the time of all user and runtime
+	// goroutines in each state, summed over every group (states still open
+	// at the end counted up to the end of the trace).
+	UserTime    StateTimes `json:"user_time"`
+	RuntimeTime StateTimes `json:"runtime_time"`
+	// UserGroups and RuntimeGroups count the groups of user and runtime
+	// goroutines, before Groups is cut to the report's Top.
+	UserGroups    int `json:"user_groups"`
+	RuntimeGroups int `json:"runtime_groups"`
+
+	// Groups are goroutines grouped by start function: the user groups, most
+	// total time first, then the runtime groups likewise; each part holds at
+	// most Top groups (Options.Top).
 	Groups []GoroutineGroup `json:"groups"`
 	// GroupCount is the number of groups, listed or not; a comparison of
 	// reports (diff) tells a group absent from a run from one cut off the
 	// list by it.
 	GroupCount int `json:"group_count"`
+
+	// WorkingAtEnd counts the user goroutines alive at the end of the trace
+	// and not blocked (running, runnable or in a syscall), of a known start
+	// function: work not finished. When main returns, or the program exits,
+	// such goroutines are cut off and never end. Working lists them by start
+	// function and state (at most Options.Top groups); the blocked ones are
+	// in Leaks.
+	WorkingAtEnd int64          `json:"working_at_end"`
+	Working      []WorkingGroup `json:"working,omitempty"`
+}
+
+// WorkingGroup is user goroutines of one start function in one state at the
+// end of the trace.
+type WorkingGroup struct {
+	Start string `json:"start"` // start function
+	State string `json:"state"` // "running", "runnable" or "syscall"
+	Count int64  `json:"count"`
+	// Created counts those created in the trace (the others existed before).
+	Created int64 `json:"created"`
+	// MaxAgeNS is how long the oldest of them had existed at the end (from
+	// the trace start for one that existed before it).
+	MaxAgeNS int64 `json:"max_age_ns"`
 }
 
 // GoroutineGroup is the goroutines that share a start function.
@@ -179,6 +231,9 @@ type GoroutineGroup struct {
 	AliveAtEnd     int64      `json:"alive_at_end"`
 	Time           StateTimes `json:"time"`
 	MaxSchedWaitNS int64      `json:"max_sched_wait_ns"` // longest single Runnable interval
+	// CreatedAt is the stack that created the first of the group's
+	// goroutines created in the trace: the go statement, innermost first.
+	CreatedAt []Frame `json:"created_at,omitempty"`
 }
 
 // ProcStats covers processor (P) utilization.
@@ -198,6 +253,15 @@ type ProcStats struct {
 	SyscallNS int64     `json:"syscall_ns"`
 	IdleNS    int64     `json:"idle_ns"` // ExistNS - BusyNS
 	PerP      []ProcUse `json:"per_p"`
+	// IdleWhileRunnableNS is P time that was idle while goroutines were
+	// runnable, and RunnableWhileBusyNS goroutine time runnable while every
+	// P was busy, both measured in time bins of OverlapBinNS: within a bin,
+	// the overlap of idle P time and runnable time is taken as large as it
+	// can be (so IdleWhileRunnableNS is an upper bound, RunnableWhileBusyNS
+	// a lower one). Only completed runnable intervals count.
+	IdleWhileRunnableNS int64 `json:"idle_while_runnable_ns"`
+	RunnableWhileBusyNS int64 `json:"runnable_while_busy_ns"`
+	OverlapBinNS        int64 `json:"overlap_bin_ns"`
 }
 
 // ProcsChange is a GOMAXPROCS value taking effect.
@@ -227,6 +291,23 @@ type SwitchStats struct {
 	// RunSlice is the length of Running intervals.
 	RunSlice   Dist  `json:"run_slice_ns"`
 	Migrations int64 `json:"migrations"` // a goroutine resumed on another P than it last ran on
+	// Long are the run slices of at least LongSliceNS.
+	Long LongSlices `json:"long_slices"`
+}
+
+// LongSliceNS is the length from which a run slice counts as long: 50 ms,
+// 2.5 times the 20 ms a preemptible goroutine runs at most when others
+// could run (the scheduler's 10 ms quantum, plus up to 10 ms before sysmon,
+// which checks every 10 ms in a CPU-bound program, sees it).
+const LongSliceNS = 50_000_000
+
+// LongSlices counts run slices of at least ThresholdNS.
+type LongSlices struct {
+	ThresholdNS int64 `json:"threshold_ns"`
+	Count       int64 `json:"count"`
+	// TotalNS is their summed length, within the distribution's relative
+	// error (see package sketch).
+	TotalNS int64 `json:"total_ns"`
 }
 
 // SwitchOuts counts why goroutines stopped running.
@@ -253,13 +334,24 @@ type LatencyStats struct {
 	// Preexisting counts goroutines runnable when the trace began (their
 	// wait is cut by the trace start: not in Dist).
 	Preexisting int64 `json:"preexisting"`
-	// WorstGroups are goroutine groups by longest single wait.
+	// WorstGroups are goroutine groups by longest single wait: user groups
+	// first, then runtime groups, each part at most Top long.
 	WorstGroups []GroupLatency `json:"worst_groups"`
+	// UserGroups and RuntimeGroups count the groups with runnable time,
+	// before WorstGroups is cut.
+	UserGroups    int `json:"user_groups"`
+	RuntimeGroups int `json:"runtime_groups"`
+	// Top is runnable time by the stack that made goroutines runnable (the
+	// preempted goroutine's own stack, the waker's, the creator's), user
+	// stacks first; Stacks counts the distinct stacks before the cut.
+	Top    []StackTime `json:"top_stacks,omitempty"`
+	Stacks int         `json:"stacks"`
 }
 
 // GroupLatency is scheduler wait of one goroutine group.
 type GroupLatency struct {
 	Name    string `json:"name"`
+	System  bool   `json:"system,omitempty"` // a group of runtime goroutines
 	Count   int64  `json:"goroutines"`
 	TotalNS int64  `json:"total_ns"`
 	MaxNS   int64  `json:"max_ns"`
@@ -288,6 +380,29 @@ type BlockingStats struct {
 	// OpenByReason splits OpenNS by wait reason, most time first: Count is
 	// the goroutines still waiting, MaxNS the longest of their waits so far.
 	OpenByReason []BlockReason `json:"open_by_reason,omitempty"`
+	// SyncByPrimitive splits the completed waits on sync primitives (reason
+	// "sync" and "sync.(*Cond).Wait", and waits begun before the trace
+	// whose stack shows one) by the primitive the blocking stack shows,
+	// most time first.
+	SyncByPrimitive []BlockPrimitive `json:"sync_by_primitive,omitempty"`
+}
+
+// Sync primitives of BlockPrimitive.Primitive.
+const (
+	PrimMutex     = "sync.Mutex"
+	PrimRWMutex   = "sync.RWMutex"
+	PrimWaitGroup = "sync.WaitGroup"
+	PrimCond      = "sync.Cond"
+	PrimOtherSync = "other"
+)
+
+// BlockPrimitive is completed blocking on one kind of sync primitive.
+type BlockPrimitive struct {
+	Primitive string      `json:"primitive"` // one of the Prim* constants
+	Count     int64       `json:"count"`
+	TotalNS   int64       `json:"total_ns"`
+	Top       []StackTime `json:"top_stacks,omitempty"` // user stacks first
+	Stacks    int         `json:"stacks"`               // distinct stacks before the cut
 }
 
 // BlockReason is completed blocking for one wait reason.
@@ -296,10 +411,12 @@ type BlockReason struct {
 	Count   int64       `json:"count"`
 	TotalNS int64       `json:"total_ns"`
 	MaxNS   int64       `json:"max_ns"`
-	Top     []StackTime `json:"top_stacks,omitempty"`
+	Top     []StackTime `json:"top_stacks,omitempty"` // user stacks first
 	// Stacks is the number of distinct blocking stacks of this reason, of
 	// which Top lists the first (at most Options.Top).
 	Stacks int `json:"stacks"`
+	// RuntimeNS is the part of TotalNS on runtime stacks (StackTime.Runtime).
+	RuntimeNS int64 `json:"runtime_ns"`
 }
 
 // StackTime is time attributed to one stack.
@@ -307,6 +424,9 @@ type StackTime struct {
 	Stack   []Frame `json:"stack"`
 	Count   int64   `json:"count"`
 	TotalNS int64   `json:"total_ns"`
+	// Runtime marks a stack with no frame outside the runtime (a runtime
+	// goroutine's, the tracer's own): top lists put these after the others.
+	Runtime bool `json:"runtime,omitempty"`
 }
 
 // Frame is one stack frame.
@@ -335,11 +455,13 @@ type SyscallStats struct {
 	// Runnable).
 	KeptP int64 `json:"kept_p"`
 	LostP int64 `json:"lost_p"`
+	// LostPNS is the time of the completed syscalls that lost their P.
+	LostPNS int64 `json:"lost_p_ns"`
 	// Threads is the number of distinct OS threads (Ms) seen in the trace.
 	Threads int64 `json:"threads"`
 	// MaxConcurrent is the most goroutines in a syscall at once.
 	MaxConcurrent int64       `json:"max_concurrent"`
-	Top           []StackTime `json:"top_stacks,omitempty"`
+	Top           []StackTime `json:"top_stacks,omitempty"` // user stacks first
 	// Stacks is the number of distinct syscall stacks, of which Top lists
 	// the first (at most Options.Top).
 	Stacks int `json:"stacks"`
@@ -347,14 +469,27 @@ type SyscallStats struct {
 
 // GCStats covers garbage collection.
 type GCStats struct {
-	Cycles        int64       `json:"cycles"`                  // mark phases begun in the trace
-	MarkNS        int64       `json:"mark_ns"`                 // total duration of completed mark phases
-	STW           Dist        `json:"stw_ns"`                  // stop-the-world pauses, except the tracer's own (start/stop trace)
-	STWByReason   []STWReason `json:"stw_by_reason,omitempty"` // every pause, the tracer's included
-	AssistCount   int64       `json:"assist_count"`            // mark assists completed
-	AssistNS      int64       `json:"assist_ns"`               // time goroutines spent in mark assist
-	SweepNS       int64       `json:"sweep_ns"`                // time Ps spent in incremental sweep
-	HeapMaxBytes  uint64      `json:"heap_max_bytes"`          // peak of /memory/classes/heap/objects:bytes
+	Cycles      int64       `json:"cycles"`                  // mark phases begun in the trace
+	MarkNS      int64       `json:"mark_ns"`                 // total duration of completed mark phases
+	STW         Dist        `json:"stw_ns"`                  // stop-the-world pauses of the GC (reasons "GC ...")
+	OtherSTW    Dist        `json:"other_stw_ns"`            // the other stop-the-world pauses, except the tracer's own (start/stop trace)
+	STWByReason []STWReason `json:"stw_by_reason,omitempty"` // every pause, the tracer's included
+	AssistCount int64       `json:"assist_count"`            // mark assists completed
+	AssistNS    int64       `json:"assist_ns"`               // time goroutines spent in mark assist, from its begin to its end
+	// AssistRunningNS is the part of AssistNS the assisting goroutines ran
+	// (the rest they waited for a P, or parked for work): the CPU the
+	// assists took. Assists active since an earlier generation count from
+	// that generation's start.
+	AssistRunningNS int64 `json:"assist_running_ns"`
+	// AssistTop is mark assist time by the stack the assist began with:
+	// where goroutines were allocating when the GC made them help; user
+	// stacks first.
+	AssistTop []StackTime `json:"assist_top_stacks,omitempty"`
+	// OtherSTWTop is the time of the non-GC pauses by the stack of the
+	// goroutine that stopped the world (runtime.Stack, ReadMemStats, ...).
+	OtherSTWTop   []StackTime `json:"other_stw_top_stacks,omitempty"`
+	SweepNS       int64       `json:"sweep_ns"`       // time Ps spent in incremental sweep
+	HeapMaxBytes  uint64      `json:"heap_max_bytes"` // peak of /memory/classes/heap/objects:bytes
 	HeapLastBytes uint64      `json:"heap_last_bytes"`
 	GoalMaxBytes  uint64      `json:"heap_goal_max_bytes"` // peak of /gc/heap/goal:bytes
 	GoalLastBytes uint64      `json:"heap_goal_last_bytes"`
@@ -363,10 +498,18 @@ type GCStats struct {
 // STWReason is stop-the-world pauses of one kind.
 type STWReason struct {
 	Reason  string `json:"reason"`
+	Kind    string `json:"kind"` // STWGC, STWOther or STWTracer
 	Count   int64  `json:"count"`
 	TotalNS int64  `json:"total_ns"`
 	MaxNS   int64  `json:"max_ns"`
 }
+
+// Kinds of stop-the-world pauses (STWReason.Kind).
+const (
+	STWGC     = "gc"     // the GC's: counted in GCStats.STW
+	STWOther  = "other"  // not the GC's (stack dumps, GOMAXPROCS, ReadMemStats, ...): GCStats.OtherSTW
+	STWTracer = "tracer" // the tracer's own (start trace, stop trace): counted in neither
+)
 
 // LeakStats covers user goroutines still blocked at the end of the trace.
 type LeakStats struct {
@@ -395,6 +538,8 @@ type LeakGroup struct {
 	// from the trace start).
 	MinBlockedNS int64 `json:"min_blocked_ns"`
 	MaxBlockedNS int64 `json:"max_blocked_ns"`
+	// TotalBlockedNS is their blocked time summed (a lower bound likewise).
+	TotalBlockedNS int64 `json:"total_blocked_ns"`
 	// BeforeTrace: blocked since before the trace began. The trace records
 	// no reason for such a wait, so Reason is read from the blocking stack
 	// (or unknown), and the blocked times are lower bounds.
@@ -440,6 +585,9 @@ type Timeline struct {
 	// PerP[p][i] is utilization of P p in bucket i, GCPerP the GC share.
 	PerP   [][]float64 `json:"per_p"`
 	GCPerP [][]float64 `json:"gc_per_p"`
+	// IdleWhileRunnable is the share of each bucket's P time that was idle
+	// while goroutines were runnable (see ProcStats.IdleWhileRunnableNS).
+	IdleWhileRunnable []float64 `json:"idle_while_runnable"`
 	// Switches per bucket.
 	Switches []int64 `json:"switches"`
 	// Goroutines alive at the end of each bucket, and the most alive within it.
@@ -474,4 +622,44 @@ type Profiles struct {
 	Sync    []StackTime // Waiting on chan/sync/select by blocking stack
 	Syscall []StackTime // syscalls by entry stack
 	Net     []StackTime // Waiting on the network by blocking stack
+}
+
+// Finding is a diagnosed problem: what is wrong, how much of the program's
+// time it explains, the numbers behind it and where in the code to look.
+// Package analyzer/findings computes findings from a Report; the analyzer
+// itself leaves Report.Findings empty.
+type Finding struct {
+	// ID names the kind of finding, stable across releases ("lock-contention").
+	ID string `json:"id"`
+	// Title says what was found, in a few words.
+	Title string `json:"title"`
+	// Impact is the share of goroutine time, P time or wall time the finding
+	// explains, 0..1 (how each id computes it is in README.md).
+	Impact float64 `json:"impact"`
+	// Detail explains the finding in a sentence or two, with its numbers.
+	Detail string `json:"detail"`
+	// Evidence holds the numbers behind the finding under metric-like names
+	// (units in the names, as in Report.Metrics).
+	Evidence map[string]float64 `json:"evidence"`
+	// Where lists the code the finding points at, most important first:
+	// the first frame of a stack outside the runtime and the standard
+	// library (or, in a trace of the standard library's own tests, the
+	// first frame of the package under test).
+	Where []Location `json:"where,omitempty"`
+	// Next says where to look next: a report section, a pprof profile, a
+	// time range.
+	Next []string `json:"next,omitempty"`
+}
+
+// Location is a place in the code a finding points at.
+type Location struct {
+	Function string `json:"function"`
+	File     string `json:"file"`
+	Line     int    `json:"line"`
+	// Via is the library function the code was in when it waited or was
+	// found (sync.(*Mutex).Lock, runtime.chansend1, syscall.read), if any.
+	Via string `json:"via,omitempty"`
+	// Count and TotalNS are the events and time attributed to this place.
+	Count   int64 `json:"count,omitempty"`
+	TotalNS int64 `json:"total_ns,omitempty"`
 }

@@ -42,6 +42,7 @@ func (g *global) switchStats() SwitchStats {
 		Total:      a.total,
 		Migrations: a.migrations,
 		RunSlice:   dist(&a.runSlice),
+		Long:       longSlices(&a.runSlice, LongSliceNS),
 		Out: SwitchOuts{
 			Blocked: a.blocked, Preempted: a.preempted, Yielded: a.yielded,
 			Syscall: a.syscall, Exited: a.exited,
@@ -76,4 +77,23 @@ func (a *switchAgg) addBlocked(r strID, n int64) {
 		a.blockedBy = append(a.blockedBy, make([]int64, int(r)+1-len(a.blockedBy))...)
 	}
 	a.blockedBy[r] += n
+}
+
+// longSlices counts the values of h of at least thr and their sum, from
+// the buckets that lie at or above thr (each value taken at its bucket's
+// midpoint, clamped to the maximum).
+func longSlices(h *sketch.Hist, thr int64) LongSlices {
+	l := LongSlices{ThresholdNS: thr}
+	if h.Max() < uint64(thr) {
+		return l
+	}
+	for _, b := range h.Buckets() {
+		if b.Lo < uint64(thr) {
+			continue
+		}
+		mid := min(b.Lo+(b.Hi-b.Lo)/2, h.Max())
+		l.Count += int64(b.Count)
+		l.TotalNS += int64(b.Count * mid)
+	}
+	return l
 }

@@ -10,6 +10,7 @@ type syscallAgg struct {
 	count, total int64
 	hist         sketch.Hist
 	keptP, lostP int64
+	lostPNS      int64
 	byStack      stackAccs
 	threads      map[trace.ThreadID]struct{}
 	// Syscalls under way when the trace began: their count, and the time
@@ -28,7 +29,7 @@ func (a *syscallAgg) init() {
 }
 
 func (a *syscallAgg) reset() {
-	a.count, a.total, a.keptP, a.lostP, a.maxConc = 0, 0, 0, 0, 0
+	a.count, a.total, a.keptP, a.lostP, a.lostPNS, a.maxConc = 0, 0, 0, 0, 0, 0
 	a.preexisting, a.unseen, a.open = 0, 0, 0
 	a.conc = peak{}
 	a.hist.Reset()
@@ -57,6 +58,7 @@ func (a *syscallAgg) add(s *span, d int64) {
 		a.keptP++
 	case goRunnable:
 		a.lostP++
+		a.lostPNS += d
 	}
 }
 
@@ -70,6 +72,7 @@ func (a *syscallAgg) merge(o *syscallAgg, m *remap) {
 	a.hist.Merge(&o.hist)
 	a.keptP += o.keptP
 	a.lostP += o.lostP
+	a.lostPNS += o.lostPNS
 	a.preexisting += o.preexisting
 	a.unseen += o.unseen
 	a.open += o.open
@@ -85,10 +88,9 @@ func (g *global) syscallStats(top int) SyscallStats {
 	a := &g.aggs.syscalls
 	s := SyscallStats{
 		Count: a.count, CompletedNS: a.total, Dist: dist(&a.hist),
-		KeptP: a.keptP, LostP: a.lostP, Threads: int64(len(a.threads)), MaxConcurrent: a.maxConc,
+		KeptP: a.keptP, LostP: a.lostP, LostPNS: a.lostPNS, Threads: int64(len(a.threads)), MaxConcurrent: a.maxConc,
 		Preexisting: a.preexisting, OpenNS: a.open, UnseenNS: a.unseen,
 	}
-	s.Top = topStacks(a.byStack, top, &g.stacks)
-	s.Stacks = stackCount(a.byStack)
+	s.Top, s.Stacks = topStacksUserFirst(a.byStack, top, &g.stacks, true)
 	return s
 }

@@ -14,6 +14,7 @@ type series struct {
 	busyAll, gcAll []int64   // ns some goroutine ran, of it in GC workers
 	busy, gc       [][]int64 // per P (below maxTimelineP)
 	sw             []int64   // goroutine switches
+	runq           []int64   // ns goroutines spent runnable (completed intervals)
 	aliveD         []int64   // goroutines created minus ended in the bin
 	aliveP         []int64   // highest running sum of aliveD within the bin (>= 0)
 }
@@ -25,7 +26,7 @@ const (
 )
 
 func (s *series) reset() {
-	lanes := [][]int64{s.busyAll, s.gcAll, s.sw, s.aliveD, s.aliveP}
+	lanes := [][]int64{s.busyAll, s.gcAll, s.sw, s.runq, s.aliveD, s.aliveP}
 	for _, l := range lanes {
 		clear(l)
 	}
@@ -65,11 +66,19 @@ func (s *series) grow(t0, t1 int64) {
 	for {
 		lo := min(s.base, t0>>s.shift)
 		hi := max(s.base+int64(s.n)-1, t1>>s.shift)
-		if hi-lo+1 <= maxBins {
-			s.extend(lo, hi)
-			return
+		if hi-lo+1 > maxBins {
+			s.coarsen()
+			continue
 		}
-		s.coarsen()
+		if s.n > 0 && lo < s.base {
+			// Extending to the left moves every bin: take room for the
+			// next few at once (runnable intervals, added when they end,
+			// begin ever earlier at a generation's start). Empty bins
+			// before the first event count nothing.
+			lo = max(min(lo, s.base-int64(s.n/2)), hi-maxBins+1, 0)
+		}
+		s.extend(lo, hi)
+		return
 	}
 }
 
@@ -87,18 +96,24 @@ func (s *series) extend(lo, hi int64) {
 		newN = s.n + left
 	}
 	grow := func(l []int64) []int64 {
-		if left == 0 && cap(l) >= newN {
+		if cap(l) >= newN {
 			l = l[:newN]
-			clear(l[s.n:])
+			if left > 0 {
+				copy(l[left:], l[:s.n])
+				clear(l[:left])
+			}
+			clear(l[left+s.n:])
 			return l
 		}
-		nl := make([]int64, newN, max(newN, 2*cap(l)))
+		// Room to grow, but never past maxBins.
+		nl := make([]int64, newN, max(newN, min(2*cap(l), maxBins)))
 		copy(nl[left:], l[:s.n])
 		return nl
 	}
 	s.busyAll = grow(s.busyAll)
 	s.gcAll = grow(s.gcAll)
 	s.sw = grow(s.sw)
+	s.runq = grow(s.runq)
 	s.aliveD = grow(s.aliveD)
 	s.aliveP = grow(s.aliveP)
 	for i := range s.busy {
@@ -138,6 +153,7 @@ func (s *series) coarsen() {
 	s.busyAll = add(s.busyAll)
 	s.gcAll = add(s.gcAll)
 	s.sw = add(s.sw)
+	s.runq = add(s.runq)
 	for i := range s.busy {
 		s.busy[i] = add(s.busy[i])
 		s.gc[i] = add(s.gc[i])
@@ -198,6 +214,26 @@ func (s *series) addBusy(p int, t0, t1 int64, isGC bool) {
 	}
 }
 
+// addRunnable spreads the runnable interval [t0, t1) of a goroutine over
+// the bins.
+func (s *series) addRunnable(t0, t1 int64) {
+	if t1 <= t0 {
+		return
+	}
+	s.cover(t0, t1)
+	if b := t0 >> s.shift; (t1-1)>>s.shift == b {
+		s.runq[int(b-s.base)] += t1 - t0 // the common case: one bin
+		return
+	}
+	w := int64(1) << s.shift
+	for t := t0; t < t1; {
+		b := t >> s.shift
+		end := min((b+1)*w, t1)
+		s.runq[int(b-s.base)] += end - t
+		t = end
+	}
+}
+
 // addSwitch counts one goroutine switch at t.
 func (s *series) addSwitch(t int64) {
 	s.cover(t, t)
@@ -239,6 +275,7 @@ func (s *series) merge(o *series) {
 		s.busyAll[i] += o.busyAll[j]
 		s.gcAll[i] += o.gcAll[j]
 		s.sw[i] += o.sw[j]
+		s.runq[i] += o.runq[j]
 		s.aliveP[i] = max(s.aliveP[i], s.aliveD[i]+o.aliveP[j])
 		s.aliveD[i] += o.aliveD[j]
 	}
@@ -293,13 +330,21 @@ func procsExist(samples []procsSample, t0, t1 int64, p int) int64 {
 	return total
 }
 
+// overlap is idle P time against runnable goroutine time, measured per bin
+// of the series (see ProcStats.IdleWhileRunnableNS).
+type overlap struct {
+	idleRunnable, runnableBusy, binNS int64
+}
+
 // buildTimeline cuts the window [start, end) into n equal buckets and
 // projects the series onto them. preExisting is the number of goroutines
-// alive at the start.
-func buildTimeline(s *series, samples []procsSample, start, end int64, n int, preExisting int64) Timeline {
+// alive at the start. It also measures, bin by bin, how much idle P time
+// overlapped runnable goroutine time.
+func buildTimeline(s *series, samples []procsSample, start, end int64, n int, preExisting int64) (Timeline, overlap) {
 	var tl Timeline
+	var ov overlap
 	if n <= 0 || end <= start {
-		return tl
+		return tl, ov
 	}
 	width := (end - start + int64(n) - 1) / int64(n)
 	if width < 1 {
@@ -315,6 +360,7 @@ func buildTimeline(s *series, samples []procsSample, start, end int64, n int, pr
 		perP[p] = make([]float64, n)
 		gcP[p] = make([]float64, n)
 	}
+	idleRun := make([]float64, n)
 	tl.Switches = make([]int64, n)
 	tl.Alive = make([]int64, n)
 	tl.AliveMax = make([]int64, n)
@@ -351,6 +397,14 @@ func buildTimeline(s *series, samples []procsSample, start, end int64, n int, pr
 		b0 := (s.base + int64(j)) << s.shift
 		spread(busy, b0, s.busyAll[j])
 		spread(gcb, b0, s.gcAll[j])
+		if r := s.runq[j]; r > 0 {
+			lo, hi := max(b0, start), min(b0+binW, end)
+			idle := max(procsExist(samples, lo, hi, -1)-s.busyAll[j], 0)
+			both := min(r, idle)
+			ov.idleRunnable += both
+			ov.runnableBusy += r - both
+			spread(idleRun, b0, both)
+		}
 		for p := 0; p < nP; p++ {
 			spread(perP[p], b0, s.busy[p][j])
 			spread(gcP[p], b0, s.gc[p][j])
@@ -382,6 +436,7 @@ func buildTimeline(s *series, samples []procsSample, start, end int64, n int, pr
 	}
 	tl.Utilization = make([]float64, n)
 	tl.GCUtilization = make([]float64, n)
+	tl.IdleWhileRunnable = make([]float64, n)
 	tl.PerP = make([][]float64, nP)
 	tl.GCPerP = make([][]float64, nP)
 	for p := range tl.PerP {
@@ -394,13 +449,17 @@ func buildTimeline(s *series, samples []procsSample, start, end int64, n int, pr
 		all := procsExist(samples, b0, b1, -1)
 		tl.Utilization[i] = round4(ratio(busy[i], all))
 		tl.GCUtilization[i] = round4(ratio(gcb[i], all))
+		tl.IdleWhileRunnable[i] = round4(ratio(idleRun[i], all))
 		for p := 0; p < nP; p++ {
 			ex := procsExist(samples, b0, b1, p)
 			tl.PerP[p][i] = round4(ratio(perP[p][i], ex))
 			tl.GCPerP[p][i] = round4(ratio(gcP[p][i], ex))
 		}
 	}
-	return tl
+	if s.started {
+		ov.binNS = binW
+	}
+	return tl, ov
 }
 
 func clamp01(v float64) float64 {

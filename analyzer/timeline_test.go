@@ -70,7 +70,7 @@ func TestSeriesAlivePeak(t *testing.T) {
 		s.addAlive(int64(200+i), -1)
 	}
 	s.addAlive(10_000_000_000, 1) // forces coarsening
-	tl := buildTimeline(&s, []procsSample{{t: 0, v: 1}}, 0, 10_000_000_001, 10, 3)
+	tl, _ := buildTimeline(&s, []procsSample{{t: 0, v: 1}}, 0, 10_000_000_001, 10, 3)
 	if tl.AliveMax[0] != 8 {
 		t.Errorf("first bucket peak = %d, want 3 pre-existing + 5", tl.AliveMax[0])
 	}
@@ -97,5 +97,32 @@ func TestProcsExist(t *testing.T) {
 		if got := procsExist(s, c.t0, c.t1, c.p); got != c.want {
 			t.Errorf("procsExist(%d, %d, P%d) = %d, want %d", c.t0, c.t1, c.p, got, c.want)
 		}
+	}
+}
+
+// TestSeriesLeftExtensionBounded: intervals that begin ever earlier (as
+// runnable intervals do: they are added when they end) extend the lanes to
+// the left again and again; their capacity stays within maxBins.
+func TestSeriesLeftExtensionBounded(t *testing.T) {
+	var s series
+	s.reset()
+	end := int64(10_000_000_000)
+	var total int64
+	for i := range int64(20_000) {
+		t0 := end - 1000*(i+1)
+		s.addRunnable(t0, end)
+		total += end - t0
+	}
+	for name, l := range map[string][]int64{"runq": s.runq, "busyAll": s.busyAll, "sw": s.sw} {
+		if cap(l) > maxBins {
+			t.Errorf("lane %s: capacity %d, more than %d bins", name, cap(l), maxBins)
+		}
+	}
+	var sum int64
+	for _, v := range s.runq[:s.n] {
+		sum += v
+	}
+	if sum != total {
+		t.Errorf("runnable time %d in the bins, want %d", sum, total)
 	}
 }

@@ -111,6 +111,7 @@ func (a *aggs) closeSpan(acc *gAcc, s *span) {
 			acc.maxSched = max(acc.maxSched, d)
 		}
 		a.latency.add(s, d)
+		a.timeline.addRunnable(s.since, s.end)
 	case goWaiting:
 		acc.t[s.cat] += d
 		a.blocking.add(s, d)
@@ -145,12 +146,11 @@ func (o openState) remapped(m *remap) openState {
 	return o
 }
 
-// gLocal is what one generation knows of a goroutine: about 100 bytes, for
-// every goroutine the generation announces or creates (a generation
-// re-announces every live goroutine). What few goroutines need (open
-// regions, times of a goroutine whose start function is not known yet) is
-// kept in side tables. The fields every transition touches come first, to
-// share as few cache lines as possible.
+// gLocal is what one generation knows of a goroutine that it created or
+// that moved in it: 72 bytes (a goroutine that was only announced is an
+// annRec). What fewer goroutines need is in a gCold, and open regions and
+// the times of a goroutine whose start function is not known yet in side
+// tables. The fields every transition touches come first.
 type gLocal struct {
 	openState
 
@@ -160,16 +160,12 @@ type gLocal struct {
 	system    bool  // name is a runtime function
 	ended     bool  // ended in this generation
 	preDone   bool  // the announced state ended here
-	preGC     bool  // the announced state was a GC mark worker's run
 	retired   bool  // a free record (see retire)
+	inAssist  bool  // in a GC mark assist (its start is in openRanges)
 	lastP     int32 // -1 when unknown
 	firstRunP int32 // P of the first run start when no P was known before; -1
 	name      strID // start function, 0 if not seen in this generation
-	// accIdx is 1 + the index in partial.accs of the goroutine's times while
-	// its name is unknown (0: none); a named goroutine's times go straight
-	// to its group. regIdx is 1 + the index in partial.regs of its stack of
-	// open regions (0: none).
-	accIdx, regIdx int32
+	coldIdx   int32 // 1 + the index of its gCold in partial.cold; 0: none
 
 	id trace.GoID
 	// How the goroutine entered the generation: created in it at enterAt,
@@ -178,14 +174,44 @@ type gLocal struct {
 	enterAt  int64
 	annStack stackID
 	annState trace.GoState
+}
 
-	// The prefix is the announced state, begun in an earlier generation.
-	preTo  trace.GoState
-	preP   int32
+// gCold is the part of a goroutine's record few goroutines of a generation
+// need: how an announced state ended, an end, side tables.
+type gCold struct {
+	// The prefix is the announced state, begun in an earlier generation:
+	// when it ended, into what, whether a GC mark worker ran, on which P.
 	preEnd int64
+	preP   int32 // -1 when unknown
+	preTo  trace.GoState
+	preGC  bool
 
 	pendingRunnable int64 // Runnable ns completed before the first run here, for an announced goroutine
 	endAt           int64
+	// accIdx is 1 + the index in partial.accs of the goroutine's times while
+	// its name is unknown (0: none); a named goroutine's times go straight
+	// to its group. regIdx is 1 + the index in partial.regs of its stack of
+	// open regions (0: none).
+	accIdx, regIdx int32
+}
+
+// noCold is the cold part of a record that has none.
+var noCold = gCold{preP: -1}
+
+// coldOf returns g's cold part, making it.
+func (p *partial) coldOf(g *gLocal) *gCold {
+	if g.coldIdx == 0 {
+		g.coldIdx = p.cold.push(noCold) + 1
+	}
+	return p.cold.at(g.coldIdx - 1)
+}
+
+// coldPeek returns g's cold part, or noCold.
+func (p *partial) coldPeek(g *gLocal) gCold {
+	if g.coldIdx == 0 {
+		return noCold
+	}
+	return *p.cold.at(g.coldIdx - 1)
 }
 
 // partial is the analysis of one generation: the single state tracker and
@@ -206,9 +232,10 @@ type partial struct {
 	reasonByID  []strID
 	fastChecked [numFastTypes]uint8
 
-	gidx    map[trace.GoID]int32
+	gidx    goIndex
 	gcache  [gCacheSize]gCacheEntry
-	gs      []gLocal
+	gs      chunked[gLocal]
+	cold    chunked[gCold]
 	free    []int32    // indexes of retired records in gs
 	groups  []groupAcc // by local name id: goroutines created and ended here, and the times of named goroutines
 	accs    []gAcc     // times of goroutines whose name is not known yet (gLocal.accIdx)
@@ -246,8 +273,9 @@ type partial struct {
 
 	maxEvents int64 // 0: no limit
 
-	closing span       // the span leave hands to the analyses
-	tr      transition // the transition being handled
+	closing span        // the span leave hands to the analyses
+	ev      trace.Event // the event run reads into
+	tr      transition  // the transition being handled
 
 	obs    genObserver // nil unless something observes (observe.go)
 	change goChange    // what observe hands over, reused
@@ -259,7 +287,6 @@ const maxProcsSamples = 4096
 func newPartial() *partial {
 	p := &partial{}
 	p.a.init()
-	p.gidx = map[trace.GoID]int32{}
 	p.openRanges = map[rangeKey]openRange{}
 	p.openTasks = map[trace.TaskID]openTask{}
 	p.reset(0)
@@ -278,14 +305,20 @@ func (p *partial) reset(index int) {
 	}
 	p.cats = append(p.cats[:0], catUnknown)
 	p.preempted = 0
-	clear(p.gidx)
+	// Emptied entry by entry, the index costs what the generation held,
+	// not what the largest generation before it did.
+	for _, g := range p.gs.all() {
+		if !g.retired {
+			p.gidx.del(g.id)
+		}
+	}
 	clear(p.reasonByID)
 	p.reasonByID = p.reasonByID[:0]
 	p.fastChecked = [numFastTypes]uint8{}
 	p.gcache = [gCacheSize]gCacheEntry{}
 	p.scache = [sCacheSize]sCacheEntry{}
-	clear(p.gs)
-	p.gs = p.gs[:0]
+	p.gs.truncate()
+	p.cold.truncate()
 	p.free = p.free[:0]
 	clear(p.groups)
 	p.groups = p.groups[:0]
@@ -365,18 +398,21 @@ func (p *partial) str(s string) strID {
 
 // run reads every event of the generation.
 func (p *partial) run(r *trace.Reader) error {
+	// The event lives in p: handed to an observer through an interface, a
+	// local would escape, one allocation per event.
+	ev := &p.ev
 	for {
-		ev, err := r.ReadEvent()
-		if err == io.EOF {
+		var err error
+		if *ev, err = r.ReadEvent(); err == io.EOF {
 			break
-		}
-		if err != nil {
+		} else if err != nil {
 			return err
 		}
-		if err := p.event(&ev); err != nil {
+		if err := p.event(ev); err != nil {
 			return err
 		}
 	}
+	*ev = trace.Event{} // drop the generation's tables
 	p.finish()
 	return nil
 }
@@ -458,7 +494,7 @@ func (p *partial) event(ev *trace.Event) error {
 		}
 	case trace.EventLabel:
 		if l := ev.Label(); strings.HasPrefix(l.Label, "GC ") {
-			if g := p.recordOf(ev.Goroutine()); g != nil && g.state == goRunning {
+			if g := p.recordOf(ev.Goroutine(), int32(ev.Proc()), t); g != nil && g.state == goRunning {
 				g.gc = true
 			}
 		}
@@ -474,7 +510,7 @@ func (p *partial) event(ev *trace.Event) error {
 			p.taskEnds = append(p.taskEnds, taskEnd{id: tk.ID, t: t, typ: p.str(tk.Type)})
 		}
 	case trace.EventRegionBegin:
-		if g := p.lookup(ev.Goroutine()); g != nil {
+		if g := p.recordOf(ev.Goroutine(), int32(ev.Proc()), t); g != nil {
 			rs := p.regionsOf(g)
 			*rs = append(*rs, openRegion{typ: p.str(ev.Region().Type), start: t})
 		}
@@ -484,7 +520,7 @@ func (p *partial) event(ev *trace.Event) error {
 		g := p.lookup(id)
 		if rs := p.openRegions(g); len(rs) > 0 {
 			top := rs[len(rs)-1]
-			p.regs[g.regIdx-1] = rs[:len(rs)-1]
+			p.regs[p.coldPeek(g).regIdx-1] = rs[:len(rs)-1]
 			addKind(p.a.ann.regions, top.typ, t-top.start)
 		} else {
 			p.regionEnds = append(p.regionEnds, regionEnd{g: id, typ: typ, t: t})
@@ -541,54 +577,54 @@ type gCacheEntry struct {
 func (p *partial) lookup(id trace.GoID) *gLocal {
 	c := &p.gcache[uint64(id)&(gCacheSize-1)]
 	if c.idx > 0 && c.id == id {
-		return &p.gs[c.idx-1]
+		return p.gs.at(c.idx - 1)
 	}
-	if i, ok := p.gidx[id]; ok {
+	if i, ok := p.gidx.get(id); ok {
 		c.id, c.idx = id, i+1
-		return &p.gs[i]
+		return p.gs.at(i)
 	}
 	return nil
 }
 
 func (p *partial) add(id trace.GoID) *gLocal {
-	rec := gLocal{id: id, firstRunP: -1, lastP: -1, preP: -1, openState: openState{p: -1}}
+	rec := gLocal{id: id, firstRunP: -1, lastP: -1, openState: openState{p: -1}}
 	var i int32
 	if n := len(p.free); n > 0 {
 		i = p.free[n-1]
 		p.free = p.free[:n-1]
-		p.gs[i] = rec
+		*p.gs.at(i) = rec
 	} else {
-		i = int32(len(p.gs))
-		p.gs = append(p.gs, rec)
+		i = p.gs.push(rec)
 	}
-	p.gidx[id] = i
+	p.gidx.set(id, i)
 	p.gcache[uint64(id)&(gCacheSize-1)] = gCacheEntry{id: id, idx: i + 1}
-	return &p.gs[i]
+	return p.gs.at(i)
 }
 
 // retire folds a goroutine created and ended in this generation into its
 // group and frees its record: nothing later in the trace can refer to it, so
 // the records held stay about as many as the goroutines alive at once.
 func (p *partial) retire(g *gLocal) {
-	i, ok := p.gidx[g.id]
+	i, ok := p.gidx.get(g.id)
 	if !ok {
 		return // not a record of the table: the merge folds it instead
 	}
 	gr := p.group(g.name)
 	var side *gAcc
-	if g.accIdx != 0 {
-		side = &p.accs[g.accIdx-1] // name 0: no start function seen
+	c := p.coldPeek(g)
+	if c.accIdx != 0 {
+		side = &p.accs[c.accIdx-1] // name 0: no start function seen
 	}
 	gr.add(true, false, side)
-	if g.regIdx != 0 {
-		p.regs[g.regIdx-1] = p.regs[g.regIdx-1][:0]
-		p.regFree = append(p.regFree, g.regIdx-1)
+	if c.regIdx != 0 {
+		p.regs[c.regIdx-1] = p.regs[c.regIdx-1][:0]
+		p.regFree = append(p.regFree, c.regIdx-1)
 	}
-	delete(p.gidx, g.id)
+	p.gidx.del(g.id)
 	if c := &p.gcache[uint64(g.id)&(gCacheSize-1)]; c.id == g.id {
 		*c = gCacheEntry{}
 	}
-	p.gs[i] = gLocal{retired: true}
+	*p.gs.at(i) = gLocal{retired: true}
 	p.free = append(p.free, i)
 }
 
@@ -604,10 +640,12 @@ func (p *partial) setName(g *gLocal, stk stackID) {
 	g.name = p.str(fn)
 	g.system = isSystemFunc(fn)
 	gr := p.group(g.name) // accOf relies on it
-	if g.accIdx != 0 {
-		// Times gathered while the name was unknown join the group.
-		gr.acc.merge(&p.accs[g.accIdx-1])
-		g.accIdx = 0
+	if g.coldIdx != 0 {
+		if c := p.cold.at(g.coldIdx - 1); c.accIdx != 0 {
+			// Times gathered while the name was unknown join the group.
+			gr.acc.merge(&p.accs[c.accIdx-1])
+			c.accIdx = 0
+		}
 	}
 }
 
@@ -626,26 +664,31 @@ func (p *partial) accOf(g *gLocal) *gAcc {
 	if g.name != 0 {
 		return &p.groups[g.name].acc // setName grew groups
 	}
-	if g.accIdx == 0 {
+	c := p.coldOf(g)
+	if c.accIdx == 0 {
 		p.accs = append(p.accs, gAcc{})
-		g.accIdx = int32(len(p.accs))
+		c.accIdx = int32(len(p.accs))
 	}
-	return &p.accs[g.accIdx-1]
+	return &p.accs[c.accIdx-1]
 }
 
 // openRegions returns g's stack of open regions (nil for a nil g).
 func (p *partial) openRegions(g *gLocal) []openRegion {
-	if g == nil || g.regIdx == 0 {
+	if g == nil {
 		return nil
 	}
-	return p.regs[g.regIdx-1]
+	if c := p.coldPeek(g); c.regIdx != 0 {
+		return p.regs[c.regIdx-1]
+	}
+	return nil
 }
 
 // regionsOf returns g's stack of open regions, making one.
 func (p *partial) regionsOf(g *gLocal) *[]openRegion {
-	if g.regIdx == 0 {
+	c := p.coldOf(g)
+	if c.regIdx == 0 {
 		if n := len(p.regFree); n > 0 {
-			g.regIdx = p.regFree[n-1] + 1
+			c.regIdx = p.regFree[n-1] + 1
 			p.regFree = p.regFree[:n-1]
 		} else {
 			if len(p.regs) < cap(p.regs) {
@@ -653,10 +696,10 @@ func (p *partial) regionsOf(g *gLocal) *[]openRegion {
 			} else {
 				p.regs = append(p.regs, nil)
 			}
-			g.regIdx = int32(len(p.regs))
+			c.regIdx = int32(len(p.regs))
 		}
 	}
-	return &p.regs[g.regIdx-1]
+	return &p.regs[c.regIdx-1]
 }
 
 // truncatedRoot reports whether a stack whose outermost frame is fn stops
@@ -762,7 +805,6 @@ func (p *partial) materialize(tr *transition, s trace.GoState, t int64) *gLocal 
 	case goRunning:
 		g.p = tr.proc
 		g.lastP = g.p
-		g.preP = g.p
 		g.ranLocal = true
 	}
 	// A goroutine announced in a syscall was in it when the generation
@@ -770,10 +812,13 @@ func (p *partial) materialize(tr *transition, s trace.GoState, t int64) *gLocal 
 	return g
 }
 
-// recordOf returns the goroutine's record, making it from its announcement
-// when that is among the last few (a label follows its goroutine's status).
-func (p *partial) recordOf(id trace.GoID) *gLocal {
-	if g := p.lookup(id); g != nil {
+// recordOf returns the record of goroutine id, which emitted an event at t
+// on P proc, making it for a goroutine only announced so far: from its
+// announcement when that is among the last few (a label follows its
+// goroutine's status), else as Running (it emits events) since t;
+// joinAnnouncements completes it from its announcement.
+func (p *partial) recordOf(id trace.GoID, proc int32, t int64) *gLocal {
+	if g := p.lookup(id); g != nil || id == trace.NoGoroutine {
 		return g
 	}
 	for i := len(p.anns) - 1; i >= 0 && i >= len(p.anns)-8; i-- {
@@ -787,7 +832,8 @@ func (p *partial) recordOf(id trace.GoID) *gLocal {
 			return g
 		}
 	}
-	return nil
+	tr := transition{id: id, proc: proc}
+	return p.materialize(&tr, goRunning, t)
 }
 
 // joinAnnouncements gives the records of goroutines that moved after their
@@ -814,8 +860,14 @@ func (p *partial) joinAnnouncements() {
 			}
 			p.setName(g, a.stack)
 		}
-		if a.state == goRunning && g.preP < 0 {
-			g.preP = a.proc
+		switch {
+		case a.state != goRunning:
+		case g.inPrefix:
+			if g.p < 0 {
+				g.p = a.proc
+			}
+		case p.coldPeek(g).preP < 0:
+			p.coldOf(g).preP = a.proc
 		}
 	}
 	p.anns = p.anns[:n]
@@ -835,7 +887,7 @@ func (p *partial) create(tr *transition, t int64) *gLocal {
 	} else {
 		// An id reused within one generation: the trace is inconsistent.
 		// Start over with this goroutine.
-		*g = gLocal{id: tr.id, firstRunP: -1, lastP: -1, preP: -1, openState: openState{p: -1}}
+		*g = gLocal{id: tr.id, firstRunP: -1, lastP: -1, openState: openState{p: -1}}
 	}
 	g.created, g.enterAt = true, t
 	g.state, g.since = tr.to, t
@@ -843,6 +895,10 @@ func (p *partial) create(tr *transition, t int64) *gLocal {
 		p.setName(g, p.stacks.intern(tr.stack))
 	}
 	g.stack = p.stacks.intern(tr.evStack) // the creator's stack made it runnable
+	if g.name != 0 {
+		// Where the group's goroutines are started (the go statement).
+		p.group(g.name).noteCreated(g.stack)
+	}
 	ga := &p.a.goroutines
 	ga.created++
 	if !g.system {
@@ -858,6 +914,11 @@ func (p *partial) create(tr *transition, t int64) *gLocal {
 // leave closes g's open interval at t, on the transition tr.
 func (p *partial) leave(g *gLocal, tr *transition, t int64) {
 	from, to := g.state, tr.to
+	if g.inAssist && from == goRunning {
+		// The part of a mark assist the goroutine ran (not the time it
+		// waited for a P or for work).
+		p.a.gc.assistRun += max(t-max(g.since, p.assistStart(g)), 0)
+	}
 	if from == goRunning {
 		sw := &p.a.switches
 		switch to {
@@ -889,9 +950,11 @@ func (p *partial) leave(g *gLocal, tr *transition, t int64) {
 	if g.inPrefix {
 		g.inPrefix = false
 		g.preDone = true
-		g.preEnd = t
-		g.preTo = to
-		g.preGC = g.gc
+		c := p.coldOf(g)
+		c.preEnd, c.preTo, c.preGC = t, to, g.gc
+		if g.state == goRunning {
+			c.preP = g.p
+		}
 		return
 	}
 	// The span is built in place: a span value returned and copied is
@@ -903,7 +966,7 @@ func (p *partial) leave(g *gLocal, tr *transition, t int64) {
 	if from == goRunnable && !g.ranLocal && !g.created {
 		// Whether the goroutine ran before this generation is known only
 		// to the merge.
-		g.pendingRunnable += max(t-g.since, 0)
+		p.coldOf(g).pendingRunnable += max(t-g.since, 0)
 	}
 	p.a.closeSpan(p.accOf(g), s)
 }
@@ -942,7 +1005,10 @@ func (p *partial) enter(g *gLocal, tr *transition, t int64) {
 		g.p = tr.proc
 		p.a.syscalls.enter(t)
 	case goNotExist:
-		g.ended, g.endAt = true, t
+		g.ended = true
+		if !g.created {
+			p.coldOf(g).endAt = t // the merge knows when it was created
+		}
 		ga := &p.a.goroutines
 		ga.ended++
 		p.alive(t, -1)
@@ -971,14 +1037,24 @@ func (p *partial) rangeEvent(ev *trace.Event, k trace.EventKind, t int64) {
 		if key.kind == rkMark {
 			p.a.gc.cycles++
 		}
-		p.openRanges[key] = openRange{start: t, reason: rid, known: true}
+		o := openRange{start: t, reason: rid, known: true}
+		if stacked(key.kind) {
+			o.stack = p.stacks.intern(ev.Stack())
+		}
+		p.openRanges[key] = o
+		p.assist(key, true, t)
 	case trace.EventRangeActive:
 		p.openRanges[key] = openRange{reason: rid}
+		p.assist(key, true, t)
 	case trace.EventRangeEnd:
+		p.assist(key, false, t)
 		o, ok := p.openRanges[key]
 		delete(p.openRanges, key)
 		if ok && o.known {
 			p.a.gc.complete(key.kind, o.reason, t-o.start)
+			if stacked(key.kind) {
+				p.a.gc.addStack(key.kind, o.stack, t-o.start)
+			}
 		} else {
 			if ok && o.reason != 0 {
 				rid = o.reason
@@ -986,6 +1062,32 @@ func (p *partial) rangeEvent(ev *trace.Event, k trace.EventKind, t int64) {
 			p.rangeEnds = append(p.rangeEnds, rangeEnd{key: key, t: t, reason: rid})
 		}
 	}
+}
+
+// assist marks the goroutine of a mark assist range as assisting (begin or
+// active) or not (end); at the end, the part of the assist it ran since
+// its run began counts.
+func (p *partial) assist(key rangeKey, on bool, t int64) {
+	if key.kind != rkAssist {
+		return
+	}
+	g := p.lookup(trace.GoID(key.id))
+	if g == nil {
+		return
+	}
+	if !on && g.inAssist && g.state == goRunning {
+		p.a.gc.assistRun += max(t-max(g.since, p.assistStart(g)), 0)
+	}
+	g.inAssist = on
+}
+
+// assistStart is when g's open mark assist began, or the generation's
+// first event for one active since an earlier generation.
+func (p *partial) assistStart(g *gLocal) int64 {
+	if o := p.openRanges[rangeKey{kind: rkAssist, id: int64(g.id)}]; o.known {
+		return o.start
+	}
+	return p.first
 }
 
 // finish records what stays open at the end of the generation.

@@ -40,7 +40,7 @@ func TestRecordsBoundedByLiveGoroutines(t *testing.T) {
 	created, grouped := int64(0), int64(0)
 	finishGen := func() {
 		p.finish()
-		maxRecords = max(maxRecords, len(p.gs))
+		maxRecords = max(maxRecords, int(p.gs.len()))
 		created += p.a.goroutines.created
 		for name, gr := range p.groups {
 			if p.strs.str(strID(name)) == "github.com/gotrace/gotrace/analyzer.churnWorker" {
@@ -101,4 +101,48 @@ func TestMetricWord(t *testing.T) {
 			t.Errorf("metricWord(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+// TestNoAllocationPerEvent: tracking a generation read straight from its
+// reader (partial.run, the path taken when every CPU is busy) allocates far
+// less than once per event. A decoded event that escapes to the heap (for
+// example through an interface call) would allocate once per event.
+func TestNoAllocationPerEvent(t *testing.T) {
+	// A channel ping-pong: about 100k events in one generation.
+	var buf bytes.Buffer
+	if err := trace.Start(&buf); err != nil {
+		t.Skipf("tracing: %v", err)
+	}
+	ping, pong := make(chan int), make(chan int)
+	go func() {
+		for v := range ping {
+			pong <- v
+		}
+	}()
+	for i := range 20000 {
+		ping <- i
+		<-pong
+	}
+	close(ping)
+	trace.Stop()
+	data := buf.Bytes()
+	p := newPartial()
+	var events int64
+	allocs := testing.AllocsPerRun(3, func() {
+		r, err := xtrace.NewReader(bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.reset(0)
+		if err := p.run(r); err != nil {
+			t.Fatal(err)
+		}
+		events = p.events
+	})
+	// x/exp/trace itself allocates per batch and per generation; the
+	// tracker must add nothing per event.
+	if perEvent := allocs / float64(events); perEvent > 0.05 {
+		t.Errorf("%.0f allocations for %d events (%.2f per event)", allocs, events, perEvent)
+	}
+	t.Logf("%.0f allocations for %d events", allocs, events)
 }

@@ -62,7 +62,9 @@ const stderrTailLines = 10
 // ErrUnknownWorkload or ErrBadParam). The child is killed when Timeout passes
 // or ctx is done, and RunChild never waits for it much longer than that. A
 // child that crashes, exits non-zero or times out is an error that ends with
-// the child's last stderr lines.
+// the child's last stderr lines, except a child that died of a panic its
+// workload caught (Env.CatchPanic) after ending the trace: its Result, with
+// Panic set, is returned without error, and its trace is complete.
 func RunChild(ctx context.Context, s ChildSpec) (*Result, error) {
 	w, err := Lookup(s.Workload)
 	if err != nil {
@@ -121,6 +123,12 @@ func RunChild(ctx context.Context, s ChildSpec) (*Result, error) {
 	case ctx.Err() != nil:
 		return nil, fmt.Errorf("workload %s: child stopped after %v: %w%s", w.Name, elapsed, ctx.Err(), tail)
 	case runErr != nil:
+		// A child that died of a workload's panic after ending its trace
+		// still reports what it measured; the panic is its outcome.
+		var res Result
+		if json.Unmarshal(stdout.Bytes(), &res) == nil && res.Panic != nil {
+			return &res, nil
+		}
 		return nil, fmt.Errorf("workload %s: child failed after %v (%v)%s", w.Name, elapsed, runErr, tail)
 	}
 	var res Result
@@ -134,7 +142,9 @@ func RunChild(ctx context.Context, s ChildSpec) (*Result, error) {
 // ChildCommand: NAME --trace FILE [--set key=value]... [--timeout D]. It runs
 // the workload on the calling (main) goroutine under runtime/trace, writes
 // the trace to FILE and the Result as JSON on stdout. It returns the exit
-// code: 0 ok, 1 the workload failed, 2 usage error.
+// code: 0 ok, 1 the workload failed, 2 usage error, or a panic of the
+// workload (as a Go program that panics exits 2): then the trace is complete
+// up to the panic, the Result is on stdout and the panic on stderr.
 func ChildMain(args []string, stdout, stderr io.Writer) int {
 	const usage = "usage: " + ChildCommand + " WORKLOAD --trace FILE [--set key=value]... [--timeout D]"
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
@@ -184,6 +194,15 @@ func ChildMain(args []string, stdout, stderr io.Writer) int {
 	}
 	if err := f.Close(); err != nil && runErr == nil {
 		runErr = err
+	}
+	if res != nil && res.Panic != nil {
+		// The program dies of the panic, as Go would (exit 2, the panic on
+		// stderr), but its trace is complete: say what the run measured.
+		if err := json.NewEncoder(stdout).Encode(res); err != nil {
+			fmt.Fprintln(stderr, err)
+		}
+		fmt.Fprintf(stderr, "panic: %s\n\n%s", res.Panic.Value, res.Panic.Stack)
+		return 2
 	}
 	if runErr != nil {
 		fmt.Fprintln(stderr, runErr)

@@ -187,3 +187,49 @@ func TestChildMainUsage(t *testing.T) {
 		t.Errorf("a usage error created the trace file")
 	}
 }
+
+// TestRunChildPanic: the waitgroup workload's child dies of the panic (Done
+// past the count), as the program would, but ends its trace first: RunChild
+// returns its result with the panic, and the trace analyzes up to it.
+func TestRunChildPanic(t *testing.T) {
+	s := childSpec(t, "waitgroup", map[string]string{"add": "1", "goroutines": "3", "work": "5ms"})
+	res, rep := runChild(t, s)
+	if res.Panic == nil || res.Panic.Value != "sync: negative WaitGroup counter" {
+		t.Fatalf("Result.Panic = %+v, want the negative counter", res.Panic)
+	}
+	if rep.Run == nil || rep.Run.Panic != res.Panic.Value {
+		t.Errorf("the trace does not record the panic: Run = %+v", rep.Run)
+	}
+	if rep.Trace.Truncated {
+		t.Errorf("the trace of the panicking child is truncated")
+	}
+	if g := group(rep, pkgPrefix+"runWaitGroup.func1"); g == nil || g.Count != 3 {
+		t.Errorf("group runWaitGroup.func1 = %+v, want the 3 goroutines", g)
+	}
+}
+
+// TestRunChildSyscallOneP: with one P, the computing goroutines keep going
+// while others block in syscalls: the P is handed off and the process grows
+// threads (a 1:N library would stop them all).
+func TestRunChildSyscallOneP(t *testing.T) {
+	s := childSpec(t, "syscall", map[string]string{"blockers": "3", "block": "30ms", "rounds": "2", "baseline": "60ms"})
+	s.GOMAXPROCS = 1
+	res, rep := runChild(t, s)
+	if got := metric(t, rep, "procs.gomaxprocs"); got != 1 {
+		t.Fatalf("GOMAXPROCS %v, want 1", got)
+	}
+	if got := measured(t, res, "compute_ops_per_sec", "during blocking syscalls"); got <= 0 {
+		t.Errorf("no compute progress during the blocking syscalls on one P")
+	}
+	// Blocked in syscalls for most of the phase, a P held by them would
+	// leave the computers a small fraction of their speed.
+	if got := measured(t, res, "compute_progress_ratio", ""); got < 0.3 {
+		t.Errorf("compute_progress_ratio = %v on one P, want the computer to keep running (>= 0.3); warnings %q", got, res.Warnings)
+	}
+	if got := metric(t, rep, "syscalls.lost_p"); got < 1 {
+		t.Errorf("syscalls.lost_p = %v, want the P handed off", got)
+	}
+	if before, during := measured(t, res, "os_threads", "before"), measured(t, res, "os_threads", "during blocking syscalls"); during <= before {
+		t.Errorf("OS threads %v before, %v during the blocking syscalls: want more", before, during)
+	}
+}

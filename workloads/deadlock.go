@@ -44,7 +44,7 @@ func init() {
 		},
 		check: func(v Values) error {
 			if v.Int("done") > v.Int("add") {
-				return errors.New("done must not exceed add (more Done than Add panics: sync: negative WaitGroup counter)")
+				return errors.New("done must not exceed add (more Done than Add panics with sync: negative WaitGroup counter: see the waitgroup workload)")
 			}
 			return nil
 		},

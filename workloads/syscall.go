@@ -17,6 +17,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"runtime"
 	"runtime/trace"
@@ -31,8 +32,9 @@ func init() {
 		Summary: "goroutines blocked in syscalls (pipe read, nanosleep, fsync) while others compute: P handoff, thread growth",
 		Doc: "The notes' M:N claim: when a goroutine blocks in a system call, the scheduler hands its P " +
 			"to another OS thread and the other goroutines keep running (a 1:N user-level thread " +
-			"library would stop them all). `computers` goroutines (0 = GOMAXPROCS) burn CPU alone for " +
-			"`baseline`, then `blockers` goroutines make `rounds` rounds of real blocking syscalls " +
+			"library would stop them all); run it with --gomaxprocs 1 to see one P carry on. `computers` " +
+			"goroutines (0 = GOMAXPROCS) burn CPU alone for `baseline` (repeated, up to 3 times, until " +
+			"their rate is steady; a warning says when it never was), then `blockers` goroutines make `rounds` rounds of real blocking syscalls " +
 			"(read on a blocking pipe written after `block`, nanosleep for `block`, write+fsync of a " +
 			"temp file) while the computers go on. It measures compute throughput alone and during " +
 			"the blocking phase (their ratio is near 1 when the scheduler keeps running), intervals " +
@@ -48,6 +50,47 @@ func init() {
 		Gate: Gate{Metric: "measure.compute_ops_per_sec.during_blocking_syscalls", HigherIsBetter: true, ThresholdPct: 20},
 		run:  runSyscall,
 	})
+}
+
+// The alone phase is cut into aloneSlices slices; it is steady when the
+// slowest slice's compute rate is within aloneMaxSpread of the fastest's.
+// Up to aloneAttempts phases are run to get a steady one.
+const (
+	aloneSlices    = 4
+	aloneMaxSpread = 0.25
+	aloneAttempts  = 3
+)
+
+// measureAlone lets the computers run alone for d and returns their work,
+// the time it took and the spread of their rate over aloneSlices slices.
+func measureAlone(ctx context.Context, total func() int64, d time.Duration) (ops int64, dur time.Duration, spread float64) {
+	counts := []int64{total()}
+	times := []time.Time{time.Now()}
+	for i := 0; i < aloneSlices; i++ {
+		select {
+		case <-time.After(d / aloneSlices):
+		case <-ctx.Done():
+			return total() - counts[0], time.Since(times[0]), math.Inf(1)
+		}
+		counts = append(counts, total())
+		times = append(times, time.Now())
+	}
+	n := len(counts) - 1
+	return counts[n] - counts[0], times[n].Sub(times[0]), rateSpread(counts, times)
+}
+
+// rateSpread is (fastest - slowest) / fastest of the rates between
+// successive samples (counts[i] at times[i]); +Inf when nothing progressed.
+func rateSpread(counts []int64, times []time.Time) float64 {
+	lo, hi := math.Inf(1), 0.0
+	for i := 1; i < len(counts); i++ {
+		rate := perSec(int(counts[i]-counts[i-1]), times[i].Sub(times[i-1]))
+		lo, hi = min(lo, rate), max(hi, rate)
+	}
+	if hi <= 0 {
+		return math.Inf(1)
+	}
+	return (hi - lo) / hi
 }
 
 var errNoBlockingSyscalls = errors.New("the syscall workload needs Linux (raw blocking pipe reads and nanosleep)")
@@ -102,19 +145,31 @@ func runSyscall(ctx context.Context, env *Env) error {
 		cwg.Wait()
 	}()
 
-	// Phase 1: compute alone.
+	// Phase 1: compute alone, until the rate is steady: a baseline that
+	// other load on the machine disturbed would make any ratio meaningless.
 	var aloneOps int64
 	var aloneDur time.Duration
-	trace.WithRegion(ctx, "compute alone", func() {
-		n0, t0 := total(), time.Now()
-		select {
-		case <-time.After(baseline):
-		case <-ctx.Done():
+	spread, attempts := math.Inf(1), 0
+	for attempts < aloneAttempts && spread > aloneMaxSpread && ctx.Err() == nil {
+		attempts++
+		var ops int64
+		var dur time.Duration
+		var sp float64
+		trace.WithRegion(ctx, "compute alone", func() { ops, dur, sp = measureAlone(ctx, total, baseline) })
+		if sp < spread { // keep the steadiest attempt
+			aloneOps, aloneDur, spread = ops, dur, sp
 		}
-		aloneOps, aloneDur = total()-n0, time.Since(t0)
-	})
+	}
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	env.Measure(Measurement{Name: "alone_spread", Value: spread, Unit: "ratio",
+		Help: fmt.Sprintf("(fastest - slowest) / fastest compute rate over %d slices of the alone phase: steady when at most %.0f%%", aloneSlices, 100*aloneMaxSpread)})
+	env.Measure(Measurement{Name: "alone_attempts", Value: float64(attempts), Unit: "count",
+		Help: fmt.Sprintf("alone phases run to get a steady one (at most %d; the steadiest counts)", aloneAttempts)})
+	if spread > aloneMaxSpread {
+		env.Warnf("the compute rate alone was not steady in %d attempts (spread %.0f%%, over %.0f%% allowed): other load on the machine; compute_progress_ratio is not reliable",
+			attempts, 100*spread, 100*aloneMaxSpread)
 	}
 
 	// Phase 2: blockers in syscalls while the computers go on.
@@ -246,6 +301,10 @@ func runSyscall(ctx context.Context, env *Env) error {
 	if alone > 0 {
 		env.Measure(Measurement{Name: "compute_progress_ratio", Value: during / alone, Unit: "ratio",
 			Help: "compute throughput during the blocking phase / alone: near 1 when blocked syscalls do not hold Ps"})
+		if during/alone > 1+aloneMaxSpread {
+			env.Warnf("compute ran %.0f%% faster during the blocking syscalls than alone: one of the phases was disturbed by other load; compute_progress_ratio is not reliable",
+				100*(during/alone-1))
+		}
 	}
 	env.Measure(Measurement{Name: "stalled_intervals", Value: float64(stalls), Unit: "count",
 		Help: fmt.Sprintf("sampling intervals (of %d, every %v, with goroutines in syscalls) in which the computers made no progress", samples, interval)})

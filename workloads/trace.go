@@ -2,6 +2,7 @@ package workloads
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -22,6 +23,7 @@ const (
 	WorkloadCategory = analyzer.WorkloadCategory
 	NoteCategory     = analyzer.NoteCategory
 	StoppedCategory  = analyzer.StoppedCategory
+	PanicCategory    = analyzer.PanicCategory
 )
 
 // Measurement is one number a workload measured itself.
@@ -44,6 +46,20 @@ type Result struct {
 	// watchdog ended the trace while the workload was still blocked, e.g.
 	// "watchdog after 1.5s: main is blocked in sync.(*WaitGroup).Wait".
 	Stopped string `json:"stopped,omitempty"`
+	// Panic is set when a goroutine of the workload that deferred
+	// Env.CatchPanic panicked: the run's outcome. The trace was ended first,
+	// so it holds everything up to the panic. (A panic of the workload's own
+	// goroutine is a bug: Trace returns it as an error, Panic stays nil.)
+	Panic *PanicInfo `json:"panic,omitempty"`
+	// Warnings are the workload's doubts about its own measurements, e.g.
+	// a baseline disturbed by other load on the machine.
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// PanicInfo is a panic that ended a workload.
+type PanicInfo struct {
+	Value string `json:"value"` // the panic's value, e.g. "sync: negative WaitGroup counter"
+	Stack string `json:"stack"` // of the panicking goroutine
 }
 
 // Measurement returns the first measurement with this name and variant.
@@ -62,10 +78,12 @@ type Env struct {
 	Values
 
 	ctx     context.Context // the workload's task
+	cancel  context.CancelCauseFunc
 	mu      sync.Mutex
 	res     *Result
 	start   time.Time
 	stopped bool
+	done    bool // the workload returned: the Result is the caller's
 }
 
 // Context is the context of the workload's trace task.
@@ -89,6 +107,53 @@ func (e *Env) Logf(format string, args ...any) {
 	if !e.stopped {
 		trace.Log(e.ctx, NoteCategory, fmt.Sprintf(format, args...))
 	}
+}
+
+// Warnf records a doubt about the workload's own measurements: in
+// Result.Warnings (gotrace run prints them) and as a note in the trace.
+func (e *Env) Warnf(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.done {
+		return
+	}
+	e.res.Warnings = append(e.res.Warnings, msg)
+	if !e.stopped {
+		trace.Log(e.ctx, NoteCategory, "warning: "+msg)
+	}
+}
+
+// CatchPanic, deferred first thing in a goroutine of the workload
+// (`defer env.CatchPanic()`), turns a panic of that goroutine into the
+// outcome of the run instead of a crash that loses the trace: it logs the
+// panic into the trace, ends the trace (so that it is complete up to the
+// panic), records the panic in Result.Panic and cancels the workload's
+// context with a *PanicError as its cause, so that the workload returns.
+// A panic after the workload returned is dropped.
+func (e *Env) CatchPanic() {
+	r := recover()
+	if r == nil {
+		return
+	}
+	pe := &PanicError{Value: r, Stack: debug.Stack()}
+	e.panicked(pe)
+}
+
+// panicked records pe as the run's outcome and ends the trace.
+func (e *Env) panicked(pe *PanicError) {
+	e.mu.Lock()
+	if e.done || e.res.Panic != nil {
+		e.mu.Unlock()
+		return
+	}
+	e.res.Panic = &PanicInfo{Value: fmt.Sprint(pe.Value), Stack: string(pe.Stack)}
+	if !e.stopped {
+		trace.Log(e.ctx, PanicCategory, e.res.Panic.Value)
+	}
+	e.stopLocked("")
+	e.mu.Unlock()
+	e.cancel(pe)
 }
 
 // Tracing reports whether the trace is still on.
@@ -161,8 +226,8 @@ func Trace(ctx context.Context, out io.Writer, w *Workload, params map[string]st
 		GOMAXPROCS:   runtime.GOMAXPROCS(0),
 		Measurements: []Measurement{},
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
 	if err := trace.Start(out); err != nil {
 		if trace.IsEnabled() {
 			return nil, fmt.Errorf("%w: %v", ErrTraceActive, err)
@@ -170,7 +235,7 @@ func Trace(ctx context.Context, out io.Writer, w *Workload, params map[string]st
 		return nil, fmt.Errorf("workload %s: starting runtime/trace: %w", w.Name, err)
 	}
 	tctx, task := trace.NewTask(ctx, w.Name)
-	env := &Env{Values: vals, ctx: tctx, res: res, start: time.Now()}
+	env := &Env{Values: vals, ctx: tctx, cancel: cancel, res: res, start: time.Now()}
 	desc := w.Name + " " + formatParams(w, res.Params)
 	if gd := os.Getenv("GODEBUG"); gd != "" && !strings.ContainsAny(gd, " \t") {
 		desc += " GODEBUG=" + gd // a run's setting travels with its trace
@@ -182,13 +247,22 @@ func Trace(ctx context.Context, out io.Writer, w *Workload, params map[string]st
 	// so the trace holds none of ours that could look leaked.)
 	stopWatch := context.AfterFunc(ctx, func() { env.StopTrace(env.cancelReason()) })
 
+	// A panic of the workload's own goroutine is a bug: runSafely turns it
+	// into an error. One that a goroutine caught with CatchPanic is the
+	// run's outcome: it cancelled ctx with the panic as the cause.
 	runErr := runSafely(tctx, w, env)
 	stopWatch()
 	task.End()
-	if ctx.Err() != nil {
+	if pe := (*PanicError)(nil); ctx.Err() != nil && !errors.As(context.Cause(ctx), &pe) {
 		env.StopTrace(env.cancelReason())
 	}
 	env.StopTrace("")
+	env.mu.Lock()
+	env.done = true
+	env.mu.Unlock()
+	if pe := (*PanicError)(nil); errors.As(context.Cause(ctx), &pe) {
+		runErr = pe // a goroutine's panic ended the run, whatever it returned
+	}
 	if runErr != nil {
 		return res, fmt.Errorf("workload %s: %w", w.Name, runErr)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"math"
 	"runtime/trace"
 	"strconv"
 	"strings"
@@ -37,7 +38,8 @@ func traceRun(t *testing.T, name string, sets ...string) (*Result, *analyzer.Rep
 	if errors.Is(err, ErrTraceActive) {
 		t.Skipf("cannot trace: %v", err)
 	}
-	if err != nil {
+	// A panic the workload caught is its outcome (see checkWaitGroup).
+	if pe := (*PanicError)(nil); err != nil && !(errors.As(err, &pe) && res != nil && res.Panic != nil) {
 		t.Fatalf("Trace(%s %v): %v", name, sets, err)
 	}
 	t.Logf("%s %v: ran %v, trace %d bytes", name, sets, time.Since(start).Round(time.Millisecond), buf.Len())
@@ -190,6 +192,9 @@ var workloadCases = []workloadCase{
 	{"mutex", []string{"goroutines=4", "iterations=1000", "work=20us"}, checkMutex},
 	{"gc", []string{"alloc_mb=64", "live_mb=8"}, checkGC},
 	{"net", []string{"clients=4", "rounds=200"}, checkNet},
+	{"waitgroup", []string{"add=2", "goroutines=4", "work=5ms", "after=5s"}, checkWaitGroup}, // the panic ends it early
+	{"mainexit", []string{"goroutines=6", "waiters=50", "work=2s", "after=20ms"}, checkMainExit},
+	{"oversub", []string{"pairs=1", "duration=40ms"}, checkOversub},
 }
 
 func TestWorkloadCasesCoverAll(t *testing.T) {
@@ -544,5 +549,229 @@ func TestTraceBadParams(t *testing.T) {
 	}
 	if trace.IsEnabled() && !wasOn {
 		t.Fatal("trace left on")
+	}
+}
+
+// checkWaitGroup: more goroutines than the count all run, and the first
+// Done past the count panics; the panic is the outcome and the trace up to
+// it is analyzed.
+func checkWaitGroup(t *testing.T, res *Result, rep *analyzer.Report) {
+	const want = "sync: negative WaitGroup counter"
+	if res.Panic == nil || res.Panic.Value != want {
+		t.Fatalf("Result.Panic = %+v, want %q", res.Panic, want)
+	}
+	if !strings.Contains(res.Panic.Stack, "sync.(*WaitGroup).Done") || !strings.Contains(res.Panic.Stack, pkgPrefix+"runWaitGroup") {
+		t.Errorf("the panic's stack is not the Done past the count:\n%s", res.Panic.Stack)
+	}
+	if rep.Run == nil || rep.Run.Panic != want {
+		t.Errorf("the report's Run = %+v, want Panic %q from the trace", rep.Run, want)
+	}
+	// Every goroutine ran, the counted ones and the others: the notes'
+	// "only the counted ones run" does not hold.
+	n := param(t, res, "goroutines")
+	g := group(rep, pkgPrefix+"runWaitGroup.func1")
+	if g == nil || g.Count != int64(n) || g.Time.Exec <= 0 {
+		t.Errorf("group runWaitGroup.func1 = %+v, want %d goroutines that ran", g, n)
+	}
+	if got := measured(t, res, "done_at_wait_return", ""); got != float64(param(t, res, "add")) {
+		t.Errorf("done_at_wait_return = %v, want the count %d", got, param(t, res, "add"))
+	}
+}
+
+// TestWaitGroupWaitReturnsEarly: when the goroutines past the count are
+// slower than main, Wait returns with the counted Done calls and main
+// returns: the others are cut off, still working at the end of the trace.
+func TestWaitGroupWaitReturnsEarly(t *testing.T) {
+	res, rep := traceRun(t, "waitgroup", "add=2", "goroutines=5", "work=5ms", "late=5s", "after=0s")
+	if res.Panic != nil {
+		t.Fatalf("panicked: %+v", res.Panic)
+	}
+	if got := measured(t, res, "cut_off", ""); got != 3 {
+		t.Errorf("cut_off = %v, want the 3 goroutines past the count", got)
+	}
+	if got := working(rep, pkgPrefix+"runWaitGroup.func1"); got != 3 {
+		t.Errorf("%d runWaitGroup.func1 goroutines still working at the end, want 3: %+v", got, rep.Goroutines.Working)
+	}
+}
+
+// checkMainExit: main returned while every goroutine still had work; the
+// report names them, alive at the end and never ended.
+func checkMainExit(t *testing.T, res *Result, rep *analyzer.Report) {
+	n := param(t, res, "goroutines")
+	if got := measured(t, res, "finished", ""); got != 0 {
+		t.Errorf("finished = %v, want 0 (main returns long before the work is done)", got)
+	}
+	fn := pkgPrefix + "runMainExit.func1"
+	if got := working(rep, fn); got != int64(n) {
+		t.Errorf("%d %s goroutines still working at the end, want %d: %+v", got, fn, n, rep.Goroutines.Working)
+	}
+	if g := group(rep, fn); g == nil || g.Ended != 0 || g.AliveAtEnd != int64(n) {
+		t.Errorf("group %s = %+v, want %d alive at the end, none ended", fn, g, n)
+	}
+	if got := metric(t, rep, "goroutines.working_at_end"); got < float64(n) {
+		t.Errorf("goroutines.working_at_end = %v, want >= %d", got, n)
+	}
+	// The waiters are cut off too: alive at the end, blocked (or not yet
+	// run), never ended.
+	waiters := param(t, res, "waiters")
+	sfn := pkgPrefix + "waitForJob"
+	var blocked int64
+	for _, g := range rep.Leaks.Groups {
+		if g.Start == sfn {
+			blocked += g.Count
+		}
+	}
+	if got := blocked + working(rep, sfn); got != int64(waiters) {
+		t.Errorf("%d waiters alive at the end (%d blocked), want %d", got, blocked, waiters)
+	}
+	if got := measured(t, res, "cut_off", ""); got != float64(n+waiters) {
+		t.Errorf("cut_off = %v, want %d", got, n+waiters)
+	}
+}
+
+// checkOversub: pinned threads switch through the kernel (a voluntary
+// context switch for most hand-offs), goroutines do not.
+func checkOversub(t *testing.T, res *Result, rep *analyzer.Report) {
+	pairs := float64(param(t, res, "pairs"))
+	for _, v := range []string{VariantGoroutines, VariantThreads} {
+		for _, name := range []string{"handoffs_per_sec", "switch_ns", "cpu_ns_per_switch"} {
+			if got := measured(t, res, name, v); got <= 0 {
+				t.Errorf("%s[%s] = %v, want > 0", name, v, got)
+			}
+		}
+	}
+	if got := measured(t, res, "os_threads", VariantThreads); got < 2*pairs {
+		t.Errorf("os_threads[%s] = %v, want >= %v (a thread per unit)", VariantThreads, got, 2*pairs)
+	}
+	th := measured(t, res, "kernel_switches_voluntary", VariantThreads)
+	gr := measured(t, res, "kernel_switches_voluntary", VariantGoroutines)
+	if th < 100 || gr > th/5 {
+		t.Errorf("voluntary kernel switches per 1k hand-offs: threads %v, goroutines %v; want threads >= 100 and goroutines far fewer", th, gr)
+	}
+}
+
+// group returns the report's goroutine group of a start function.
+func group(rep *analyzer.Report, fn string) *analyzer.GoroutineGroup {
+	for i := range rep.Goroutines.Groups {
+		if rep.Goroutines.Groups[i].Name == fn {
+			return &rep.Goroutines.Groups[i]
+		}
+	}
+	return nil
+}
+
+// working counts the goroutines of a start function still working at the end.
+func working(rep *analyzer.Report, fn string) int64 {
+	var n int64
+	for _, w := range rep.Goroutines.Working {
+		if w.Start == fn {
+			n += w.Count
+		}
+	}
+	return n
+}
+
+// TestTraceGoroutinePanic: a panic of a workload goroutine that deferred
+// CatchPanic ends the trace (complete up to the panic) and the run, with the
+// panic as its outcome.
+func TestTraceGoroutinePanic(t *testing.T) {
+	w := &Workload{Name: "boom", run: func(ctx context.Context, env *Env) error {
+		env.Measure(Measurement{Name: "before_panic", Value: 1, Unit: "count"})
+		go func() {
+			defer env.CatchPanic()
+			panic("boom in a goroutine")
+		}()
+		<-ctx.Done() // the panic cancels the run
+		env.Measure(Measurement{Name: "after_panic", Value: 1, Unit: "count"})
+		return ctx.Err()
+	}}
+	var buf bytes.Buffer
+	res, err := Trace(context.Background(), &buf, w, nil)
+	if errors.Is(err, ErrTraceActive) {
+		t.Skip(err)
+	}
+	var pe *PanicError
+	if !errors.As(err, &pe) || pe.Value != "boom in a goroutine" {
+		t.Fatalf("Trace error = %v, want the goroutine's *PanicError", err)
+	}
+	if res.Panic == nil || res.Panic.Value != "boom in a goroutine" || !strings.Contains(res.Panic.Stack, "TestTraceGoroutinePanic") {
+		t.Errorf("Result.Panic = %+v", res.Panic)
+	}
+	rep, err := analyzer.Analyze(&buf, analyzer.Options{})
+	if err != nil {
+		t.Fatalf("trace of a panicking goroutine does not analyze: %v", err)
+	}
+	if rep.Run == nil || rep.Run.Panic != "boom in a goroutine" {
+		t.Errorf("report Run = %+v, want the panic", rep.Run)
+	}
+	// The trace ended at the panic: what came after is in the result only.
+	if len(rep.Measurements) != 1 || rep.Measurements[0].Name != "before_panic" || len(res.Measurements) != 2 {
+		t.Errorf("measurements: trace %+v, result %+v", rep.Measurements, res.Measurements)
+	}
+}
+
+// TestWarnf: a workload's doubt about its measurements reaches the result
+// and the trace.
+func TestWarnf(t *testing.T) {
+	w := &Workload{Name: "doubt", run: func(ctx context.Context, env *Env) error {
+		env.Warnf("baseline disturbed (%d%%)", 40)
+		return nil
+	}}
+	var buf bytes.Buffer
+	res, err := Trace(context.Background(), &buf, w, nil)
+	if errors.Is(err, ErrTraceActive) {
+		t.Skip(err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Warnings) != 1 || res.Warnings[0] != "baseline disturbed (40%)" {
+		t.Errorf("Result.Warnings = %q", res.Warnings)
+	}
+	rep, err := analyzer.Analyze(&buf, analyzer.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logged bool
+	for _, l := range rep.Annotations.Logs {
+		logged = logged || l.Category == NoteCategory && l.Message == "warning: baseline disturbed (40%)"
+	}
+	if !logged {
+		t.Errorf("warning not in the trace: %+v", rep.Annotations.Logs)
+	}
+}
+
+// TestRateSpread: the syscall workload's baseline is steady when the compute
+// rate is the same in every slice, and not when a slice was slowed or the
+// clock shows a slice took longer for the same work.
+func TestRateSpread(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	at := func(ms ...int) []time.Time {
+		var out []time.Time
+		for _, m := range ms {
+			out = append(out, t0.Add(time.Duration(m)*time.Millisecond))
+		}
+		return out
+	}
+	cases := []struct {
+		name   string
+		counts []int64
+		times  []time.Time
+		want   float64
+	}{
+		{"even", []int64{0, 1000, 2000, 3000, 4000}, at(0, 50, 100, 150, 200), 0},
+		{"one slice slowed", []int64{0, 1000, 2000, 2500, 3500}, at(0, 50, 100, 150, 200), 0.5},
+		{"one slice longer", []int64{0, 1000, 2000, 3000, 4000}, at(0, 50, 100, 250, 300), 2.0 / 3},
+		{"within 25%", []int64{0, 1000, 2000, 2800, 3800}, at(0, 50, 100, 150, 200), 0.2},
+		{"stopped", []int64{0, 0, 0, 0, 0}, at(0, 50, 100, 150, 200), math.Inf(1)},
+	}
+	for _, c := range cases {
+		got := rateSpread(c.counts, c.times)
+		if math.Abs(got-c.want) > 1e-9 && !(math.IsInf(c.want, 1) && math.IsInf(got, 1)) {
+			t.Errorf("%s: spread %v, want %v", c.name, got, c.want)
+		}
+		if steady, want := got <= aloneMaxSpread, c.want <= aloneMaxSpread; steady != want {
+			t.Errorf("%s: steady = %v", c.name, steady)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package check
 
 import (
 	"encoding/json"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"sort"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/gotrace/gotrace/analyzer"
+	"github.com/gotrace/gotrace/analyzer/findings"
 )
 
 // gen draws n samples of every gated metric (and goroutines.created) around
@@ -518,6 +520,7 @@ func TestDirectionGatesNeutralMetric(t *testing.T) {
 
 func TestSpecs(t *testing.T) {
 	names := analyzer.Metrics(&analyzer.Report{})
+	maps.Copy(names, findings.Metrics(&analyzer.Report{}))
 	seen := map[string]bool{}
 	for _, s := range Specs() {
 		if _, ok := names[s.Metric]; !ok {

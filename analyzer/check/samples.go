@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
 	"strconv"
@@ -15,6 +16,8 @@ import (
 
 	"github.com/gotrace/gotrace/analyzer"
 	"github.com/gotrace/gotrace/analyzer/diff"
+	"github.com/gotrace/gotrace/analyzer/findings"
+	"github.com/gotrace/gotrace/analyzer/sweep"
 )
 
 // Samples are the metric values of several runs: one map per trace.
@@ -109,6 +112,12 @@ func (s *Samples) addReports(reports []*analyzer.Report, name func(int, *analyze
 		m := analyzer.Metrics(r)
 		for k, v := range r.Metrics {
 			m[k] = v
+		}
+		// Findings are a function of the report: a trace analyzed here or a
+		// report written without them gets their impacts too.
+		if _, ok := m[findings.MetricName(findings.GoroutineLeak)]; !ok {
+			m = maps.Clone(m)
+			maps.Copy(m, findings.Metrics(r))
 		}
 		s.Values = append(s.Values, m)
 		s.Reports = append(s.Reports, r)
@@ -439,7 +448,10 @@ func readJSON(r io.Reader, name string) (*Samples, error) {
 		s.addReports(set.Reports, func(i int, _ *analyzer.Report) string {
 			return fmt.Sprintf("%s[%d]", name, i)
 		})
+		s.Warnings = append(s.Warnings, schemaWarnings(name, set.Reports)...)
 		return s, nil
+	case probe.Kind == sweep.Kind:
+		return nil, bad("a sweep (gotrace run --sweep): check takes one as the only --baseline, or as the only current file against a sweep baseline")
 	case probe.Kind != "" && probe.Kind != analyzer.ReportKind:
 		return nil, bad("JSON of kind %q, not a gotrace report or report set", probe.Kind)
 	case len(probe.Metrics) > 0 && string(probe.Metrics) != "null":
@@ -447,7 +459,9 @@ func readJSON(r io.Reader, name string) (*Samples, error) {
 		if err := json.Unmarshal(data, &rep); err != nil {
 			return nil, bad("bad report: %v", jsonErr(err, data))
 		}
-		return fromTrace(&rep, name), nil
+		s := fromTrace(&rep, name)
+		s.Warnings = append(s.Warnings, schemaWarnings(name, []*analyzer.Report{&rep})...)
+		return s, nil
 	case probe.Kind == analyzer.ReportKind:
 		return nil, bad(`report without "metrics"; expected the output of gotrace analyze/run --format json`)
 	}
@@ -466,4 +480,15 @@ func jsonErr(err error, data []byte) string {
 		return fmt.Sprintf("field %s: %v", te.Field, err)
 	}
 	return err.Error()
+}
+
+// schemaWarnings says which metrics of reports written with an older
+// schema meant something else then (see analyzer.SchemaVersion).
+func schemaWarnings(name string, reports []*analyzer.Report) []string {
+	for _, r := range reports {
+		if r != nil && r.Schema < 2 {
+			return []string{fmt.Sprintf("%s: written with report schema %d: its gc.stw.* counted every stop-the-world pause, not only the GC's, and it has no findings (findings.*.impact read as 0); analyze its traces again to compare like with like", name, r.Schema)}
+		}
+	}
+	return nil
 }

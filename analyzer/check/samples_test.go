@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gotrace/gotrace/analyzer"
+	"github.com/gotrace/gotrace/analyzer/findings"
 	"github.com/gotrace/gotrace/analyzer/internal/testtraces"
 )
 
@@ -116,8 +117,19 @@ func TestLoad(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if s.Len() != 1 || s.Sources[0] != reportPath || len(s.Values[0]) != len(rep.Metrics) {
-			t.Errorf("samples %d %v", s.Len(), s.Sources)
+		if s.Len() != 1 || s.Sources[0] != reportPath {
+			t.Fatalf("samples %d %v", s.Len(), s.Sources)
+		}
+		for k, v := range rep.Metrics {
+			if got, ok := s.Values[0][k]; !ok || got != v {
+				t.Errorf("metric %s = %v (%v), want %v", k, got, ok, v)
+			}
+		}
+		// The findings' impacts are computed from the report read back.
+		for k, v := range findings.Metrics(rep) {
+			if got, ok := s.Values[0][k]; !ok || got != v {
+				t.Errorf("metric %s = %v (%v), want %v", k, got, ok, v)
+			}
 		}
 	})
 	t.Run("report set", func(t *testing.T) {

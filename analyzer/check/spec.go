@@ -7,10 +7,12 @@ package check
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/gotrace/gotrace/analyzer"
+	"github.com/gotrace/gotrace/analyzer/findings"
 )
 
 // Direction says which way a metric gets better.
@@ -160,6 +162,19 @@ var judged = []Spec{
 	{Metric: "syscalls.completed_ns", Direction: LowerIsBetter, ThresholdPct: 20},
 	{Metric: "syscalls.p99_ns", Direction: LowerIsBetter, ThresholdPct: 25},
 	{Metric: "syscalls.max_ns", Direction: LowerIsBetter, ThresholdPct: 50},
+	{Metric: "stw.other.total_ns", Direction: LowerIsBetter, ThresholdPct: 25},
+	{Metric: "stw.other.max_ns", Direction: LowerIsBetter, ThresholdPct: 50},
+}
+
+// findingSpecs judges the findings' impacts (findings.ID.impact): lower is
+// better, and a change of 25% of the baseline's impact counts (from a
+// baseline of 0, any impact does).
+func findingSpecs() []Spec {
+	var out []Spec
+	for _, id := range findings.IDs() {
+		out = append(out, Spec{Metric: findings.MetricName(id), Direction: LowerIsBetter, ThresholdPct: 25})
+	}
+	return out
 }
 
 // specs is the full table: judged, then every other metric the analyzer
@@ -169,7 +184,7 @@ var specs, specIndex = buildSpecs()
 func buildSpecs() ([]Spec, map[string]int) {
 	out := make([]Spec, 0, 128)
 	idx := map[string]int{}
-	for _, s := range judged {
+	for _, s := range append(slices.Clone(judged), findingSpecs()...) {
 		s.Unit = UnitOf(s.Metric)
 		idx[s.Metric] = len(out)
 		out = append(out, s)

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/gotrace/gotrace/analyzer"
+	"github.com/gotrace/gotrace/analyzer/findings"
 	"github.com/gotrace/gotrace/analyzer/stats"
 )
 
@@ -305,10 +306,20 @@ type finding struct {
 	Impact    float64 // 0..1
 }
 
-// findingsOf returns the findings of a report. Reports carry no findings
-// yet (the findings issue adds them); when they do, this maps each to its
-// ID, title and impact, and the findings section fills itself.
-func findingsOf(*analyzer.Report) []finding { return nil }
+// findingsOf returns the findings of a report: those it carries (a report
+// gotrace wrote), or computed from it (package findings is a pure function
+// of a report, so a trace analyzed here and an old JSON report get them too).
+func findingsOf(r *analyzer.Report) []finding {
+	fs := r.Findings
+	if fs == nil {
+		fs = findings.Of(r)
+	}
+	out := make([]finding, 0, len(fs))
+	for _, f := range fs {
+		out = append(out, finding{ID: f.ID, Title: f.Title, Impact: f.Impact})
+	}
+	return out
+}
 
 func (c *comparer) findings(base, cur []*analyzer.Report) []FindingRow {
 	titles := map[string]string{}

@@ -35,7 +35,13 @@ type checkWriter struct {
 func writeCheck(w io.Writer, r *check.Result, style Style) error {
 	cw := &checkWriter{styledWriter: newStyledWriter(w, style), r: r}
 	cw.header()
-	for _, sec := range buildCheckDoc(r).sections {
+	cw.body()
+	return cw.flush()
+}
+
+// body writes the metric and budget tables with their notes.
+func (cw *checkWriter) body() {
+	for _, sec := range buildCheckDoc(cw.r).sections {
 		cw.title(sec.title)
 		// The last column is the verdict: failing ones stand out in Markdown.
 		last := len(sec.table.head) - 1
@@ -47,7 +53,7 @@ func writeCheck(w io.Writer, r *check.Result, style Style) error {
 		})
 		cw.notes(sec.notes, len(sec.table.rows))
 	}
-	if d := r.Diff; d != nil {
+	if d := cw.r.Diff; d != nil {
 		if secs := buildDiffDoc(d, true); len(secs) > 0 {
 			cw.title("Where the two sides differ")
 			cw.printf("%s\n", diffIntro(d))
@@ -56,7 +62,6 @@ func writeCheck(w io.Writer, r *check.Result, style Style) error {
 			}
 		}
 	}
-	return cw.flush()
 }
 
 // diffIntro introduces the diff under a failed check.

@@ -28,6 +28,17 @@ func CheckHTML(w io.Writer, r *check.Result) error {
 	for _, wa := range r.Warnings {
 		page.Warnings = append(page.Warnings, htmlClean(wa))
 	}
+	page.Sections = checkPageSections(r)
+	bw := bufio.NewWriter(w)
+	if err := checkTemplate.ExecuteTemplate(bw, "checkpage", &page); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// checkPageSections lays out the tables of a check result for HTML.
+func checkPageSections(r *check.Result) []checkPageSection {
+	var out []checkPageSection
 	for _, sec := range buildCheckDoc(r).sections {
 		t := htmlTableOf(sec.table)
 		last := len(sec.table.head) - 1
@@ -43,7 +54,7 @@ func CheckHTML(w io.Writer, r *check.Result) error {
 		for _, n := range groupNotes(sec.notes, len(sec.table.rows)) {
 			notes = append(notes, htmlClean(n[0]+": "+n[1]))
 		}
-		page.Sections = append(page.Sections, checkPageSection{Title: sec.title, Table: t, Notes: notes})
+		out = append(out, checkPageSection{Title: sec.title, Table: t, Notes: notes})
 	}
 	if d := r.Diff; d != nil {
 		for i, sec := range buildDiffDoc(d, true) {
@@ -59,14 +70,10 @@ func CheckHTML(w io.Writer, r *check.Result) error {
 					ps.Notes = append(ps.Notes, htmlClean(bl.note))
 				}
 			}
-			page.Sections = append(page.Sections, ps)
+			out = append(out, ps)
 		}
 	}
-	bw := bufio.NewWriter(w)
-	if err := checkTemplate.ExecuteTemplate(bw, "checkpage", &page); err != nil {
-		return err
-	}
-	return bw.Flush()
+	return out
 }
 
 type checkPageData struct {

@@ -1,7 +1,9 @@
 package render
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -28,6 +30,7 @@ type docBlock struct {
 	list     []string
 	chart    string // chart kind
 	textNote string
+	finding  *docFinding
 }
 
 // docTable is a table of formatted cells.
@@ -100,6 +103,7 @@ func (b *docBuilder) textNote(format string, args ...any) {
 // buildDoc lays out the sections of a report, most important first.
 func buildDoc(r *analyzer.Report) []*docSection {
 	b := &docBuilder{r: r}
+	b.findings()
 	b.workload()
 	b.summary()
 	b.timeline()
@@ -127,6 +131,9 @@ func (b *docBuilder) workload() {
 		if r.Run.Stopped != "" {
 			b.note("Stopped by its watchdog: %s.", strings.TrimSuffix(r.Run.Stopped, "."))
 		}
+		if r.Run.Panic != "" {
+			b.note("Outcome: the workload panicked (%s). The panicking goroutine ended the trace first, so the report covers everything up to the panic.", strings.TrimSuffix(r.Run.Panic, "."))
+		}
 	} else {
 		b.section("measurements", "Measurements", "Measurements")
 	}
@@ -153,13 +160,12 @@ func (b *docBuilder) summary() {
 	t.row("goroutine switches", Count(r.Switches.Total), fmt.Sprintf("%s, %s per P", Rate(r.Switches.PerSec), Rate(r.Switches.PerSecPerP)))
 	l := &r.Latency.Dist
 	t.row("scheduler latency p99", DurU(l.P99), fmt.Sprintf("p50 %s, max %s, over %s waits", DurU(l.P50), DurU(l.Max), Count(int64(l.Count))))
-	top := ""
-	if len(r.Blocking.ByReason) > 0 {
-		top = "most on " + r.Blocking.ByReason[0].Reason
-	}
-	t.row("blocked", Dur(r.Blocking.CompletedNS), top)
+	t.row("blocked", Dur(g.UserTime.Blocked), blockedDetail(r))
 	t.row("syscalls", Count(r.Syscalls.Count), fmt.Sprintf("%s total, %s lost their P, %s threads", Dur(r.Syscalls.CompletedNS), Count(r.Syscalls.LostP), Count(r.Syscalls.Threads)))
 	t.row("GC cycles", Count(r.GC.Cycles), fmt.Sprintf("%s stop-the-world %s, max %s", Count(int64(r.GC.STW.Count)), plural(int64(r.GC.STW.Count), "pause", "pauses"), DurU(r.GC.STW.Max)))
+	if o := &r.GC.OtherSTW; o.Count > 0 {
+		t.row("other stop-the-world", Count(int64(o.Count)), fmt.Sprintf("not GC: %s in all, max %s, most %s", DurU(o.Sum), DurU(o.Max), topOtherSTW(r)))
+	}
 	t.row("suspected leaks", Count(r.Leaks.Suspected), fmt.Sprintf("%s user goroutines blocked at end", Count(r.Leaks.Blocked)))
 	b.table(t)
 }
@@ -204,15 +210,36 @@ func (b *docBuilder) goroutines() {
 	b.chart("lifetime")
 	b.chart("states")
 	if len(g.Groups) > 0 {
-		b.note("By start function (time in each state, summed over the group's goroutines):")
+		b.note("By start function, user goroutines first (time in each state, summed over the group's goroutines):")
 		t = newDocTable([]string{"start function", "count", "alive", "running", "runnable", "blocked", "syscall", "blocked on"}, 7).codeCols(0)
+		shown := 0
+		var runtimeCount, runtimeAlive int64
 		for _, gr := range g.Groups {
-			name := gr.Name
 			if gr.System {
-				name += " [runtime]"
+				runtimeCount += gr.Count
+				runtimeAlive += gr.AliveAtEnd
+				continue
 			}
-			t.row(name, Count(gr.Count), Count(gr.AliveAtEnd), durOrDash(gr.Time.Exec), durOrDash(gr.Time.SchedWait),
+			shown++
+			t.row(gr.Name, Count(gr.Count), Count(gr.AliveAtEnd), durOrDash(gr.Time.Exec), durOrDash(gr.Time.SchedWait),
 				durOrDash(gr.Time.Blocked), durOrDash(gr.Time.Syscall), topKeys(gr.Time.BlockedBy, 2))
+		}
+		if g.RuntimeGroups > 0 {
+			rt := &g.RuntimeTime
+			t.row(fmt.Sprintf("runtime goroutines, %s %s", Count(int64(g.RuntimeGroups)), plural(int64(g.RuntimeGroups), "group", "groups")), Count(g.System), countOrDash(runtimeAlive, runtimeCount, g.System),
+				durOrDash(rt.Exec), durOrDash(rt.SchedWait), durOrDash(rt.Blocked), durOrDash(rt.Syscall), topKeys(rt.BlockedBy, 2))
+		}
+		b.table(t)
+		if left := g.UserGroups - shown; left > 0 {
+			b.note("%s more user %s not shown (--top %d); the runtime's goroutines are one row.", Count(int64(left)), plural(int64(left), "group", "groups"), b.r.Top)
+		}
+	}
+	if len(g.Working) > 0 {
+		b.note("Still working at the end: %s user %s running, runnable or in a syscall, never ended in the trace (when main returns, goroutines like these are cut off; the blocked ones are under Leaked goroutines):",
+			Count(g.WorkingAtEnd), plural(g.WorkingAtEnd, "goroutine", "goroutines"))
+		t = newDocTable([]string{"start function", "state", "goroutines", "created in trace", "oldest"}, 1).codeCols(0)
+		for _, w := range g.Working {
+			t.row(w.Start, w.State, Count(w.Count), Count(w.Created), Dur(w.MaxAgeNS))
 		}
 		b.table(t)
 	}
@@ -272,21 +299,56 @@ func (b *docBuilder) latency() {
 		Dur(l.CompletedNS), Dur(l.AfterFirstRunNS), Dur(l.OpenNS))
 	if len(l.WorstGroups) > 0 {
 		t := newDocTable([]string{"worst groups", "goroutines", "longest wait", "total wait"}).codeCols(0)
+		shown := 0
+		var rtMax int64
 		for _, g := range l.WorstGroups {
+			if g.System {
+				rtMax = max(rtMax, g.MaxNS)
+				continue
+			}
+			shown++
 			t.row(g.Name, Count(g.Count), Dur(g.MaxNS), Dur(g.TotalNS))
 		}
+		if l.RuntimeGroups > 0 {
+			t.row(fmt.Sprintf("runtime goroutines, %s %s", Count(int64(l.RuntimeGroups)), plural(int64(l.RuntimeGroups), "group", "groups")), Count(b.r.Goroutines.System), Dur(rtMax), Dur(b.r.Goroutines.RuntimeTime.SchedWait))
+		}
 		b.table(t)
+		if left := l.UserGroups - shown; left > 0 {
+			b.note("%s more user %s not shown (--top %d).", Count(int64(left)), plural(int64(left), "group", "groups"), b.r.Top)
+		}
 	}
 }
 
-// stackCell names a stack by its first frames, with the whole stack as
-// hover text.
-func stackCell(frames []analyzer.Frame, n int) docCell {
-	full := make([]string, len(frames))
-	for i, f := range frames {
-		full[i] = frameShort(f)
+// stackCells names stacks shown in one column by their first frames, with
+// the whole stack as hover text; a runtime stack is marked [runtime]. When
+// the stack is what tells the rows apart (distinct), rows that would read
+// the same show where their stacks differ.
+func stackCells(stacks []analyzer.StackTime, n int, distinct bool) []docCell {
+	frames := make([][]analyzer.Frame, len(stacks))
+	texts := make([]string, len(stacks))
+	for i, st := range stacks {
+		frames[i] = st.Stack
+		texts[i] = stackShort(st.Stack, n)
 	}
-	return docCell{text: stackShort(frames, n), title: strings.Join(full, "\n")}
+	if distinct {
+		texts = stackTexts(frames, n)
+	}
+	out := make([]docCell, len(stacks))
+	for i, st := range stacks {
+		if len(st.Stack) == 0 && st.Count == 0 && st.TotalNS == 0 {
+			continue // no stack to show
+		}
+		full := make([]string, len(st.Stack))
+		for j, f := range st.Stack {
+			full[j] = frameShort(f)
+		}
+		text := texts[i]
+		if st.Runtime {
+			text += " [runtime]"
+		}
+		out[i] = docCell{text: text, title: strings.Join(full, "\n")}
+	}
+	return out
 }
 
 func (b *docBuilder) blocking() {
@@ -296,16 +358,36 @@ func (b *docBuilder) blocking() {
 		b.note("No goroutine blocked.")
 		return
 	}
-	t := newDocTable([]string{"reason", "count", "total", "max", "top stack"}, 4).codeCols(4)
-	for _, br := range bl.ByReason {
-		var stk docCell
+	t := newDocTable([]string{"reason", "count", "total", "max", "of it runtime", "top stack"}, 5).codeCols(5)
+	// The reasons the program waited for first; those only the runtime's
+	// goroutines waited on after them.
+	reasons := slices.Clone(bl.ByReason)
+	slices.SortStableFunc(reasons, func(x, y analyzer.BlockReason) int {
+		return cmp.Compare(b2i(x.TotalNS > 0 && x.RuntimeNS >= x.TotalNS), b2i(y.TotalNS > 0 && y.RuntimeNS >= y.TotalNS))
+	})
+	var stacks []analyzer.StackTime
+	for _, br := range reasons {
+		var st analyzer.StackTime
 		if len(br.Top) > 0 {
-			stk = stackCell(br.Top[0].Stack, 3)
+			st = br.Top[0]
 		}
-		t.rowCells(docCell{text: br.Reason}, docCell{text: Count(br.Count)}, docCell{text: Dur(br.TotalNS)}, docCell{text: Dur(br.MaxNS)}, stk)
+		stacks = append(stacks, st)
+	}
+	cells := stackCells(stacks, 3, false)
+	for i, br := range reasons {
+		t.rowCells(docCell{text: br.Reason}, docCell{text: Count(br.Count)}, docCell{text: Dur(br.TotalNS)}, docCell{text: Dur(br.MaxNS)},
+			docCell{text: durOrDash(br.RuntimeNS)}, cells[i])
 	}
 	b.table(t)
+	b.note("\"of it runtime\" is time on the runtime's own stacks (GC workers, the tracer); the top stack is the program's own when it has one, [runtime] when only the runtime waited; reasons only the runtime waited on come last.")
 	b.note("Sync (chan/sync/select) %s, network %s; %s of waits still open at the end.", Dur(bl.SyncCompletedNS), Dur(bl.NetCompletedNS), Dur(bl.OpenNS))
+	if len(bl.SyncByPrimitive) > 0 {
+		var parts []string
+		for _, p := range bl.SyncByPrimitive {
+			parts = append(parts, fmt.Sprintf("%s %s (%s)", p.Primitive, Dur(p.TotalNS), Count(p.Count)))
+		}
+		b.note("Sync waits by primitive (from the blocking stack): %s.", strings.Join(parts, ", "))
+	}
 }
 
 func (b *docBuilder) syscalls() {
@@ -325,10 +407,14 @@ func (b *docBuilder) syscalls() {
 	}
 	if len(s.Top) > 0 {
 		t = newDocTable([]string{"top syscall stacks", "count", "total"}).codeCols(0)
-		for _, st := range s.Top {
-			t.rowCells(stackCell(st.Stack, 3), docCell{text: Count(st.Count)}, docCell{text: Dur(st.TotalNS)})
+		cells := stackCells(s.Top, 3, true)
+		for i, st := range s.Top {
+			t.rowCells(cells[i], docCell{text: Count(st.Count)}, docCell{text: Dur(st.TotalNS)})
 		}
 		b.table(t)
+		if left := s.Stacks - len(s.Top); left > 0 {
+			b.note("%s more %s not shown (--top %d).", Count(int64(left)), plural(int64(left), "stack", "stacks"), b.r.Top)
+		}
 	}
 }
 
@@ -338,20 +424,24 @@ func (b *docBuilder) gc() {
 	t := newDocTable([]string{"", "value"})
 	t.row("GC cycles", Count(g.Cycles))
 	t.row("mark phase time", Dur(g.MarkNS))
-	t.row("stop-the-world pauses", Count(int64(g.STW.Count)))
+	t.row("stop-the-world pauses (GC)", Count(int64(g.STW.Count)))
 	t.row("  total / p99 / max", fmt.Sprintf("%s / %s / %s", DurU(g.STW.Sum), DurU(g.STW.P99), DurU(g.STW.Max)))
+	if g.OtherSTW.Count > 0 {
+		t.row("other stop-the-world pauses", Count(int64(g.OtherSTW.Count)))
+		t.row("  total / p99 / max", fmt.Sprintf("%s / %s / %s", DurU(g.OtherSTW.Sum), DurU(g.OtherSTW.P99), DurU(g.OtherSTW.Max)))
+	}
 	t.row("mark assists", fmt.Sprintf("%s, %s", Count(g.AssistCount), Dur(g.AssistNS)))
 	t.row("sweep time", Dur(g.SweepNS))
 	t.row("heap live (peak / last)", fmt.Sprintf("%s / %s", Bytes(g.HeapMaxBytes), Bytes(g.HeapLastBytes)))
 	t.row("heap goal (peak / last)", fmt.Sprintf("%s / %s", Bytes(g.GoalMaxBytes), Bytes(g.GoalLastBytes)))
 	b.table(t)
 	if len(g.STWByReason) > 0 {
-		t = newDocTable([]string{"stop-the-world reason", "count", "total", "max"})
+		t = newDocTable([]string{"stop-the-world reason", "kind", "count", "total", "max"}, 1)
 		for _, s := range g.STWByReason {
-			t.row(s.Reason, Count(s.Count), Dur(s.TotalNS), Dur(s.MaxNS))
+			t.row(s.Reason, s.Kind, Count(s.Count), Dur(s.TotalNS), Dur(s.MaxNS))
 		}
 		b.table(t)
-		b.note("Pauses of the tracer itself (start trace, stop trace) are listed but not counted in the stop-the-world numbers above.")
+		b.note("Only the GC's pauses count in the stop-the-world numbers of the GC (gc.stw.*); the other kinds are apart (stw.other.*), and the tracer's own (start trace, stop trace) in neither.")
 	}
 }
 
@@ -363,7 +453,12 @@ func (b *docBuilder) leaks() {
 		return
 	}
 	t := newDocTable([]string{"goroutines", "suspected", "reason", "blocked for", "start function", "blocked at"}, 2, 4, 5).codeCols(4, 5)
+	var stacks []analyzer.StackTime
 	for _, g := range l.Groups {
+		stacks = append(stacks, analyzer.StackTime{Stack: g.Stack, Count: g.Count})
+	}
+	cells := stackCells(stacks, 2, true)
+	for i, g := range l.Groups {
 		sus := "no"
 		if g.Suspected {
 			sus = "YES"
@@ -375,7 +470,7 @@ func (b *docBuilder) leaks() {
 		if g.BeforeTrace {
 			dur = "≥" + dur // since before the trace began
 		}
-		t.rowCells(docCell{text: Count(g.Count)}, docCell{text: sus}, docCell{text: g.Reason}, docCell{text: dur}, docCell{text: g.Start}, stackCell(g.Stack, 2))
+		t.rowCells(docCell{text: Count(g.Count)}, docCell{text: sus}, docCell{text: g.Reason}, docCell{text: dur}, docCell{text: g.Start}, cells[i])
 	}
 	b.table(t)
 	b.note("%s suspected (blocked at least %s at the end).", Count(l.Suspected), Dur(l.ThresholdNS))
@@ -387,9 +482,6 @@ func (b *docBuilder) leaks() {
 	}
 	b.list(diag)
 }
-
-// maxLogLines bounds the log lines shown; the JSON report holds more.
-const maxLogLines = 50
 
 func (b *docBuilder) annotations() {
 	a := &b.r.Annotations
@@ -409,15 +501,16 @@ func (b *docBuilder) annotations() {
 	}
 	if len(a.Logs) > 0 {
 		t := newDocTable([]string{"at", "goroutine", "category", "message"}, 2, 3).codeCols(3)
-		for i, l := range a.Logs {
-			if i == maxLogLines {
-				break
-			}
+		shown := len(a.Logs)
+		if top := b.r.Top; top > 0 {
+			shown = min(shown, top)
+		}
+		for _, l := range a.Logs[:shown] {
 			t.row(Dur(l.AtNS), "G"+strconv.FormatInt(l.Goroutine, 10), l.Category, l.Message)
 		}
 		b.table(t)
-		if shown := min(len(a.Logs), maxLogLines); a.LogCount > int64(shown) {
-			b.note("%s more log events not shown (the JSON report holds up to %d).", Count(a.LogCount-int64(shown)), analyzer.MaxLogs)
+		if a.LogCount > int64(shown) {
+			b.note("%s more log events not shown (--top %d; the JSON report holds up to %d).", Count(a.LogCount-int64(shown)), b.r.Top, analyzer.MaxLogs)
 		}
 	}
 }
@@ -469,4 +562,11 @@ func plural(n int64, one, many string) string {
 		return one
 	}
 	return many
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -224,46 +224,129 @@ func frameShort(f analyzer.Frame) string {
 }
 
 // stackShort describes a stack by its first frames, innermost first, joined
-// with " < ".
+// with " < ": the scheduler's leading frames are skipped (stackLead), and
+// the first frame of the program's own code (outside the runtime and the
+// standard library) is always shown, with its file and line; without one,
+// the first frame shown has them. n bounds the frames shown besides that
+// one; "…" stands for the frames left out.
 func stackShort(frames []analyzer.Frame, n int) string {
-	frames = skipRuntimeLead(frames)
+	return stackText(frames, n, nil)
+}
+
+// stackText is stackShort; the frames whose index (past the lead) is in
+// lined also get their file and line.
+func stackText(frames []analyzer.Frame, n int, lined map[int]bool) string {
+	frames = frames[stackLead(frames):]
+	if len(frames) == 0 {
+		return "(no stack)"
+	}
+	u := analyzer.UserFrameIndex(frames)
+	first := u
+	if first < 0 {
+		first = 0
+	}
+	name := func(i int) string {
+		if i == first || lined[i] {
+			return frameShort(frames[i])
+		}
+		return frames[i].Func
+	}
 	var parts []string
-	for i, f := range frames {
-		if i == n {
+	for i := range frames {
+		if i >= n && i != u {
 			parts = append(parts, "…")
+			if u > i {
+				// The user's frame, past the frames shown.
+				parts = append(parts, name(u))
+				if u < len(frames)-1 {
+					parts = append(parts, "…")
+				}
+			}
 			break
 		}
-		if i == 0 {
-			parts = append(parts, frameShort(f))
-		} else {
-			parts = append(parts, f.Func)
-		}
-	}
-	if len(parts) == 0 {
-		return "(no stack)"
+		parts = append(parts, name(i))
 	}
 	return strings.Join(parts, " < ")
 }
 
-// skipRuntimeLead drops the scheduler's frames at the top of a stack
-// (runtime.gopark, runtime.chanrecv, ... as a goroutine's status stack has
-// them), keeping the last runtime frame before the caller's code, so a short
-// stack reads "runtime.chanrecv1 < main.worker" as a blocking event's stack
-// does. A stack of runtime frames only is kept whole.
-func skipRuntimeLead(frames []analyzer.Frame) []analyzer.Frame {
-	i := 0
-	for i+1 < len(frames) && isRuntimeFrame(frames[i]) && isRuntimeFrame(frames[i+1]) {
-		i++
+// stackLead is how many leading frames of a stack are the scheduler's
+// plumbing: frames of the runtime and of internal packages, and the
+// runtime's entry points in other packages (sync.runtime_Semacquire,
+// internal/poll.runtime_pollWait). They differ between a wait's own event
+// stack and the status stack of a wait begun before the trace, so both are
+// cut to the same frames: the first frame past them, or, when that is the
+// program's own code, the one frame before it ("runtime.chanrecv1 <
+// main.worker" says what the wait was). A stack of plumbing only is kept
+// whole.
+func stackLead(frames []analyzer.Frame) int {
+	k := 0
+	for k < len(frames) && plumbingFrame(frames[k]) {
+		k++
 	}
-	if i+1 == len(frames) {
-		return frames // nothing but runtime
+	switch {
+	case k == len(frames):
+		return 0
+	case k > 0 && analyzer.UserFrameIndex(frames[k:k+1]) == 0:
+		return k - 1
 	}
-	return frames[i:]
+	return k
 }
 
-// isRuntimeFrame reports whether f is a function of package runtime.
-func isRuntimeFrame(f analyzer.Frame) bool {
-	return strings.HasPrefix(f.Func, "runtime.")
+func plumbingFrame(f analyzer.Frame) bool {
+	if analyzer.IsRuntimeFunc(f.Func) || strings.Contains(f.Func, ".runtime_") {
+		return true
+	}
+	pkg := analyzer.FuncPackage(f.Func)
+	return strings.HasPrefix(pkg, "internal/")
+}
+
+// stackTexts describes stacks that are the rows of a table (each row a
+// stack): rows that would read the same show the frames where their stacks
+// differ, with their lines.
+func stackTexts(stacks [][]analyzer.Frame, n int) []string {
+	out := make([]string, len(stacks))
+	for i, st := range stacks {
+		out[i] = stackShort(st, n)
+	}
+	groups := map[string][]int{}
+	for i, x := range out {
+		groups[x] = append(groups[x], i)
+	}
+	for _, g := range groups {
+		if len(g) < 2 {
+			continue
+		}
+		// Frames (past each stack's lead) where the stacks of the group differ.
+		trimmed := make([][]analyzer.Frame, len(g))
+		longest := 0
+		for j, i := range g {
+			trimmed[j] = stacks[i][stackLead(stacks[i]):]
+			longest = max(longest, len(trimmed[j]))
+		}
+		differ := map[int]bool{}
+		last := -1
+		for k := 0; k < longest; k++ {
+			for j := 1; j < len(trimmed); j++ {
+				a, b := frameAt(trimmed[0], k), frameAt(trimmed[j], k)
+				if a != b {
+					differ[k] = true
+					last = k
+					break
+				}
+			}
+		}
+		for _, i := range g {
+			out[i] = stackText(stacks[i], max(n, last+1), differ)
+		}
+	}
+	return out
+}
+
+func frameAt(fr []analyzer.Frame, k int) analyzer.Frame {
+	if k < len(fr) {
+		return fr[k]
+	}
+	return analyzer.Frame{}
 }
 
 // sparkline draws values in 0..1 as a row of block characters.

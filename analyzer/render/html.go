@@ -80,10 +80,20 @@ type htmlSection struct {
 
 // htmlBlock is one of: a table, a line of prose, a list, a chart.
 type htmlBlock struct {
-	Table *htmlTable
-	Note  string
-	List  []string
-	Chart *htmlChart
+	Table   *htmlTable
+	Note    string
+	List    []string
+	Chart   *htmlChart
+	Finding *htmlFinding
+}
+
+// htmlFinding is a finding drawn as a card.
+type htmlFinding struct {
+	ID, Anchor, Rank, Title, Impact, Detail string
+	Width                                   string // the impact bar's length, of 100
+	Where                                   []string
+	Evidence                                [][2]string
+	Next                                    []string
 }
 
 type htmlTable struct {
@@ -182,6 +192,23 @@ func htmlReport(r *analyzer.Report, n, of int) htmlReportData {
 					items[i] = htmlClean(it)
 				}
 				hs.Blocks = append(hs.Blocks, htmlBlock{List: items})
+			case bl.finding != nil:
+				df := bl.finding
+				hf := &htmlFinding{
+					ID: htmlClean(df.f.ID), Anchor: d.ID + "-finding-" + strconv.Itoa(df.rank), Rank: strconv.Itoa(df.rank),
+					Title: htmlClean(df.f.Title), Impact: Pct(df.f.Impact), Detail: htmlClean(df.f.Detail),
+					Width: strconv.FormatFloat(100*min(max(df.f.Impact, 0), 1), 'f', 1, 64),
+				}
+				for _, w := range df.where {
+					hf.Where = append(hf.Where, htmlClean(w))
+				}
+				for _, e := range df.evidence {
+					hf.Evidence = append(hf.Evidence, [2]string{htmlClean(e[0]), htmlClean(e[1])})
+				}
+				for _, n := range df.f.Next {
+					hf.Next = append(hf.Next, htmlClean(n))
+				}
+				hs.Blocks = append(hs.Blocks, htmlBlock{Finding: hf})
 			case bl.chart != "":
 				c := htmlChartOf(r, bl.chart)
 				c.ID = d.ID + "-chart-" + c.Kind
@@ -200,7 +227,8 @@ func htmlReport(r *analyzer.Report, n, of int) htmlReportData {
 func htmlTableOf(dt *docTable) *htmlTable {
 	t := &htmlTable{left: dt.left, mono: dt.code}
 	for i, h := range dt.head {
-		t.Head = append(t.Head, htmlCell{Text: htmlClean(h), Class: t.class(i)})
+		// Headings are words, in the page's font, whatever their column holds.
+		t.Head = append(t.Head, htmlCell{Text: htmlClean(h), Class: strings.TrimSuffix(t.class(i), " code")})
 	}
 	for _, row := range dt.rows {
 		cells := make([]htmlCell, len(row))
@@ -243,9 +271,12 @@ func htmlChartOf(r *analyzer.Report, kind string) *htmlChart {
 			Caption: "How long user goroutines lived, from creation to exit, for those created and ended within the trace. Each bar counts the goroutines whose lifetime falls between two powers of two (the duration axis is logarithmic); dashed lines mark the median and the 99th percentile."}
 	case "states":
 		svg, none := svgStateChart(r)
+		legend := []htmlKey{{"bar-running", "running"}, {"bar-runnable", "runnable (waiting for a P)"}}
+		legend = append(legend, blockedLegend(r)...)
+		legend = append(legend, htmlKey{"bar-syscall", "in a syscall"})
 		return &htmlChart{Kind: kind, Title: "Time by state per goroutine group", SVG: svg, NoData: none,
-			Legend:  []htmlKey{{"bar-running", "running"}, {"bar-runnable", "runnable (waiting for a P)"}, {"bar-blocked", "blocked"}, {"bar-syscall", "in a syscall"}},
-			Caption: "Goroutines grouped by start function (×N is how many), heaviest groups first. Each bar splits the time the group's goroutines existed into running, runnable, blocked and syscall, as shares of the group's total, which is given at the right. Hover a segment for its time and, for blocked, the reasons."}
+			Legend:  legend,
+			Caption: "Goroutines grouped by start function (×N is how many), user goroutines first, heaviest groups first; runtime goroutines are marked. Each bar splits the time the group's goroutines existed into running, runnable, blocked (one shade per kind of wait: sync primitives, channels, select, network, sleep, ...) and syscall, as shares of the group's total, which is given at the right. Hover a segment for its time."}
 	case "latency":
 		svg, _ := svgHistChart(&r.Latency.Dist, "waits", "Scheduler latency histogram")
 		return &htmlChart{Kind: kind, Title: "Scheduler latency", SVG: svg,
@@ -323,6 +354,16 @@ func htmlCompare(reports []*analyzer.Report) *htmlTable {
 		{"GC cycles", func(r *analyzer.Report) string { return Count(r.GC.Cycles) }},
 		{"STW max", func(r *analyzer.Report) string { return DurU(r.GC.STW.Max) }},
 		{"suspected leaks", func(r *analyzer.Report) string { return Count(r.Leaks.Suspected) }},
+		{"findings", func(r *analyzer.Report) string {
+			var ids []string
+			for _, f := range r.Findings {
+				ids = append(ids, f.ID+" "+Pct(f.Impact))
+			}
+			if len(ids) == 0 {
+				return "-"
+			}
+			return strings.Join(ids, ", ")
+		}},
 	}
 	for _, row := range rows {
 		cells := []htmlCell{{Text: row.name}}
@@ -347,7 +388,7 @@ var htmlTemplate = template.Must(template.New("page").Parse(`{{define "head"}}<!
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
 <meta name="generator" content="gotrace">
 <title>{{.Title}}</title>
-<style>` + htmlCSS + checkCSS + `</style>
+<style>` + htmlCSS + checkCSS + sweepCSS + `</style>
 </head>
 {{end}}
 
@@ -381,7 +422,17 @@ var htmlTemplate = template.Must(template.New("page").Parse(`{{define "head"}}<!
 
 {{define "block"}}{{with .Table}}{{template "table" .}}{{end}}{{with .Note}}<p class="note">{{.}}</p>
 {{end}}{{with .List}}<ul class="notes">{{range .}}<li>{{.}}</li>{{end}}</ul>
-{{end}}{{with .Chart}}{{template "chart" .}}{{end}}{{end}}
+{{end}}{{with .Chart}}{{template "chart" .}}{{end}}{{with .Finding}}{{template "finding" .}}{{end}}{{end}}
+
+{{define "finding"}}<article class="finding" id="{{.Anchor}}" data-finding="{{.ID}}">
+<h4><span class="rank">{{.Rank}}.</span> {{.Title}} <span class="fid code">{{.ID}}</span></h4>
+<div class="impact" title="impact: the share of time the finding explains"><svg class="impact-bar" viewBox="0 0 100 8" preserveAspectRatio="none" aria-hidden="true"><rect class="lane" width="100" height="8"/><rect class="imp" width="{{.Width}}" height="8"/></svg> impact {{.Impact}}</div>
+<p class="detail">{{.Detail}}</p>
+{{with .Where}}<div class="where"><span class="label">code</span><ul>{{range .}}<li class="code">{{.}}</li>{{end}}</ul></div>
+{{end}}{{with .Evidence}}<table class="evidence"><tbody>{{range .}}<tr><td class="code">{{index . 0}}</td><td class="n">{{index . 1}}</td></tr>{{end}}</tbody></table>
+{{end}}{{with .Next}}<div class="next"><span class="label">next</span><ul>{{range .}}<li>{{.}}</li>{{end}}</ul></div>
+{{end}}</article>
+{{end}}
 
 {{define "chart"}}<figure class="chart chart-{{.Kind}}" id="{{.ID}}" data-chart="{{.Kind}}">
 <div class="chart-head"><h4>{{.Title}}</h4>{{with .Legend}}<ul class="legend">{{range .}}<li><svg class="key" viewBox="0 0 14 14" aria-hidden="true"><rect class="{{.Class}}" x="1" y="1" width="12" height="12"/></svg>{{.Label}}</li>{{end}}</ul>{{end}}</div>
@@ -403,10 +454,12 @@ const htmlCSS = `
 :root{color-scheme:light dark;
 --bg:#ffffff;--fg:#1f2328;--muted:#59636e;--border:#d1d9e0;--stripe:#f6f8fa;--lane:#eef1f4;--grid:#e1e5ea;--axis:#8c959f;--link:#0969da;
 --user:#2f6fdf;--gc:#e8710a;--running:#2f6fdf;--runnable:#d1242f;--blocked:#a3acb7;--syscall:#8250df;
+--b-sync:#9a6700;--b-chan:#57606a;--b-select:#8c959f;--b-network:#1b7c83;--b-sleep:#c4b5a0;--b-gc:#2f7a3a;--b-system:#d0d7de;--b-other:#6e7781;--b-unknown:#e1e4e8;
 --alive:#1a7f37;--alive-band:rgba(26,127,55,.22);--switch:#0a7ea4;--hist:#6f42c1;--mark:#1f2328;--warn-bg:#fff8c5;--warn-fg:#7d4e00}
 @media (prefers-color-scheme:dark){:root{
 --bg:#0d1117;--fg:#e6edf3;--muted:#9198a1;--border:#3d444d;--stripe:#151b23;--lane:#1a2029;--grid:#262c36;--axis:#656c76;--link:#4493f8;
 --user:#4c8dff;--gc:#f0883e;--running:#4c8dff;--runnable:#ff6a69;--blocked:#6e7681;--syscall:#ab7df8;
+--b-sync:#d29922;--b-chan:#8b949e;--b-select:#6e7681;--b-network:#39c5cf;--b-sleep:#7d6b57;--b-gc:#3fb950;--b-system:#30363d;--b-other:#484f58;--b-unknown:#21262d;
 --alive:#3fb950;--alive-band:rgba(63,185,80,.25);--switch:#39c5cf;--hist:#a371f7;--mark:#e6edf3;--warn-bg:#3b2e00;--warn-fg:#e3b341}}
 *{box-sizing:border-box}
 html{background:var(--bg);color:var(--fg)}
@@ -462,6 +515,9 @@ figcaption{font-size:12.5px;margin-top:4px}
 .bar-runnable{fill:var(--runnable)}
 .bar-blocked{fill:var(--blocked)}
 .bar-syscall{fill:var(--syscall)}
+.bar-blocked-sync{fill:var(--b-sync)}.bar-blocked-chan{fill:var(--b-chan)}.bar-blocked-select{fill:var(--b-select)}
+.bar-blocked-network{fill:var(--b-network)}.bar-blocked-sleep{fill:var(--b-sleep)}.bar-blocked-gc{fill:var(--b-gc)}
+.bar-blocked-system{fill:var(--b-system)}.bar-blocked-other{fill:var(--b-other)}.bar-blocked-unknown{fill:var(--b-unknown)}
 .bar-switch{fill:var(--switch)}
 .bar-hist{fill:var(--hist)}
 .line-alive{fill:none;stroke:var(--alive);stroke-width:2}
@@ -474,6 +530,19 @@ figcaption{font-size:12.5px;margin-top:4px}
 .name{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace;font-size:11.5px}
 .name-runtime{fill:var(--muted)!important}
 .hit{fill:transparent}
+.finding{margin:12px 0;padding:10px 14px;border:1px solid var(--border);border-left:4px solid var(--runnable);border-radius:8px}
+.finding h4{font-size:15px;margin:0 0 4px}
+.finding .rank{color:var(--muted)}
+.finding .fid{color:var(--muted);font-weight:400;margin-left:6px}
+.finding .detail{margin:6px 0}
+.finding .label{color:var(--muted);font-size:12.5px;padding-top:1px}
+.finding ul{margin:0;padding-left:18px}
+.finding .where,.finding .next{margin:4px 0;display:grid;grid-template-columns:44px 1fr}
+.impact{font-size:12.5px;color:var(--muted);display:flex;align-items:center;gap:8px}
+svg.impact-bar{width:120px;height:8px;border-radius:4px}
+.impact-bar .imp{fill:var(--runnable)}
+table.evidence{margin:6px 0;font-size:12.5px}
+table.evidence td{padding:1px 10px 1px 0;border:none}
 .bar:hover,.hit:hover{opacity:.75}
 .hit:hover{fill:var(--grid)}
 `

@@ -390,6 +390,49 @@ func TestHTMLReport(t *testing.T) {
 	}
 }
 
+// htmlBetween returns the text of page from the first from to the next to.
+func htmlBetween(page, from, to string) (string, bool) {
+	i := strings.Index(page, from)
+	if i < 0 {
+		return "", false
+	}
+	j := strings.Index(page[i:], to)
+	if j < 0 {
+		return "", false
+	}
+	return page[i : i+j], true
+}
+
+func TestHTMLFindingsFirst(t *testing.T) {
+	r := htmlCopy(t, htmlGeneratedReport(t))
+	r.Findings = []analyzer.Finding{
+		{ID: "goroutine-leak", Title: "Goroutine leak: 1 goroutine blocked at the end", Impact: 0.8, Detail: "1 user goroutine was blocked.",
+			Evidence: map[string]float64{"goroutines.leaked": 1, "leak.blocked_ns": 2e9}, Where: []analyzer.Location{{Function: "main.wait", File: "/src/w.go", Line: 12, Via: "runtime.chanrecv1", Count: 1, TotalNS: 2e9}},
+			Next: []string{"the LEAKED GOROUTINES section"}},
+		{ID: "gc-pressure", Title: "GC pressure", Impact: 0.2, Detail: "GC took 20%.", Evidence: map[string]float64{"gc.cycles": 9}},
+	}
+	page := htmlRender(t, r)
+	if err := htmlCheckWellFormed(page); err != nil {
+		t.Fatalf("page is not well formed: %v", err)
+	}
+	f, s := strings.Index(page, `id="r1-findings"`), strings.Index(page, `id="r1-summary"`)
+	if f < 0 || s < 0 || f > s {
+		t.Fatalf("findings section at %d, summary at %d: the findings must come first", f, s)
+	}
+	card, ok := htmlBetween(page, `data-finding="goroutine-leak"`, "</article>")
+	if !ok {
+		t.Fatal("no card for the leak")
+	}
+	for _, want := range []string{"Goroutine leak", "impact 80.0%", `width="80.0"`, "main.wait (w.go:12) in runtime.chanrecv1: 1×, 2.00s", "leak.blocked_ns", "2.00s", "LEAKED GOROUTINES"} {
+		if !strings.Contains(card, want) {
+			t.Errorf("leak card lacks %q:\n%s", want, card)
+		}
+	}
+	if strings.Index(page, `data-finding="goroutine-leak"`) > strings.Index(page, `data-finding="gc-pressure"`) {
+		t.Error("findings are not in the report's order (most impact first)")
+	}
+}
+
 func TestHTMLEscapes(t *testing.T) {
 	r := htmlCopy(t, htmlGeneratedReport(t))
 	const evil = `main.<script>alert("x")</script>.func1&'`
@@ -410,6 +453,8 @@ func TestHTMLEscapes(t *testing.T) {
 		Diagnosis: `<img src=x onerror="alert(1)">`, Stack: []analyzer.Frame{{Func: evil}}})
 	r.Annotations.Logs = append(r.Annotations.Logs, analyzer.LogLine{Category: "<style>", Message: `</td></tr></table><script>alert(2)</script>`})
 	r.Annotations.LogCount++
+	r.Findings = append(r.Findings, analyzer.Finding{ID: "lock-contention", Title: evil, Impact: 0.5, Detail: evil,
+		Evidence: map[string]float64{"<x>_ns": 5}, Where: []analyzer.Location{{Function: evil, File: "/x/<a>.go", Line: 3, Via: evil}}, Next: []string{evil}})
 
 	page := htmlRender(t, r)
 	if err := htmlCheckWellFormed(page); err != nil {
@@ -423,6 +468,9 @@ func TestHTMLEscapes(t *testing.T) {
 	}
 	if !strings.Contains(page, evilEsc) {
 		t.Errorf("page lacks the escaped group name %s", evilEsc)
+	}
+	if card, ok := htmlBetween(page, `data-finding="lock-contention"`, "</article>"); !ok || strings.Count(card, evilEsc) < 4 {
+		t.Errorf("the finding's card lacks its escaped title, detail, location or next: %q", card)
 	}
 	// The name is in the SVG of the state chart, which must still parse.
 	fig, err := htmlFigure(page, "r1", "states")

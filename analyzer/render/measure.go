@@ -21,8 +21,24 @@ func MeasureValue(v float64, unit string) string {
 		return Bytes(uint64(v + 0.5))
 	case "ratio":
 		return Pct(v)
+	case "bytes/s":
+		if v < 0 {
+			return "-" + Bytes(uint64(-v+0.5)) + "/s"
+		}
+		return Bytes(uint64(v+0.5)) + "/s"
 	case "":
 		return num(v)
+	}
+	if what, ok := strings.CutSuffix(unit, "/s"); ok {
+		// A rate: "13.2k jobs/s", "467k goroutines/s", "100k/s".
+		r := strings.TrimSuffix(Rate(math.Abs(v)), "/s")
+		if v < 0 {
+			r = "-" + r
+		}
+		if what = strings.TrimSpace(what); what == "" {
+			return r + "/s"
+		}
+		return r + " " + what + "/s"
 	}
 	return num(v) + " " + unit
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"html/template"
 	"math"
-	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -618,16 +617,27 @@ func svgStateChart(r *analyzer.Report) (template.HTML, string) {
 		if total <= 0 {
 			continue
 		}
-		segs := []struct {
+		type seg struct {
 			state string
 			ns    int64
 			class string
-		}{
+		}
+		segs := []seg{
 			{"running", t.Exec, "bar bar-running"},
 			{"runnable", t.SchedWait, "bar bar-runnable"},
-			{"blocked", t.Blocked, "bar bar-blocked"},
-			{"syscall", t.Syscall, "bar bar-syscall"},
 		}
+		// Blocked time in one segment per reason class, in a fixed order.
+		var inClasses int64
+		for _, k := range blockedClasses {
+			if v := t.BlockedBy[k]; v > 0 {
+				segs = append(segs, seg{"blocked on " + blockClassName(k), v, "bar bar-blocked-" + k})
+				inClasses += v
+			}
+		}
+		if rest := t.Blocked - inClasses; rest > 0 {
+			segs = append(segs, seg{"blocked", rest, "bar bar-blocked"})
+		}
+		segs = append(segs, seg{"syscall", t.Syscall, "bar bar-syscall"})
 		bx := nameX1
 		for _, sg := range segs {
 			if sg.ns <= 0 {
@@ -635,9 +645,6 @@ func svgStateChart(r *analyzer.Report) (template.HTML, string) {
 			}
 			w := float64(sg.ns) / float64(total) * (barX1 - nameX1)
 			title := fmt.Sprintf("%s: %s %s (%s)", full, sg.state, Dur(sg.ns), Pct(float64(sg.ns)/float64(total)))
-			if sg.state == "blocked" && len(t.BlockedBy) > 0 {
-				title += " — " + svgBlockedBy(t.BlockedBy)
-			}
 			s.rect(bx, y0, w, h, sg.class, title)
 			bx += w
 		}
@@ -645,27 +652,27 @@ func svgStateChart(r *analyzer.Report) (template.HTML, string) {
 	return s.html(), ""
 }
 
-// svgBlockedBy lists blocked time by reason class, most first: "chan 1.2s, sync 3ms".
-func svgBlockedBy(m map[string]int64) string {
-	keys := svgSortedKeys(m)
-	parts := make([]string, 0, len(keys))
-	for _, k := range keys {
-		parts = append(parts, k+" "+Dur(m[k]))
-	}
-	return strings.Join(parts, ", ")
-}
+// blockedClasses are the keys of StateTimes.BlockedBy in the order the
+// state chart draws them.
+var blockedClasses = []string{"sync", "chan", "select", "network", "sleep", "gc", "system", "other", "unknown"}
 
-// svgSortedKeys returns the keys of m by value, largest first, ties by key.
-func svgSortedKeys(m map[string]int64) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		if m[keys[i]] != m[keys[j]] {
-			return m[keys[i]] > m[keys[j]]
+// blockedLegend lists the blocked classes any group of r has, for the
+// state chart's legend.
+func blockedLegend(r *analyzer.Report) []htmlKey {
+	seen := map[string]bool{}
+	for _, g := range r.Goroutines.Groups {
+		for k, v := range g.Time.BlockedBy {
+			seen[k] = seen[k] || v > 0
 		}
-		return keys[i] < keys[j]
-	})
-	return keys
+	}
+	var out []htmlKey
+	for _, k := range blockedClasses {
+		if seen[k] {
+			out = append(out, htmlKey{"bar-blocked-" + k, "blocked: " + blockClassName(k)})
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, htmlKey{"bar-blocked", "blocked"})
+	}
+	return out
 }

@@ -97,10 +97,27 @@ func writeReport(w io.Writer, r *analyzer.Report, style Style) error {
 // note writes a line of prose.
 func (rw *styledWriter) note(s string) {
 	if rw.md() {
-		rw.printf("\n%s\n\n", s)
+		rw.printf("\n%s\n\n", mdEscape(s))
 		return
 	}
 	rw.printf("%s\n", s)
+}
+
+// mdEscape escapes the characters Markdown would read as formatting in
+// prose (function names such as sync.(*Mutex).Lock and strings from the
+// trace hold them).
+func mdEscape(s string) string {
+	if !strings.ContainsAny(s, "\\`*_[]<>#|~") {
+		return s
+	}
+	var b strings.Builder
+	for _, c := range s {
+		if strings.ContainsRune("\\`*_[]<>#|~", c) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
 }
 
 // section writes one section of the document; charts are left out.
@@ -126,13 +143,29 @@ func (rw *styledWriter) section(sec *docSection) {
 				rw.printf("  %s\n", bl.textNote)
 			}
 		case len(bl.list) > 0:
-			for _, item := range bl.list {
-				rw.printf("- %s\n", item)
-			}
+			rw.items(bl.list)
+		case bl.finding != nil:
+			f := bl.finding
 			if rw.md() {
-				rw.printf("\n")
+				rw.printf("\n**%s**: %s\n\n", mdEscape(f.heading()), mdEscape(f.f.Detail))
+			} else {
+				rw.note(f.heading() + ": " + f.f.Detail)
 			}
+			rw.items(f.items())
 		}
+	}
+}
+
+// items writes a bulleted list.
+func (rw *styledWriter) items(list []string) {
+	for _, item := range list {
+		if rw.md() {
+			item = mdEscape(item)
+		}
+		rw.printf("- %s\n", item)
+	}
+	if rw.md() {
+		rw.printf("\n")
 	}
 }
 

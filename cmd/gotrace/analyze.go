@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gotrace/gotrace/analyzer"
+	"github.com/gotrace/gotrace/analyzer/findings"
 	"github.com/gotrace/gotrace/analyzer/render"
 )
 
@@ -143,6 +144,9 @@ func (a *app) analyzeFiles(paths []string, af *analysisFlags) ([]*analyzer.Repor
 			r, err = analyzer.AnalyzeFile(p, opts)
 		}
 		prog.finish()
+		if err == nil {
+			findings.Attach(r)
+		}
 		if err != nil {
 			if first == nil {
 				first = err

@@ -59,6 +59,10 @@ tasks that moved most.
 Exit codes: 0 pass, 1 regression or broken budget, 2 usage or input error,
 3 not enough samples to decide (fewer than 4 a side).
 
+A sweep (gotrace run --sweep --format json) is a baseline too: each value of its
+parameter is checked against the same value of the current sweep (--run W --sweep
+..., or a sweep file), or against a current run at one of its values.
+
 A metric without a direction (counts, workload measurements measure.*) is only
 reported as changed; --threshold METRIC=+PCT (or -PCT) says which way is bad
 and gates it.`,
@@ -67,6 +71,7 @@ and gates it.`,
   gotrace check --baseline base.json --threshold sched.latency.p99_ns=25 new-*.trace
   gotrace check --baseline base.json --threshold measure.jobs_per_sec=-10 --run fanout
   gotrace check --max goroutines.leaked=0 --max sched.latency.p99_ns=1ms trace.out
+  gotrace check --baseline sweep.json --run oversub --sweep pairs=1,2,4 --count 5
   gotrace check --baseline base.json --format markdown new.json >> "$GITHUB_STEP_SUMMARY"`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !contains(checkFormats, format) {
@@ -82,7 +87,7 @@ and gates it.`,
 				return usageErr("check needs current samples: trace or report files, or --run WORKLOAD")
 			}
 			if runName == "" {
-				for _, f := range []string{"count", "set", "gomaxprocs", "godebug", "timeout", "trace-out"} {
+				for _, f := range []string{"count", "set", "gomaxprocs", "godebug", "timeout", "trace-out", "sweep"} {
 					if cmd.Flags().Changed(f) {
 						return usageErr("--%s needs --run", f)
 					}
@@ -125,6 +130,12 @@ and gates it.`,
 			af.top = -1
 			aopts, _ := af.options("", a.stderr)
 			aopts.Progress = nil
+			if done, err := a.checkSweep(cmd.Context(), sweepCheck{
+				baseline: baseline, current: args, run: runName, rf: &rf, af: &af,
+				opts: opts, out: outputFlags{format: format, out: output},
+			}); done {
+				return err
+			}
 			var base, cur *check.Samples
 			switch {
 			case runName != "":

@@ -22,6 +22,11 @@ func TestCheckBudgets(t *testing.T) {
 		// --exact compares one sample a side without --min-samples.
 		{[]string{"check", "--exact", "--baseline", small, small}, 0, "PASS"},
 		{[]string{"check", "--exact", "--baseline", small, "--threshold", "goroutines.created=+0", repoFile("traces", "multigen.trace")}, 1, "goroutines.created"},
+		// Findings' impacts are metrics: the leak of small.trace explains
+		// 41.6% of its user goroutine time; it shows no lock contention.
+		{[]string{"check", "--max", "findings.goroutine-leak.impact=0.2", small}, 1, "findings.goroutine-leak.impact"},
+		{[]string{"check", "--max", "findings.goroutine-leak.impact=50%", "--max", "findings.lock-contention.impact=0", small}, 0, "budget ok"},
+		{[]string{"check", "--exact", "--baseline", small, "--metric", "findings.goroutine-leak.impact", small}, 0, "unchanged"},
 	}
 	for _, c := range cases {
 		code, out, errOut := gotrace(t, nil, c.args...)

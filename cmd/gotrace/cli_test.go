@@ -123,7 +123,7 @@ func TestOutputFile(t *testing.T) {
 		t.Fatalf("exit %d, stdout %q, stderr %s", code, out, errOut)
 	}
 	b, err := os.ReadFile(dst)
-	if err != nil || !bytes.Contains(b, []byte(`"schema": 1`)) {
+	if err != nil || !bytes.Contains(b, []byte(`"schema": 2`)) {
 		t.Errorf("output file: %v, %.100s", err, b)
 	}
 }

@@ -5,10 +5,13 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/gotrace/gotrace/analyzer"
 	"github.com/gotrace/gotrace/analyzer/buildinfo"
+	"github.com/gotrace/gotrace/analyzer/check"
 )
 
 // cliOnPath returns a directory holding a "gotrace" command that is this
@@ -100,13 +103,14 @@ func TestUsageHints(t *testing.T) {
 func TestJSONKinds(t *testing.T) {
 	small, multi := repoFile("traces", "small.trace"), repoFile("traces", "multigen.trace")
 	cases := []struct {
-		args []string
-		kind string
-		code int
+		args   []string
+		kind   string
+		code   int
+		schema int
 	}{
-		{[]string{"analyze", "--format", "json", small}, "gotrace.report", 0},
-		{[]string{"analyze", "--format", "json", small, multi}, "gotrace.reportset", 0},
-		{[]string{"check", "--format", "json", "--max", "goroutines.leaked=0", small}, "gotrace.check", 1},
+		{[]string{"analyze", "--format", "json", small}, "gotrace.report", 0, analyzer.SchemaVersion},
+		{[]string{"analyze", "--format", "json", small, multi}, "gotrace.reportset", 0, analyzer.SchemaVersion},
+		{[]string{"check", "--format", "json", "--max", "goroutines.leaked=0", small}, "gotrace.check", 1, check.ResultSchema},
 	}
 	for _, c := range cases {
 		code, out, errOut := gotrace(t, nil, c.args...)
@@ -120,15 +124,15 @@ func TestJSONKinds(t *testing.T) {
 		if err := json.Unmarshal([]byte(out), &doc); err != nil {
 			t.Fatalf("%q: %v", c.args, err)
 		}
-		want := buildinfo.NewHeader(c.kind, 1)
+		want := buildinfo.NewHeader(c.kind, c.schema)
 		if doc.Header != want {
 			t.Errorf("%q: header %+v, want %+v", c.args, doc.Header, want)
 		}
-		if first := `{` + "\n" + `  "schema": 1,` + "\n" + `  "kind": "` + c.kind + `",` + "\n" + `  "producer": {`; !strings.HasPrefix(out, first) {
+		if first := `{` + "\n" + `  "schema": ` + strconv.Itoa(c.schema) + `,` + "\n" + `  "kind": "` + c.kind + `",` + "\n" + `  "producer": {`; !strings.HasPrefix(out, first) {
 			t.Errorf("%q: output does not begin with schema, kind, producer:\n%.200s", c.args, out)
 		}
 		for i, r := range doc.Reports {
-			if r != buildinfo.NewHeader("gotrace.report", 1) {
+			if r != buildinfo.NewHeader("gotrace.report", analyzer.SchemaVersion) {
 				t.Errorf("%q: report %d header %+v", c.args, i, r)
 			}
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/gotrace/gotrace/analyzer"
+	"github.com/gotrace/gotrace/analyzer/findings"
 )
 
 // readmeSections splits README.md into its "## " sections, keyed by heading.
@@ -189,7 +190,7 @@ func TestReadmeDocumentsEveryMetric(t *testing.T) {
 		prev = tok
 		for _, name := range expandBraces(tok) {
 			expr := regexp.QuoteMeta(name)
-			expr = regexp.MustCompile(`[A-Z]+`).ReplaceAllString(expr, `[a-z0-9_]+`)
+			expr = regexp.MustCompile(`[A-Z]+`).ReplaceAllString(expr, `[a-z0-9_-]+`)
 			expr = strings.ReplaceAll(expr, `\[\.[a-z0-9_]+\]`, `(\.[a-z0-9_]+)?`) // [.VARIANT]
 			patterns = append(patterns, regexp.MustCompile("^"+expr+"$"))
 		}
@@ -198,6 +199,7 @@ func TestReadmeDocumentsEveryMetric(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	findings.Attach(r)
 	names := maps.Keys(r.Metrics)
 	for _, name := range slices.Sorted(names) {
 		if !slices.ContainsFunc(patterns, func(p *regexp.Regexp) bool { return p.MatchString(name) }) {
@@ -218,4 +220,24 @@ func expandBraces(s string) []string {
 		out = append(out, expandBraces(s[:i]+alt+s[j+1:])...)
 	}
 	return out
+}
+
+// TestReadmeDocumentsEveryFinding fails when a finding id is not in README's
+// Findings section with what it means, its impact and what to do (a row of
+// its table).
+func TestReadmeDocumentsEveryFinding(t *testing.T) {
+	ref := readmeSections(t)["Findings"]
+	if ref == "" {
+		t.Fatal(`README.md has no "## Findings" section`)
+	}
+	for _, id := range findings.IDs() {
+		row := regexp.MustCompile("(?m)^\\| `" + regexp.QuoteMeta(id) + "` \\|(.*)$").FindStringSubmatch(ref)
+		if row == nil {
+			t.Errorf("finding %s has no row in README's Findings table", id)
+			continue
+		}
+		if cells := strings.Split(strings.Trim(row[1], " |"), " | "); len(cells) != 3 || slices.Contains(cells, "") {
+			t.Errorf("finding %s: want its meaning, impact and what to do, got %q", id, cells)
+		}
+	}
 }

@@ -14,6 +14,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gotrace/gotrace/analyzer"
+	"github.com/gotrace/gotrace/analyzer/findings"
+	"github.com/gotrace/gotrace/analyzer/sweep"
 	"github.com/gotrace/gotrace/workloads"
 )
 
@@ -25,7 +27,11 @@ type runFlags struct {
 	traceOut   string
 	timeout    time.Duration
 	godebug    string
+	sweep      string // --sweep key=v1,v2,... (see sweep.go)
 	perfetto   string // run only: timeline file
+	// label names the runs in reports instead of the workload's name (a
+	// sweep's point: "oversub pairs=4").
+	label string
 }
 
 func (f *runFlags) register(c *cobra.Command, countDefault int) {
@@ -36,6 +42,7 @@ func (f *runFlags) register(c *cobra.Command, countDefault int) {
 	fl.StringVar(&f.traceOut, "trace-out", "", "keep the trace in `FILE` (with --count N: FILE-1, FILE-2, ... before the extension)")
 	fl.DurationVar(&f.timeout, "timeout", 2*time.Minute, "kill a workload run that takes longer")
 	fl.StringVar(&f.godebug, "godebug", "", "GODEBUG `SETTINGS` of the workload process, e.g. asyncpreemptoff=1 (added to the inherited one)")
+	fl.StringVar(&f.sweep, "sweep", "", "run the workload at each value of one parameter (or gomaxprocs), `key=v1,v2,...`; Nx is N times the cores (integer parameters)")
 }
 
 func (f *runFlags) validate() error {
@@ -98,6 +105,10 @@ func (a *app) runWorkload(ctx context.Context, name string, rf *runFlags, af *an
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
+	label := w.Name
+	if rf.label != "" {
+		label = rf.label
+	}
 	var reports []*analyzer.Report
 	for i := range rf.count {
 		file := traceFile(rf.traceOut, dir, i, rf.count)
@@ -106,13 +117,13 @@ func (a *app) runWorkload(ctx context.Context, name string, rf *runFlags, af *an
 			GODEBUG: rf.godebug, TraceFile: file, Timeout: rf.timeout,
 		})
 		if err != nil {
-			return nil, &exitError{code: exitUsage, err: fmt.Errorf("workload %s (run %d of %d): %w", w.Name, i+1, rf.count, err)}
+			return nil, &exitError{code: exitUsage, err: fmt.Errorf("workload %s (run %d of %d): %w", label, i+1, rf.count, err)}
 		}
 		opts, prog := af.options(file, a.stderr)
 		if rf.traceOut == "" {
-			opts.Name = fmt.Sprintf("%s (run %d)", w.Name, i+1)
+			opts.Name = fmt.Sprintf("%s (run %d)", label, i+1)
 			if rf.count == 1 {
-				opts.Name = w.Name
+				opts.Name = label
 			}
 		}
 		var r *analyzer.Report
@@ -127,12 +138,14 @@ func (a *app) runWorkload(ctx context.Context, name string, rf *runFlags, af *an
 			return nil, err
 		}
 		addHelp(r, res)
+		addOutcome(r, res)
+		findings.Attach(r)
 		for _, wa := range r.Warnings {
 			fmt.Fprintf(a.stderr, "gotrace: warning: %s: %s\n", r.Source.Name, wa)
 		}
 		reports = append(reports, r)
-		if rf.count > 1 && !af.quiet {
-			fmt.Fprintf(a.stderr, "gotrace: %s run %d/%d done\n", w.Name, i+1, rf.count)
+		if rf.count > 1 && !af.quiet && isTerminal(a.stderr) {
+			fmt.Fprintf(a.stderr, "gotrace: %s run %d/%d done\n", label, i+1, rf.count)
 		}
 	}
 	set := analyzer.NewReportSet(reports, runtime.Version())
@@ -141,6 +154,17 @@ func (a *app) runWorkload(ctx context.Context, name string, rf *runFlags, af *an
 	set.Env.Params = params
 	set.Env.GODEBUG = workloads.ChildGODEBUG(rf.godebug) // what the children ran with
 	return set, nil
+}
+
+// addOutcome adds the workload's own warnings, and a panic that ended it, to
+// the report's warnings.
+func addOutcome(r *analyzer.Report, res *workloads.Result) {
+	for _, w := range res.Warnings {
+		r.Warnings = append(r.Warnings, "workload "+res.Workload+": "+w)
+	}
+	if res.Panic != nil {
+		r.Warnings = append(r.Warnings, fmt.Sprintf("workload %s panicked (%s); the trace up to the panic is analyzed", res.Workload, res.Panic.Value))
+	}
 }
 
 // addHelp copies the measurements' help texts, which the trace does not
@@ -161,6 +185,7 @@ func (a *app) runCmd() *cobra.Command {
 	var out outputFlags
 	var af analysisFlags
 	var rf runFlags
+	var metrics []string
 	c := &cobra.Command{
 		Use:   "run WORKLOAD",
 		Short: "Run a built-in workload under runtime/trace and report what the scheduler did",
@@ -169,11 +194,18 @@ under runtime/trace, analyzes the trace and prints the report, with the workload
 own measurements. See gotrace workloads for the list and their parameters.
 
 With --count N the workload runs N times; JSON output is then a report set, one
-sample per run, that gotrace check takes as a baseline.`,
+sample per run, that gotrace check takes as a baseline.
+
+With --sweep key=v1,v2,... it runs --count times at each value of one parameter
+(or of gomaxprocs) and prints a table of the workload's measurements and the
+--metric metrics against the parameter (HTML: a line chart per measurement);
+JSON output is a sweep, which gotrace check also takes as a baseline.`,
 		Example: `  gotrace run fanout
   gotrace run many --set n=200000 --gomaxprocs 4
   gotrace run threads --format markdown
   gotrace run mutex --count 10 --format json -o base.json
+  gotrace run oversub --sweep pairs=0.5x,1x,2x,4x,8x,16x --count 3
+  gotrace run syscall --sweep gomaxprocs=1,2 --metric syscalls.lost_p
   gotrace run deadlock --trace-out deadlock.trace && gotrace analyze deadlock.trace`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
@@ -197,6 +229,12 @@ sample per run, that gotrace check takes as a baseline.`,
 					return usageErr("--perfetto %s: directory %s does not exist", rf.perfetto, filepath.Dir(rf.perfetto))
 				}
 			}
+			if rf.sweep != "" {
+				return a.runSweepCmd(cmd.Context(), args[0], &rf, &af, &out, metrics)
+			}
+			if len(metrics) > 0 {
+				return usageErr("--metric needs --sweep (it chooses the metrics of the sweep table)")
+			}
 			set, err := a.runWorkload(cmd.Context(), args[0], &rf, &af)
 			if err != nil {
 				return err
@@ -210,6 +248,7 @@ sample per run, that gotrace check takes as a baseline.`,
 	out.register(c)
 	af.register(c)
 	rf.register(c, 1)
+	c.Flags().StringArrayVar(&metrics, "metric", nil, "with --sweep: a report `METRIC` for the table, besides the measurements (repeatable; default "+strings.Join(sweep.DefaultMetrics, ", ")+")")
 	c.Flags().StringVar(&rf.perfetto, "perfetto", "", "also write the trace's timeline for ui.perfetto.dev to `FILE` (with --count N: FILE-1, FILE-2, ...)")
 	return c
 }
