@@ -1,8 +1,6 @@
 package perfetto
 
 import (
-	"bytes"
-	"compress/gzip"
 	"encoding/binary"
 	"slices"
 
@@ -135,12 +133,12 @@ func putVarint(b []byte, i int, v uint64) int {
 
 // Compressor writes TracePackets as TracePacket.compressed_packets: a
 // gzip stream of serialized packets, which Perfetto's trace processor
-// inflates before it reads them (it takes gzip or zlib; gzip's CRC-32 is
-// cheaper to compute than zlib's Adler-32 here). One Compressor serves one
-// goroutine.
+// inflates before it reads them (it takes gzip or zlib). It compresses
+// with deflater, about twice as fast as compress/flate at BestSpeed on a
+// timeline's packets, for output about a quarter larger. One Compressor
+// serves one goroutine.
 type Compressor struct {
-	zw  *gzip.Writer
-	buf bytes.Buffer
+	d *deflater
 }
 
 // Append appends to dst one TracePacket (with its Trace.packet tag) whose
@@ -150,19 +148,22 @@ func (c *Compressor) Append(dst, src []byte) []byte {
 	if len(src) == 0 {
 		return dst
 	}
-	c.buf.Reset()
-	if c.zw == nil {
-		c.zw, _ = gzip.NewWriterLevel(&c.buf, gzip.BestSpeed) // a valid level: no error
-	} else {
-		c.zw.Reset(&c.buf)
+	if c.d == nil {
+		c.d = new(deflater)
 	}
-	c.zw.Write(src) // writes to a bytes.Buffer do not fail
-	c.zw.Close()
-	z := c.buf.Bytes()
+	// The gzip member is written after a header of the largest size its
+	// lengths can take, then moved next to the smallest one.
+	const room = 1 + binary.MaxVarintLen64 + 2 + binary.MaxVarintLen64
+	at := len(dst)
+	dst = slices.Grow(dst, room+len(src)/4)[:at+room]
+	dst = c.d.appendGzip(dst, src)
+	z := dst[at+room:]
 	inner := protowire.SizeTag(PacketCompressedPackets) + sizeVarint(uint64(len(z))) + len(z)
-	dst = append(dst, tagPacket)
-	dst = protowire.AppendVarint(dst, uint64(inner))
-	dst = protowire.AppendTag(dst, PacketCompressedPackets, protowire.BytesType)
-	dst = protowire.AppendVarint(dst, uint64(len(z)))
-	return append(dst, z...)
+	h := dst[at : at : at+room]
+	h = append(h, tagPacket)
+	h = protowire.AppendVarint(h, uint64(inner))
+	h = protowire.AppendTag(h, PacketCompressedPackets, protowire.BytesType)
+	h = protowire.AppendVarint(h, uint64(len(z)))
+	n := copy(dst[at+len(h):], z)
+	return dst[:at+len(h)+n]
 }
