@@ -30,8 +30,8 @@ const (
 	noPCPU    = 1023
 	prioGo    = 120 // the priority written for every goroutine
 	stateIRQ  = 0x08
-	counterNS = 100_000   // runnable and syscall counters: at most one value per counter per 100 µs
-	chunkSize = 256 << 10 // bytes of packets compressed at once
+	counterNS = 100_000  // runnable and syscall counters: at most one value per counter per 100 µs
+	chunkSize = 64 << 10 // bytes of packets compressed at once
 )
 
 // Task states of sched_switch's prev_state, as Perfetto reads them (the
