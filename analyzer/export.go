@@ -41,7 +41,10 @@ func ExportFile(path string, w io.Writer, opts Options) (*Report, error) {
 //     regions begun before the trace or announced otherwise than the
 //     previous generation left them, as packets with absolute timestamps
 //     and compact scheduling bundles of their own;
-//   - the body, written by the generation's tracker (exportgen.go).
+//   - the body, written by the generation's tracker (exportgen.go) as it
+//     reads the generation, in TracePackets of compressed_packets of about
+//     64 KB of packets each (gzip, perfetto.Compressor), so that what a
+//     generation in flight holds is its compressed body.
 //
 // After the last generation, an epilogue ends at the trace's end whatever
 // is still open, so that every slice has both ends.
