@@ -7,7 +7,9 @@
 // encodes them by hand with google.golang.org/protobuf/encoding/protowire.
 //
 // Enc appends to a byte slice, so a caller can build one buffer per
-// generation of a Go trace in parallel and write the buffers in order.
+// generation of a Go trace in parallel and write the buffers in order;
+// AppendSmall writes the track events a timeline has millions of, and
+// Compressor packs runs of packets into compressed_packets.
 package perfetto
 
 import (
