@@ -213,3 +213,53 @@ func BenchmarkTinyGenerations(b *testing.B) {
 		})
 	}
 }
+
+// countingWriter counts the bytes written to it.
+type countingWriter struct{ n int64 }
+
+func (w *countingWriter) Write(p []byte) (int, error) {
+	w.n += int64(len(p))
+	return len(p), nil
+}
+
+// BenchmarkExport compares, on the same generated traces, the Perfetto
+// export with the analysis it extends, on all cores: the export's budget is
+// 1.5x the analysis' CPU time (cpu-ns/op, user and system, where the
+// platform reports it; ns/op is wall time, in which a sequential export
+// pays for all of its work on the tracking goroutine).
+//
+//	go test ./analyzer -run '^$' -bench 'Export$' -benchsizes 100MB -benchtime 3x
+func BenchmarkExport(b *testing.B) {
+	for _, size := range splitSizes() {
+		path := benchTrace(b, size)
+		st, err := os.Stat(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		events := countEvents(b, path)
+		b.Run("size="+size+"/analyze", func(b *testing.B) {
+			cpu := cpuTime()
+			for b.Loop() {
+				if _, err := analyzer.AnalyzeFile(path, analyzer.Options{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			report(b, st.Size(), events)
+			b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
+		})
+		b.Run("size="+size+"/export", func(b *testing.B) {
+			var w countingWriter
+			cpu := cpuTime()
+			for b.Loop() {
+				w.n = 0
+				if _, err := analyzer.ExportFile(path, &w, analyzer.Options{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			report(b, st.Size(), events)
+			b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
+			b.ReportMetric(float64(w.n)/float64(st.Size()), "out/in")
+			b.ReportMetric(float64(w.n)/float64(events), "B/event")
+		})
+	}
+}

@@ -41,7 +41,10 @@ func ExportFile(path string, w io.Writer, opts Options) (*Report, error) {
 //     regions begun before the trace or announced otherwise than the
 //     previous generation left them, as packets with absolute timestamps
 //     and compact scheduling bundles of their own;
-//   - the body, written by the generation's tracker (exportgen.go).
+//   - the body, written by the generation's tracker (exportgen.go) as it
+//     reads the generation, in TracePackets of compressed_packets of about
+//     64 KB of packets each (gzip, perfetto.Compressor), so that what a
+//     generation in flight holds is its compressed body.
 //
 // After the last generation, an epilogue ends at the trace's end whatever
 // is still open, so that every slice has both ends.
@@ -216,7 +219,6 @@ func (x *exporter) merged(g *global, p *partial) {
 		pro.Begin(pf.TracePacketField)
 		pro.Uint(pf.PacketTimestamp, 0)
 		pro.Uint(pf.PacketSequenceID, seqBody)
-		pro.Uint(pf.PacketSequenceFlags, pf.SeqNeedsIncrementalState)
 		pro.Begin(pf.PacketTrackEvent)
 		pro.Uint(pf.EventType, pf.TypeCounter)
 		pro.Uint(pf.EventTrackUUID, fixedUUID(tr))
@@ -234,8 +236,7 @@ func (x *exporter) merged(g *global, p *partial) {
 	x.primeCPUs(pro, e.sched, base)
 	x.flushStitch(pro, base)
 	x.write(pro.B)
-	x.write(e.te.B)
-	x.write(e.bun.B)
+	x.write(e.out)
 	// Goroutines that ended leave the live sets.
 	for _, l := range p.gs.all() {
 		if l.ended && !l.retired {
@@ -249,7 +250,7 @@ func (x *exporter) merged(g *global, p *partial) {
 // switch, which Perfetto reads only to learn what runs on the cpu.
 func (x *exporter) primeCPUs(pro *pf.Enc, cols []schedCols, base int64) {
 	for cpu := range max(len(cols), len(x.stitch)) {
-		used := (cpu < len(cols) && cols[cpu].used) || (cpu < len(x.stitch) && x.stitch[cpu].nSw+x.stitch[cpu].nWk > 0)
+		used := (cpu < len(cols) && cols[cpu].used) || (cpu < len(x.stitch) && x.stitch[cpu].n() > 0)
 		if !used {
 			continue
 		}
@@ -454,10 +455,13 @@ func (x *exporter) end(g *global) {
 }
 
 // absSlice writes a track event with an absolute timestamp, a literal name
-// and an inline stack, on no sequence: the merge writes few of them.
+// and an inline stack, on sequence seqMerge, which has no incremental
+// state: the merge writes few of them. (Perfetto drops a track event on
+// no sequence.)
 func absSlice(e *pf.Enc, t int64, track uint64, typ uint64, name string, frames []Frame) {
 	e.Begin(pf.TracePacketField)
 	e.Uint(pf.PacketTimestamp, uint64(t))
+	e.Uint(pf.PacketSequenceID, seqMerge)
 	e.Begin(pf.PacketTrackEvent)
 	e.Uint(pf.EventType, typ)
 	e.Uint(pf.EventTrackUUID, track)

@@ -12,7 +12,9 @@ import (
 )
 
 // The Perfetto timeline of one generation (see export.go for the layout).
-// genExporter observes the generation's tracker and writes, in event order:
+// genExporter observes the generation's tracker and writes, in event order,
+// in chunks of about chunkSize bytes that it compresses as it goes (each
+// one TracePacket of compressed_packets):
 //   - scheduling in ftrace's compact form, one column set per P: a switch
 //     when a goroutine starts or stops running on the P, a waking when one
 //     becomes runnable (on the P of the goroutine that woke or created it);
@@ -24,10 +26,12 @@ import (
 // Sequences of the exported trace.
 const (
 	seqBody   = 1 // per-generation bodies: incremental clock, interning
+	seqMerge  = 2 // what the merge writes: absolute timestamps, literal names
 	noPCPU    = 1023
 	prioGo    = 120 // the priority written for every goroutine
 	stateIRQ  = 0x08
-	counterNS = 100_000 // runnable and syscall counters: at most one value per counter per 100 µs
+	counterNS = 100_000  // runnable and syscall counters: at most one value per counter per 100 µs
+	chunkSize = 64 << 10 // bytes of packets compressed at once
 )
 
 // Task states of sched_switch's prev_state, as Perfetto reads them (the
@@ -103,61 +107,53 @@ const (
 	numFixedNames
 )
 
-// schedCols are the compact-sched columns of one P.
+// schedCols holds the compact-sched events of one P not yet written;
+// flush writes them as columns.
 type schedCols struct {
-	swTS, swState, swPID, swPrio, swComm []byte
-	wkTS, wkPID, wkCPU, wkPrio, wkComm   []byte
-	wkFlags                              []byte
-	lastSw, lastWk                       int64
-	nSw, nWk                             int
-	used                                 bool
+	sws  []swEv
+	wks  []wkEv
+	used bool // the P has had events in this generation
 }
 
+// swEv is a sched_switch: the P runs goroutine pid from t (0: none), the
+// one it replaces leaving in task state state.
+type swEv struct {
+	t     int64
+	pid   int64
+	state uint64
+}
+
+// wkEv is a sched_waking of goroutine pid at t, on cpu.
+type wkEv struct {
+	t     int64
+	pid   int64
+	cpu   int32
+	flags uint32
+}
+
+func (c *schedCols) n() int { return len(c.sws) + len(c.wks) }
+
 func (c *schedCols) reset() {
-	*c = schedCols{
-		swTS: c.swTS[:0], swState: c.swState[:0], swPID: c.swPID[:0], swPrio: c.swPrio[:0], swComm: c.swComm[:0],
-		wkTS: c.wkTS[:0], wkPID: c.wkPID[:0], wkCPU: c.wkCPU[:0], wkPrio: c.wkPrio[:0], wkComm: c.wkComm[:0],
-		wkFlags: c.wkFlags[:0],
-	}
+	*c = schedCols{sws: c.sws[:0], wks: c.wks[:0]}
 }
 
 func (c *schedCols) sw(t int64, state uint64, pid int64) {
-	d := t
-	if c.nSw > 0 {
-		d = t - c.lastSw
-	}
-	c.lastSw = t
-	c.nSw++
-	c.swTS = protowire.AppendVarint(c.swTS, uint64(max(d, 0)))
-	c.swState = protowire.AppendVarint(c.swState, state)
-	c.swPID = protowire.AppendVarint(c.swPID, uint64(pid))
-	c.swPrio = append(c.swPrio, prioGo)
-	c.swComm = append(c.swComm, 0)
+	c.sws = append(c.sws, swEv{t: t, pid: pid, state: state})
 	c.used = true
 }
 
 func (c *schedCols) wake(t int64, pid int64, cpu int, flags uint64) {
-	d := t
-	if c.nWk > 0 {
-		d = t - c.lastWk
-	}
-	c.lastWk = t
-	c.nWk++
-	c.wkTS = protowire.AppendVarint(c.wkTS, uint64(max(d, 0)))
-	c.wkPID = protowire.AppendVarint(c.wkPID, uint64(pid))
-	c.wkCPU = protowire.AppendVarint(c.wkCPU, uint64(cpu))
-	c.wkPrio = append(c.wkPrio, prioGo)
-	c.wkComm = append(c.wkComm, 0)
-	c.wkFlags = protowire.AppendVarint(c.wkFlags, flags)
+	c.wks = append(c.wks, wkEv{t: t, pid: pid, cpu: int32(cpu), flags: uint32(flags)})
 	c.used = true
 }
 
 // maxBundle is how many events a bundle holds before it is written out.
-const maxBundle = 1 << 14
+const maxBundle = 1 << 12
 
-// flush writes the columns as one FtraceEventBundle packet for cpu.
+// flush writes the events as one FtraceEventBundle packet for cpu, in
+// columns: timestamps delta-encoded from the bundle's first.
 func (c *schedCols) flush(e *pf.Enc, cpu int) {
-	if c.nSw == 0 && c.nWk == 0 {
+	if c.n() == 0 {
 		return
 	}
 	e.Begin(pf.TracePacketField)
@@ -165,17 +161,55 @@ func (c *schedCols) flush(e *pf.Enc, cpu int) {
 	e.Uint(pf.BundleCPU, uint64(cpu))
 	e.Begin(pf.BundleCompactSched)
 	e.String(pf.SchedInternTable, "")
-	e.Packed(pf.SwitchTimestamp, c.swTS)
-	e.Packed(pf.SwitchPrevState, c.swState)
-	e.Packed(pf.SwitchNextPID, c.swPID)
-	e.Packed(pf.SwitchNextPrio, c.swPrio)
-	e.Packed(pf.SwitchNextComm, c.swComm)
-	e.Packed(pf.WakingTimestamp, c.wkTS)
-	e.Packed(pf.WakingPID, c.wkPID)
-	e.Packed(pf.WakingTargetCPU, c.wkCPU)
-	e.Packed(pf.WakingPrio, c.wkPrio)
-	e.Packed(pf.WakingComm, c.wkComm)
-	e.Packed(pf.WakingFlags, c.wkFlags)
+	if len(c.sws) > 0 {
+		e.Begin(pf.SwitchTimestamp)
+		last := int64(0)
+		for i := range c.sws {
+			e.B = pf.AppendVarint(e.B, uint64(max(c.sws[i].t-last, 0)))
+			last = c.sws[i].t
+		}
+		e.End()
+		e.Begin(pf.SwitchPrevState)
+		for i := range c.sws {
+			e.B = pf.AppendVarint(e.B, c.sws[i].state)
+		}
+		e.End()
+		e.Begin(pf.SwitchNextPID)
+		for i := range c.sws {
+			e.B = pf.AppendVarint(e.B, uint64(c.sws[i].pid))
+		}
+		e.End()
+		// Every goroutine has the same priority and the one (empty)
+		// name of the intern table.
+		e.Repeated(pf.SwitchNextPrio, prioGo, len(c.sws))
+		e.Repeated(pf.SwitchNextComm, 0, len(c.sws))
+	}
+	if len(c.wks) > 0 {
+		e.Begin(pf.WakingTimestamp)
+		last := int64(0)
+		for i := range c.wks {
+			e.B = pf.AppendVarint(e.B, uint64(max(c.wks[i].t-last, 0)))
+			last = c.wks[i].t
+		}
+		e.End()
+		e.Begin(pf.WakingPID)
+		for i := range c.wks {
+			e.B = pf.AppendVarint(e.B, uint64(c.wks[i].pid))
+		}
+		e.End()
+		e.Begin(pf.WakingTargetCPU)
+		for i := range c.wks {
+			e.B = pf.AppendVarint(e.B, uint64(c.wks[i].cpu))
+		}
+		e.End()
+		e.Repeated(pf.WakingPrio, prioGo, len(c.wks))
+		e.Repeated(pf.WakingComm, 0, len(c.wks))
+		e.Begin(pf.WakingFlags)
+		for i := range c.wks {
+			e.B = pf.AppendVarint(e.B, uint64(c.wks[i].flags))
+		}
+		e.End()
+	}
 	e.End()
 	e.End()
 	e.End()
@@ -197,12 +231,13 @@ type genExporter struct {
 	x        *exporter
 	base     int64 // timestamp the body's incremental clock starts from
 	lastT    int64
-	te       pf.Enc   // packets of sequence seqBody and track descriptors
-	bun      pf.Enc   // ftrace bundles
-	total    [3]int64 // the counters' deltas in this generation
+	raw      pf.Enc        // packets not yet compressed: of sequence seqBody, track descriptors, ftrace bundles
+	out      []byte        // the body so far, compressed
+	z        pf.Compressor // compresses raw into out
+	total    [3]int64      // the counters' deltas in this generation
 	packetTS int64
 	in       pf.Enc // interned data of the packet being built
-	ev       pf.Enc // the track event being built
+	ev       pf.Enc // the track event being built (events other than pf.Small)
 	sched    []schedCols
 	stk      pf.Enc // scratch
 
@@ -231,9 +266,9 @@ func newGenExporter(x *exporter) *genExporter {
 }
 
 func (e *genExporter) reset() {
-	e.te.Reset()
+	e.raw.Reset()
+	e.out = e.out[:0]
 	e.in.Reset()
-	e.bun.Reset()
 	e.total = [3]int64{}
 	for i := range e.sched {
 		e.sched[i].reset()
@@ -254,13 +289,42 @@ func (e *genExporter) reset() {
 	e.base, e.lastT = 0, 0
 }
 
-// begin starts a packet of the body at t.
-func (e *genExporter) begin(p *partial, t int64) {
+// Body packets do not set SEQ_NEEDS_INCREMENTAL_STATE: it only tells a
+// reader to skip a packet when the sequence's incremental state is lost
+// (a ring buffer that overwrote the packet that cleared it), and the clear
+// is the first packet of every generation in the file. That saves two
+// bytes a packet.
+
+// start notes the body's clock base on the first packet.
+func (e *genExporter) start(p *partial) {
 	if !e.started {
 		e.started = true
 		e.base = p.first
 		e.lastT = e.base
 	}
+}
+
+// delta returns the timestamp of a packet at t on the incremental clock.
+func (e *genExporter) delta(t int64) uint64 {
+	d := uint64(max(t-e.lastT, 0))
+	if t > e.lastT {
+		e.lastT = t
+	}
+	return d
+}
+
+// small writes a small track event at t.
+func (e *genExporter) small(p *partial, t int64, ev pf.Small) {
+	e.start(p)
+	e.raw.B = pf.AppendSmall(e.raw.B, e.delta(t), seqBody, e.in.B, &ev)
+	e.in.Reset()
+	e.chunk()
+}
+
+// begin starts a packet of the body at t whose track event is built in
+// e.ev.
+func (e *genExporter) begin(p *partial, t int64) {
+	e.start(p)
 	e.ev.Reset()
 	e.ev.Begin(pf.PacketTrackEvent)
 	e.packetTS = t
@@ -269,44 +333,59 @@ func (e *genExporter) begin(p *partial, t int64) {
 // end finishes the packet begun with begin.
 func (e *genExporter) end() {
 	e.ev.End()
-	b := &e.te
+	b := &e.raw
 	b.Begin(pf.TracePacketField)
-	t := e.packetTS
-	b.Uint(pf.PacketTimestamp, uint64(max(t-e.lastT, 0)))
-	if t > e.lastT {
-		e.lastT = t
-	}
+	b.Uint(pf.PacketTimestamp, e.delta(e.packetTS))
 	b.Uint(pf.PacketSequenceID, seqBody)
-	b.Uint(pf.PacketSequenceFlags, pf.SeqNeedsIncrementalState)
 	if len(e.in.B) > 0 {
 		b.Bytes(pf.PacketInternedData, e.in.B)
 		e.in.Reset()
 	}
 	b.B = append(b.B, e.ev.B...)
 	b.End()
+	e.chunk()
+}
+
+// chunk compresses the packets written so far once they fill a chunk.
+func (e *genExporter) chunk() {
+	if len(e.raw.B) >= chunkSize {
+		e.flushRaw()
+	}
+}
+
+// flushRaw compresses the packets written so far.
+func (e *genExporter) flushRaw() {
+	e.out = e.z.Append(e.out, e.raw.B)
+	e.raw.Reset()
 }
 
 // name returns the iid of a fixed name (id < numFixedNames) or of local
 // string s (id numFixedNames+s), interning it on first use.
 func (e *genExporter) nameIID(p *partial, fixed int, s strID) uint64 {
 	iid := uint64(fixed)
-	str := ""
 	if fixed == 0 {
 		iid = uint64(numFixedNames) + uint64(s)
+	}
+	if iid < uint64(len(e.nameDone)) && e.nameDone[iid] {
+		return iid
+	}
+	return e.internName(p, iid, fixed, s)
+}
+
+// internName interns name iid: fixed name fixed, or local string s.
+func (e *genExporter) internName(p *partial, iid uint64, fixed int, s strID) uint64 {
+	str := fixedNames[fixed]
+	if fixed == 0 {
 		str = p.strs.str(s)
-	} else {
-		str = fixedNames[fixed]
 	}
 	for uint64(len(e.nameDone)) <= iid {
 		e.nameDone = append(e.nameDone, false)
 	}
-	if !e.nameDone[iid] {
-		e.nameDone[iid] = true
-		e.in.Begin(pf.InternedEventNames)
-		e.in.Uint(pf.InternIID, iid)
-		e.in.String(pf.InternName, cleanString(str))
-		e.in.End()
-	}
+	e.nameDone[iid] = true
+	e.in.Begin(pf.InternedEventNames)
+	e.in.Uint(pf.InternIID, iid)
+	e.in.String(pf.InternName, cleanString(str))
+	e.in.End()
 	return iid
 }
 
@@ -367,16 +446,7 @@ func (e *genExporter) strIID(m map[string]uint64, field protowire.Number, s stri
 
 // slice writes a slice begin (name iid, stack) or end on track.
 func (e *genExporter) slice(p *partial, t int64, track uint64, typ uint64, name uint64, stack uint64) {
-	e.begin(p, t)
-	e.ev.Uint(pf.EventType, typ)
-	e.ev.Uint(pf.EventTrackUUID, track)
-	if name != 0 {
-		e.ev.Uint(pf.EventNameIID, name)
-	}
-	if stack != 0 {
-		e.ev.Uint(pf.EventCallstackIID, stack)
-	}
-	e.end()
+	e.small(p, t, pf.Small{Type: typ, Track: track, Name: name, Callstack: stack})
 }
 
 func (e *genExporter) cols(pid int32) *schedCols {
@@ -398,8 +468,9 @@ func (e *genExporter) switchTo(pid int32, t int64, prev uint64, next int64) {
 	}
 	c := e.cols(pid)
 	c.sw(t, prev, next)
-	if c.nSw+c.nWk >= maxBundle {
-		c.flush(&e.bun, int(pid))
+	if c.n() >= maxBundle {
+		c.flush(&e.raw, int(pid))
+		e.chunk()
 	}
 }
 
@@ -416,8 +487,9 @@ func (e *genExporter) wake(pid int32, t int64, id trace.GoID, irq bool) {
 		cpu = noPCPU
 	}
 	c.wake(t, goTID(id), cpu, flags)
-	if c.nSw+c.nWk >= maxBundle {
-		c.flush(&e.bun, cpu)
+	if c.n() >= maxBundle {
+		c.flush(&e.raw, cpu)
+		e.chunk()
 	}
 }
 
@@ -437,11 +509,7 @@ func (e *genExporter) flushCounter(p *partial, i int, t int64) {
 	if c.pend == 0 {
 		return
 	}
-	e.begin(p, t)
-	e.ev.Uint(pf.EventType, pf.TypeCounter)
-	e.ev.Uint(pf.EventTrackUUID, fixedUUID(c.track))
-	e.ev.Int(pf.EventCounterValue, c.pend)
-	e.end()
+	e.small(p, t, pf.Small{Type: pf.TypeCounter, Track: fixedUUID(c.track), Value: c.pend})
 	c.pend, c.lastT = 0, t
 }
 
@@ -451,9 +519,9 @@ func (e *genExporter) describeGoroutine(p *partial, g *gLocal) {
 	name := p.strs.str(g.name)
 	if !e.groupsDone[g.name] {
 		e.groupsDone[g.name] = true
-		e.x.describeGroup(&e.te, name)
+		e.x.describeGroup(&e.raw, name)
 	}
-	describeGoroutine(&e.te, g.id, name)
+	describeGoroutine(&e.raw, g.id, name)
 }
 
 // prevState maps the state a goroutine leaves Running for to a task state.
@@ -514,9 +582,11 @@ func (e *genExporter) enter(p *partial, id trace.GoID, tr *transition, t int64, 
 			e.wake(tr.proc, t, id, by == trace.NoGoroutine)
 		}
 	case goWaiting:
-		name := e.nameIID(p, nameWaiting, 0)
+		var name uint64
 		if tr.reason != 0 {
 			name = e.nameIID(p, 0, tr.reason)
+		} else {
+			name = e.nameIID(p, nameWaiting, 0)
 		}
 		e.slice(p, t, goUUID(id), pf.TypeSliceBegin, name, e.stackIID(p, p.stacks.intern(tr.stack)))
 	case goSyscall:
@@ -538,7 +608,7 @@ func (e *genExporter) describeThread(m trace.ThreadID) {
 		return
 	}
 	e.threads[m] = true
-	describeTrack(&e.te, threadUUID(m), fixedUUID(trThreads), fmt.Sprintf("M%d", m), 0)
+	describeTrack(&e.raw, threadUUID(m), fixedUUID(trThreads), fmt.Sprintf("M%d", m), 0)
 }
 
 func (e *genExporter) created(p *partial, g *gLocal, tr *transition, t int64) {
@@ -566,7 +636,7 @@ func (e *genExporter) event(p *partial, ev *trace.Event, k trace.EventKind, t in
 			track, name = uuid(uint64(key.id), uuidSweep), nameSweep
 			if !e.sweeps[key.id] {
 				e.sweeps[key.id] = true
-				describeTrack(&e.te, track, fixedUUID(trGC), fmt.Sprintf("sweep P%d", key.id), 0)
+				describeTrack(&e.raw, track, fixedUUID(trGC), fmt.Sprintf("sweep P%d", key.id), 0)
 			}
 		default:
 			return
@@ -595,18 +665,14 @@ func (e *genExporter) event(p *partial, ev *trace.Event, k trace.EventKind, t in
 		default:
 			return
 		}
-		e.begin(p, t)
-		e.ev.Uint(pf.EventType, pf.TypeCounter)
-		e.ev.Uint(pf.EventTrackUUID, fixedUUID(track))
-		e.ev.Int(pf.EventCounterValue, int64(m.Value.Uint64()))
-		e.end()
+		e.small(p, t, pf.Small{Type: pf.TypeCounter, Track: fixedUUID(track), Value: int64(m.Value.Uint64())})
 	case trace.EventTaskBegin:
 		tk := ev.Task()
 		parent := fixedUUID(trTasks)
 		if tk.Parent != trace.NoTask && tk.Parent != tk.ID {
 			parent = taskUUID(tk.Parent)
 		}
-		describeTrack(&e.te, taskUUID(tk.ID), parent, cleanString(tk.Type), 0)
+		describeTrack(&e.raw, taskUUID(tk.ID), parent, cleanString(tk.Type), 0)
 		e.slice(p, t, taskUUID(tk.ID), pf.TypeSliceBegin, e.nameIID(p, 0, p.str(tk.Type)), 0)
 	case trace.EventTaskEnd:
 		e.slice(p, t, taskUUID(ev.Task().ID), pf.TypeSliceEnd, 0, 0)
@@ -644,17 +710,16 @@ func (e *genExporter) event(p *partial, ev *trace.Event, k trace.EventKind, t in
 }
 
 func (e *genExporter) finish(p *partial) {
-	if !e.started && p.events > 0 {
-		e.started = true
-		e.base = p.first
-		e.lastT = e.base
+	if p.events > 0 {
+		e.start(p)
 	}
 	for i := range e.counters {
 		e.flushCounter(p, i, p.last)
 	}
 	for i := range e.sched {
-		e.sched[i].flush(&e.bun, i)
+		e.sched[i].flush(&e.raw, i)
 	}
+	e.flushRaw()
 }
 
 // cleanString makes a string from the trace valid UTF-8.

@@ -578,8 +578,13 @@ func checkWaitGroup(t *testing.T, res *Result, rep *analyzer.Report) {
 	if g == nil || g.Count != int64(n) || g.Time.Exec <= 0 {
 		t.Errorf("group runWaitGroup.func1 = %+v, want %d goroutines that ran", g, n)
 	}
-	if got := measured(t, res, "done_at_wait_return", ""); got != float64(param(t, res, "add")) {
-		t.Errorf("done_at_wait_return = %v, want the count %d", got, param(t, res, "add"))
+	// Main measures after Wait returns, but a Done past the count may panic
+	// (and end the run) before main runs again, and a counted goroutine
+	// may not have counted its returned Done yet: the figure is a snapshot
+	// that is absent or at most the count, never past it (a Done past the
+	// count never returns).
+	if m, ok := res.Measurement("done_at_wait_return", ""); ok && (m.Value < 0 || m.Value > float64(param(t, res, "add"))) {
+		t.Errorf("done_at_wait_return = %v, want at most the count %d", m.Value, param(t, res, "add"))
 	}
 }
 

@@ -7,7 +7,9 @@
 // encodes them by hand with google.golang.org/protobuf/encoding/protowire.
 //
 // Enc appends to a byte slice, so a caller can build one buffer per
-// generation of a Go trace in parallel and write the buffers in order.
+// generation of a Go trace in parallel and write the buffers in order;
+// AppendSmall writes the track events a timeline has millions of, and
+// Compressor packs runs of packets into compressed_packets.
 package perfetto
 
 import (
@@ -210,6 +212,24 @@ func (e *Enc) Packed(f protowire.Number, vs []byte) {
 		return
 	}
 	e.Bytes(f, vs)
+}
+
+// Repeated appends a packed repeated varint field holding n copies of v
+// (below 0x80, so one byte each).
+func (e *Enc) Repeated(f protowire.Number, v byte, n int) {
+	if n == 0 {
+		return
+	}
+	e.B = protowire.AppendTag(e.B, f, protowire.BytesType)
+	e.B = protowire.AppendVarint(e.B, uint64(n))
+	at := len(e.B)
+	e.B = append(e.B, make([]byte, n)...)
+	if v != 0 {
+		col := e.B[at:]
+		for i := range col {
+			col[i] = v
+		}
+	}
 }
 
 // Reset empties the buffer, keeping its memory.

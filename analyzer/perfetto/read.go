@@ -2,6 +2,7 @@ package perfetto
 
 import (
 	"bytes"
+	"compress/gzip"
 	"compress/zlib"
 	"errors"
 	"fmt"
@@ -210,11 +211,7 @@ func (t *Trace) packet(b []byte, seqs map[uint32]*seqState) error {
 		}
 	}
 	if compressed != nil {
-		zr, err := zlib.NewReader(bytes.NewReader(compressed))
-		if err != nil {
-			return fmt.Errorf("compressed packets: %w", err)
-		}
-		inner, err := io.ReadAll(zr)
+		inner, err := Inflate(compressed)
 		if err != nil {
 			return fmt.Errorf("compressed packets: %w", err)
 		}
@@ -297,6 +294,10 @@ func (t *Trace) packet(b []byte, seqs map[uint32]*seqState) error {
 	if !hasTS {
 		return errors.New("track event without a timestamp")
 	}
+	if seqID == 0 {
+		// Perfetto's trace processor drops these.
+		return errors.New("track event without trusted_packet_sequence_id")
+	}
 	abs := int64(ts)
 	if clockID == 0 {
 		clockID = st.clock
@@ -313,6 +314,32 @@ func (t *Trace) packet(b []byte, seqs map[uint32]*seqState) error {
 		return fmt.Errorf("unknown clock %d", clockID)
 	}
 	return t.trackEvent(te, abs, seqID, st)
+}
+
+// Inflate decompresses the content of compressed_packets as Perfetto does:
+// a gzip stream, or a zlib one.
+func Inflate(z []byte) ([]byte, error) {
+	br := bytes.NewReader(z)
+	var r io.Reader
+	if len(z) >= 2 && z[0] == 0x1f && z[1] == 0x8b {
+		gr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, err
+		}
+		gr.Multistream(false) // one stream, as zlib's inflate reads
+		r = gr
+	} else {
+		zr, err := zlib.NewReader(br)
+		if err != nil {
+			return nil, err
+		}
+		r = zr
+	}
+	out, err := io.ReadAll(r)
+	if err == nil && br.Len() > 0 {
+		err = fmt.Errorf("%d bytes after the compressed stream", br.Len())
+	}
+	return out, err
 }
 
 func (st *seqState) intern(b []byte) error {

@@ -2,12 +2,16 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/gotrace/gotrace/analyzer/perfetto"
 )
@@ -116,8 +120,9 @@ func TestExportUsage(t *testing.T) {
 }
 
 // TestExportDecodeRaw decodes an exported file with protoc --decode_raw, a
-// protobuf decoder gotrace did not write: the file must parse whole, with
-// as many packets as gotrace's reader counts.
+// protobuf decoder gotrace did not write: the file must parse whole, and
+// so must the packets inside its compressed_packets, inflated by the
+// standard library, with as many packets as gotrace's reader counts.
 func TestExportDecodeRaw(t *testing.T) {
 	protoc, err := exec.LookPath("protoc")
 	if err != nil {
@@ -131,6 +136,29 @@ func TestExportDecodeRaw(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	outer := decodeRaw(t, protoc, data)
+	inflated, compressed := inflatePackets(t, data)
+	if compressed == 0 {
+		t.Fatalf("no packet holds compressed_packets")
+	}
+	if n := countPackets(outer); n <= compressed {
+		t.Errorf("protoc sees %d packets in the file, %d of them compressed: the file has no plain packets", n, compressed)
+	}
+	dump := decodeRaw(t, protoc, inflated)
+	tr := readTimeline(t, out)
+	if n := countPackets(dump); n != tr.Packets {
+		t.Errorf("protoc sees %d packets once inflated, gotrace's reader %d", n, tr.Packets)
+	}
+	// The strings gotrace wrote are where protoc sees them: names of
+	// goroutine threads (ThreadDescriptor.thread_name, field 60.4.5).
+	if !strings.Contains(dump, `5: "G1 main.main"`) {
+		t.Errorf("protoc's dump lacks the thread name of G1")
+	}
+}
+
+// decodeRaw runs protoc --decode_raw on data.
+func decodeRaw(t *testing.T, protoc string, data []byte) string {
+	t.Helper()
 	cmd := exec.Command(protoc, "--decode_raw")
 	cmd.Stdin = bytes.NewReader(data)
 	var stderr bytes.Buffer
@@ -139,21 +167,60 @@ func TestExportDecodeRaw(t *testing.T) {
 	if err != nil {
 		t.Fatalf("protoc --decode_raw: %v: %s", err, stderr.String())
 	}
-	tr := readTimeline(t, out)
-	packets := 0
-	for _, line := range strings.Split(string(dump), "\n") {
+	return string(dump)
+}
+
+// countPackets counts the top-level messages of field 1 in protoc's dump.
+func countPackets(dump string) int {
+	n := 0
+	for _, line := range strings.Split(dump, "\n") {
 		if line == "1 {" {
-			packets++
+			n++
 		}
 	}
-	if packets != tr.Packets {
-		t.Errorf("protoc sees %d packets, gotrace's reader %d", packets, tr.Packets)
+	return n
+}
+
+// inflatePackets returns the trace with every packet that holds
+// compressed_packets (TracePacket field 50) replaced by the packets it
+// holds, and how many there were.
+func inflatePackets(t *testing.T, data []byte) ([]byte, int) {
+	t.Helper()
+	var out []byte
+	compressed := 0
+	for len(data) > 0 {
+		num, typ, n := protowire.ConsumeField(data)
+		if n < 0 || num != 1 || typ != protowire.BytesType {
+			t.Fatalf("top-level field %d of type %d (%d): not a packet", num, typ, n)
+		}
+		packet, _ := protowire.ConsumeBytes(data[protowire.SizeTag(1):n])
+		inner := []byte(nil)
+		for b := packet; len(b) > 0; {
+			f, ft, m := protowire.ConsumeField(b)
+			if m < 0 {
+				t.Fatalf("bad packet: %v", protowire.ParseError(m))
+			}
+			if f == 50 && ft == protowire.BytesType {
+				z, _ := protowire.ConsumeBytes(b[protowire.SizeTag(50):m])
+				zr, err := gzip.NewReader(bytes.NewReader(z))
+				if err != nil {
+					t.Fatalf("compressed_packets: %v", err)
+				}
+				if inner, err = io.ReadAll(zr); err != nil {
+					t.Fatalf("compressed_packets: %v", err)
+				}
+			}
+			b = b[m:]
+		}
+		if inner != nil {
+			out = append(out, inner...)
+			compressed++
+		} else {
+			out = append(out, data[:n]...)
+		}
+		data = data[n:]
 	}
-	// The strings gotrace wrote are where protoc sees them: names of
-	// goroutine threads (ThreadDescriptor.thread_name, field 60.4.5).
-	if !strings.Contains(string(dump), `5: "G1 main.main"`) {
-		t.Errorf("protoc's dump lacks the thread name of G1")
-	}
+	return out, compressed
 }
 
 // TestRunPerfetto: run --perfetto writes the report and the timeline of the

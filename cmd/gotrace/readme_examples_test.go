@@ -346,7 +346,8 @@ func TestShownIn(t *testing.T) {
 		}
 	}
 	text := "gotrace check: FAIL: 2 regressions\n## gotrace check: ❌ fail\n| metric | p |\n|:--|--:|\n| sched.latency.p99_ns | 0.015 |\nSUMMARY\ngotrace: mutex run 3/10 done\n  - a note\n"
-	want := "gotrace check\n## gotrace check\n| metric\n| ---\n| sched.latency.p#_ns\nSUMMARY\ngotrace: mutex run #/# done\n"
+	// A table is its header: the rows and their order are measured data.
+	want := "gotrace check\n## gotrace check\n| metric\nSUMMARY\ngotrace: mutex run #/# done\n"
 	if s := shape(text); s != want {
 		t.Errorf("shape =\n%s\nwant\n%s", s, want)
 	}

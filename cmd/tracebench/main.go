@@ -1,3 +1,5 @@
+//go:build unix
+
 // Command tracebench generates large traces and compares, on the same file,
 // the time and peak memory of gotrace analyze, a bare golang.org/x/exp/trace
 // ReadEvent loop, and go tool trace -pprof=sched.
