@@ -599,6 +599,71 @@ type AnnotationKind struct {
 	Count      int64  `json:"count"`      // completed
 	Unfinished int64  `json:"unfinished"` // begun but not ended in the trace
 	Duration   Dist   `json:"duration_ns"`
+	// Breakdown is where the wall time of the instances went on the
+	// goroutines that worked on them, completed and unfinished alike (an
+	// unfinished one up to the end of the trace): each goroutine counts its
+	// own time, so two goroutines busy through a 10ms task count 20ms.
+	// Rows are in descending order of time; their shares add up to 1.
+	Breakdown []TimeShare `json:"breakdown,omitempty"`
+	// CriticalPath is the critical paths of the completed instances added
+	// up by (function, state, reason, line), in descending order of time;
+	// shares are of the instances' total latency and add up to 1.
+	CriticalPath []PathRow `json:"critical_path,omitempty"`
+	// Slowest is the slowest completed instances, slowest first (at most
+	// MaxSlowest).
+	Slowest []Instance `json:"slowest,omitempty"`
+}
+
+// MaxSlowest is the number of slowest instances a report keeps per task
+// or region type.
+const MaxSlowest = 10
+
+// MaxPathRows is the number of rows a report keeps of a critical path;
+// the time of the rest is one row with Function "(other)".
+const MaxPathRows = 20
+
+// Breakdown and critical-path states. A waiting state comes with its
+// reason class (Reason: sync, chan, select, net, sleep, ...).
+const (
+	StateRunning      = "running"
+	StateRunnable     = "runnable"
+	StateWaiting      = "waiting"
+	StateSyscall      = "syscall"
+	StateAssist       = "gc_assist"    // running a GC mark assist
+	StateSTW          = "stw"          // any state, while the world was stopped
+	StateUnattributed = "unattributed" // no goroutine of the instance was known
+)
+
+// TimeShare is one row of a breakdown: time in one state.
+type TimeShare struct {
+	State  string  `json:"state"`            // one of the State* constants
+	Reason string  `json:"reason,omitempty"` // waiting: the reason class
+	NS     int64   `json:"ns"`
+	Share  float64 `json:"share"` // of the breakdown's total, 0..1
+}
+
+// PathRow is time on a critical path: a goroutine, known by its start
+// function, in one state. File and Line are the user's frame where the
+// state's stack shows one (a wait: where it waited).
+type PathRow struct {
+	Function string  `json:"function"`
+	State    string  `json:"state"`            // running, runnable, waiting, syscall, unattributed
+	Reason   string  `json:"reason,omitempty"` // waiting: the wait reason ("sync.Mutex.Lock", "sleep")
+	File     string  `json:"file,omitempty"`
+	Line     int     `json:"line,omitempty"`
+	NS       int64   `json:"ns"`
+	Share    float64 `json:"share"` // of the path's (or paths') total, 0..1
+}
+
+// Instance is one task or region: its id (tasks; regions have none), when
+// it began and ended from the trace start, and its critical path.
+type Instance struct {
+	ID           uint64    `json:"id,omitempty"`
+	Goroutine    int64     `json:"g,omitempty"` // regions: their goroutine
+	StartNS      int64     `json:"start_ns"`
+	EndNS        int64     `json:"end_ns"`
+	LatencyNS    int64     `json:"latency_ns"`
+	CriticalPath []PathRow `json:"critical_path,omitempty"`
 }
 
 // LogLine is one runtime/trace.Log event.
