@@ -60,6 +60,9 @@ type Options struct {
 
 	// export, when set, writes the timeline (export.go).
 	export *exporter
+	// noTasks leaves out task and region breakdowns and critical paths
+	// (tasks.go), for benchmarks of what they cost.
+	noTasks bool
 
 	// active counts the generations being analyzed at once; one decodes
 	// on a goroutine of its own, ahead of its tracker, while fewer

@@ -15,32 +15,45 @@ const MaxLogs = 1000
 type kindAcc struct {
 	count int64
 	hist  sketch.Hist
+
+	// Breakdowns of the instances (tasks.go), and their critical paths:
+	// time by row, in all (pathNS) and of how many (paths), and the
+	// slowest instances, slowest first.
+	bd     breakdown
+	path   map[pathKey]int64
+	pathNS int64
+	paths  int64
+	slow   []slowInst
 }
 
 // openTask is a task begun and not yet ended.
 type openTask struct {
 	start int64
 	typ   strID
+	inst  int32 // in a generation: its instance (tasks.go)
 }
 
 // taskEnd is the end of a task whose begin lies in an earlier generation.
 type taskEnd struct {
-	id  trace.TaskID
-	t   int64
-	typ strID
+	id   trace.TaskID
+	t    int64
+	typ  strID
+	pend int32 // 1 + index of its critical path in taskPart.pending; 0: none
 }
 
 // openRegion is a region begun on a goroutine and not yet ended.
 type openRegion struct {
 	typ   strID
 	start int64
+	inst  int32 // in a generation: 1 + index of its instance (tasks.go); 0: none
 }
 
 // regionEnd is the end of a region whose begin lies in an earlier generation.
 type regionEnd struct {
-	g   trace.GoID
-	typ strID
-	t   int64
+	g    trace.GoID
+	typ  strID
+	t    int64
+	pend int32 // 1 + index of its critical path in taskPart.pending; 0: none
 }
 
 // annAgg accumulates user annotations.
@@ -113,6 +126,7 @@ func mergeKinds(dst, src map[strID]*kindAcc, m *remap) {
 		}
 		d.count += k.count
 		d.hist.Merge(&k.hist)
+		d.mergePaths(k, m)
 	}
 }
 
@@ -145,6 +159,7 @@ func (a *annAgg) merge(o *annAgg, m *remap) {
 
 func (g *global) annotationStats() AnnotationStats {
 	a := &g.aggs.ann
+	g.addOpenBreakdowns()
 	s := AnnotationStats{LogCount: a.logCount}
 	unfinishedTasks := map[strID]int64{}
 	for _, t := range g.openTasks {
@@ -183,7 +198,15 @@ func (g *global) kinds(done map[strID]*kindAcc, unfinished map[strID]int64) []An
 	seen := map[strID]bool{}
 	for typ, k := range done {
 		seen[typ] = true
-		out = append(out, AnnotationKind{Type: g.strs.str(typ), Count: k.count, Unfinished: unfinished[typ], Duration: dist(&k.hist)})
+		ak := AnnotationKind{Type: g.strs.str(typ), Count: k.count, Unfinished: unfinished[typ]}
+		if k.count > 0 {
+			ak.Duration = dist(&k.hist)
+		}
+		g.fillPaths(&ak, k)
+		if k.count == 0 && ak.Unfinished == 0 && ak.Breakdown == nil && ak.CriticalPath == nil {
+			continue
+		}
+		out = append(out, ak)
 	}
 	for typ, n := range unfinished {
 		if !seen[typ] {

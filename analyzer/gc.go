@@ -137,6 +137,9 @@ func (a *gcAgg) complete(kind rangeKind, reason strID, d int64) {
 }
 
 // stacked reports whether ranges of a kind are counted by their stack.
+// isSTW reports whether k is a stop-the-world pause.
+func isSTW(k rangeKind) bool { return k == rkSTW || k == rkSTWTracer || k == rkSTWOther }
+
 func stacked(k rangeKind) bool { return k == rkAssist || k == rkSTWOther }
 
 // addStack counts d ns of a range of kind k that began with stack stk.

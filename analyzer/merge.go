@@ -64,6 +64,8 @@ type global struct {
 	closing span  // the span closeRec hands to the analyses
 
 	obs mergeObserver // nil unless something observes (observe.go)
+
+	ts taskGlobal // instances and chains spanning generations (tasks_merge.go)
 }
 
 func newGlobal() *global {
@@ -78,6 +80,7 @@ func newGlobal() *global {
 		openTasks:  map[trace.TaskID]openTask{},
 	}
 	g.aggs.init()
+	g.ts.init()
 	g.aggs.goroutines.maxNetAt = -1
 	return g
 }
@@ -158,6 +161,7 @@ func (g *global) merge(p *partial) {
 		if o, ok := g.openTasks[e.id]; ok {
 			addKind(g.aggs.ann.tasks, o.typ, e.t-o.start)
 			delete(g.openTasks, e.id)
+			g.finishWalk(p, e.pend, kindOf(g.aggs.ann.tasks, o.typ), slowInst{id: uint64(e.id), start: o.start, end: e.t}, m)
 		} else if g.obs != nil {
 			g.obs.taskBefore(&p.taskEnds[i])
 		}
@@ -180,6 +184,9 @@ func (g *global) merge(p *partial) {
 			g.regions[e.g] = rs[:len(rs)-1]
 		}
 		addKind(g.aggs.ann.regions, top.typ, e.t-top.start)
+		k := kindOf(g.aggs.ann.regions, top.typ)
+		g.finishWalk(p, e.pend, k, slowInst{g: e.g, start: top.start, end: e.t}, m)
+		g.regionDone(p, &p.regionEnds[i], top, k)
 	}
 	// Region begins of this generation that stay open.
 	for _, l := range p.gs.all() {
@@ -204,6 +211,8 @@ func (g *global) merge(p *partial) {
 			delete(g.regions, l.id)
 		}
 	}
+	g.mergeTasks(p, m)
+	g.importChains(p, m)
 	if g.obs != nil {
 		g.obs.merged(g, p)
 	}

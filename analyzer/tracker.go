@@ -147,7 +147,7 @@ func (o openState) remapped(m *remap) openState {
 }
 
 // gLocal is what one generation knows of a goroutine that it created or
-// that moved in it: 72 bytes (a goroutine that was only announced is an
+// that moved in it: 80 bytes (a goroutine that was only announced is an
 // annRec). What fewer goroutines need is in a gCold, and open regions and
 // the times of a goroutine whose start function is not known yet in side
 // tables. The fields every transition touches come first.
@@ -166,6 +166,8 @@ type gLocal struct {
 	firstRunP int32 // P of the first run start when no P was known before; -1
 	name      strID // start function, 0 if not seen in this generation
 	coldIdx   int32 // 1 + the index of its gCold in partial.cold; 0: none
+	crit      int32 // 1 + index of its chain's last node before the open state (critical.go); 0: none
+	mem       int32 // 1 + index of its first task or region membership (tasks.go); 0: none
 
 	id trace.GoID
 	// How the goroutine entered the generation: created in it at enterAt,
@@ -283,6 +285,8 @@ type partial struct {
 
 	obs    genObserver // nil unless something observes (observe.go)
 	change goChange    // what observe hands over, reused
+
+	ts taskPart // task and region instances, critical-path chains (tasks.go)
 }
 
 // maxProcsSamples bounds GOMAXPROCS samples kept per generation.
@@ -358,6 +362,7 @@ func (p *partial) reset(index int) {
 	clear(p.openTasks)
 	p.taskEnds = p.taskEnds[:0]
 	p.regionEnds = p.regionEnds[:0]
+	p.ts.reset()
 	p.clean = true
 }
 
@@ -372,6 +377,7 @@ func (p *partial) begin(index int, in *input, opts *Options) {
 	p.maxEvents = opts.MaxEvents
 	p.v1 = !in.hdr.Generational()
 	p.obs = opts.export.observer(p)
+	p.ts.off = opts.noTasks
 }
 
 // ErrTooManyEvents is returned when a trace has more events than
@@ -521,19 +527,34 @@ func (p *partial) event(ev *trace.Event) error {
 		}
 	case trace.EventTaskBegin:
 		tk := ev.Task()
-		p.openTasks[tk.ID] = openTask{start: t, typ: p.str(tk.Type)}
+		o := openTask{start: t, typ: p.str(tk.Type)}
+		if !p.ts.off {
+			o.inst = p.taskBegin(tk.ID, o.typ, ev.Goroutine(), int32(ev.Proc()), t)
+		}
+		p.openTasks[tk.ID] = o
 	case trace.EventTaskEnd:
 		tk := ev.Task()
 		if o, ok := p.openTasks[tk.ID]; ok {
 			addKind(p.a.ann.tasks, o.typ, t-o.start)
 			delete(p.openTasks, tk.ID)
+			if !p.ts.off {
+				p.taskEnded(o, ev.Goroutine(), t)
+			}
 		} else {
-			p.taskEnds = append(p.taskEnds, taskEnd{id: tk.ID, t: t, typ: p.str(tk.Type)})
+			e := taskEnd{id: tk.ID, t: t, typ: p.str(tk.Type)}
+			if !p.ts.off {
+				e.pend = p.taskEndedForeign(tk.ID, e.typ, ev.Goroutine(), t)
+			}
+			p.taskEnds = append(p.taskEnds, e)
 		}
 	case trace.EventRegionBegin:
 		if g := p.recordOf(ev.Goroutine(), int32(ev.Proc()), t); g != nil {
+			o := openRegion{typ: p.str(ev.Region().Type), start: t}
+			if !p.ts.off {
+				o.inst = p.regionBegin(g, o.typ, ev.Region().Task, t)
+			}
 			rs := p.regionsOf(g)
-			*rs = append(*rs, openRegion{typ: p.str(ev.Region().Type), start: t})
+			*rs = append(*rs, o)
 		}
 	case trace.EventRegionEnd:
 		id := ev.Goroutine()
@@ -543,11 +564,21 @@ func (p *partial) event(ev *trace.Event) error {
 			top := rs[len(rs)-1]
 			p.regs[p.coldPeek(g).regIdx-1] = rs[:len(rs)-1]
 			addKind(p.a.ann.regions, top.typ, t-top.start)
+			if !p.ts.off {
+				p.regionEnded(top, id, t)
+			}
 		} else {
-			p.regionEnds = append(p.regionEnds, regionEnd{g: id, typ: typ, t: t})
+			e := regionEnd{g: id, typ: typ, t: t}
+			if !p.ts.off {
+				e.pend = p.pend(id, t, 0)
+			}
+			p.regionEnds = append(p.regionEnds, e)
 		}
 	case trace.EventLog:
 		l := ev.Log()
+		if l.Task != 0 && !p.ts.off {
+			p.taskJoin(l.Task, p.recordOf(ev.Goroutine(), int32(ev.Proc()), t), t)
+		}
 		p.a.ann.logCount++
 		if strings.HasPrefix(l.Category, "gotrace.") {
 			p.a.ann.log(l.Category, l.Message)
@@ -763,6 +794,9 @@ func (p *partial) goTransition(tr *transition, t int64) {
 	}
 	if from == goNotExist {
 		g := p.create(tr, t)
+		if !p.ts.off {
+			p.critCreated(g, tr, t)
+		}
 		if p.obs != nil {
 			p.obs.created(p, g, tr, t)
 		}
@@ -779,8 +813,18 @@ func (p *partial) goTransition(tr *transition, t int64) {
 	if p.obs != nil {
 		p.observe(g, tr, t)
 	}
+	if p.ts.off {
+		p.leave(g, tr, t)
+		p.enter(g, tr, t)
+		return
+	}
+	wake := g.state == goWaiting && to == goRunnable && tr.by != trace.NoGoroutine && tr.by != tr.id
+	p.critLeave(g, tr, t)
 	p.leave(g, tr, t)
 	p.enter(g, tr, t)
+	if wake {
+		p.critWake(g, tr.by)
+	}
 }
 
 // annRec is a goroutine a status event announced: in state since a time the
@@ -1053,6 +1097,9 @@ func (p *partial) rangeEvent(ev *trace.Event, k trace.EventKind, t int64) {
 	if reason != "" {
 		rid = p.str(reason)
 	}
+	if isSTW(key.kind) && !p.ts.off {
+		p.stw(k != trace.EventRangeEnd, t)
+	}
 	switch k {
 	case trace.EventRangeBegin:
 		if key.kind == rkMark {
@@ -1116,6 +1163,9 @@ func (p *partial) finish() {
 	p.joinAnnouncements()
 	p.flushAlive()
 	p.a.syscalls.conc.commit()
+	if !p.ts.off {
+		p.taskFinish()
+	}
 	if p.obs != nil {
 		p.obs.finish(p)
 	}

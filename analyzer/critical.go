@@ -1,0 +1,289 @@
+package analyzer
+
+import (
+	"math"
+
+	"golang.org/x/exp/trace"
+)
+
+// Critical paths (see README, "Why was this request slow").
+//
+// Every goroutine carries a chain of the segments of its history that a
+// critical path ending on it would go through: its own earlier states, and
+// where a wait ended because another goroutine woke it (or a goroutine was
+// created), the waker's history instead of the wait. A node is one segment;
+// it begins at since and ends where the segment walked before it began, so
+// a chain is walked backwards from a task's end, node by node, until the
+// task's start. Nodes are shared between chains (a goroutine that woke two
+// others is on both of their chains) and kept in an arena that is compacted
+// when it fills: what no open task can reach any more is dropped, so the
+// memory held is bounded by the tasks open at once, not by the trace.
+
+// critNode is one segment of a goroutine's history on a chain.
+type critNode struct {
+	since  int64
+	prev   int32         // 1 + index of the segment before; 0: the history is cut
+	name   strID         // the goroutine's start function
+	reason strID         // waiting: the wait reason; a boundary: 1 + index in critStore.bounds
+	stack  stackID       // waiting, syscall: its stack; a waker: its stack at the wake-up
+	state  trace.GoState // the state of the segment
+	flags  uint8
+}
+
+// Node flags.
+const (
+	// nodeBoundary: the goroutine's state began before the generation (since
+	// is the generation's first event); the chain goes on in the previous
+	// generation, at the goroutine named by the node's bound.
+	nodeBoundary uint8 = 1 << iota
+	// nodeWaker: the segment of a goroutine that woke (or created) the
+	// chain's goroutine; its stack is where it did.
+	nodeWaker
+)
+
+// critStore is an arena of chain nodes, with its compaction.
+type critStore struct {
+	nodes, spare chunked[critNode]
+	bounds       []trace.GoID
+	// limit is the length at which the arena is compacted; it grows with
+	// what survives a compaction.
+	limit int32
+	// memo maps an index of the arena being compacted or imported to 1 +
+	// its new index.
+	memo []int32
+}
+
+// critInitialLimit is the arena length of the first compaction.
+const critInitialLimit = 1 << 15
+
+// critMaxLimit bounds the arena: past it the oldest history is dropped
+// even though an open task might still reach it (its path then ends in an
+// "unattributed" row).
+const critMaxLimit = 1 << 21
+
+func (s *critStore) reset() {
+	s.nodes.truncate()
+	s.spare.truncate()
+	s.bounds = s.bounds[:0]
+	if s.limit == 0 {
+		s.limit = critInitialLimit
+	}
+}
+
+// push adds n and returns its reference (1 + index).
+func (s *critStore) push(n critNode) int32 { return s.nodes.push(n) + 1 }
+
+// at returns the node of reference ref.
+func (s *critStore) at(ref int32) *critNode { return s.nodes.at(ref - 1) }
+
+// boundary returns the reference of a new boundary node: goroutine id in
+// state st since the generation's start first.
+func (s *critStore) boundary(id trace.GoID, st trace.GoState, name strID, first int64) int32 {
+	s.bounds = append(s.bounds, id)
+	return s.push(critNode{since: first, name: name, reason: strID(len(s.bounds)), state: st, flags: nodeBoundary})
+}
+
+// full reports whether the arena should be compacted.
+func (s *critStore) full() bool { return s.nodes.len() >= s.limit }
+
+// compact keeps the nodes reachable from the roots that a walk stopping at
+// horizon can reach: those that end after it. roots are references, updated
+// in place. It returns whether history a walk might still need was lost
+// (the arena was at its largest and the horizon had to move: lostBefore
+// is then the new horizon).
+func (s *critStore) compact(roots func(yield func(*int32) bool), horizon int64) (lost bool, lostBefore int64) {
+	n := s.nodes.len()
+	live := s.mark(roots, horizon)
+	if live > s.limit/2 && s.limit >= critMaxLimit {
+		// Still too full: drop the older half of the time since the horizon.
+		lost, lostBefore = true, horizon+(s.nodes.at(n-1).since-horizon)/2
+		horizon = lostBefore
+		live = s.mark(roots, horizon)
+	}
+	s.spare.truncate()
+	for i := int32(0); i < n; i++ {
+		if s.memo[i] == 0 {
+			continue
+		}
+		nd := *s.nodes.at(i)
+		if nd.prev != 0 {
+			nd.prev = s.memo[nd.prev-1] // 0 when cut
+		}
+		s.memo[i] = s.spare.push(nd) + 1
+	}
+	for r := range roots {
+		if *r != 0 {
+			*r = s.memo[*r-1]
+		}
+	}
+	s.nodes, s.spare = s.spare, s.nodes
+	s.spare.truncate()
+	for live*2 > s.limit && s.limit < critMaxLimit {
+		s.limit *= 2
+	}
+	return lost, lostBefore
+}
+
+// mark sets memo[i] for the nodes to keep (1: kept; the copy replaces it
+// by the new reference) and returns how many.
+func (s *critStore) mark(roots func(yield func(*int32) bool), horizon int64) int32 {
+	n := s.nodes.len()
+	if int32(cap(s.memo)) < n {
+		s.memo = make([]int32, n, n+n/4)
+	}
+	s.memo = s.memo[:n]
+	clear(s.memo)
+	var live int32
+	for r := range roots {
+		for ref := *r; ref != 0 && s.memo[ref-1] == 0; {
+			s.memo[ref-1] = 1
+			live++
+			nd := s.nodes.at(ref - 1)
+			if nd.since <= horizon {
+				break // the walk of any open task stops here
+			}
+			ref = nd.prev
+		}
+	}
+	// Cut the links into what is dropped: the copy sees memo 0.
+	return live
+}
+
+// noStart is the start of a walk whose task began in an earlier generation.
+const noStart = math.MinInt64
+
+// walkEnd says how a walk ended.
+type walkEnd uint8
+
+const (
+	walkDone     walkEnd = iota // it reached the start
+	walkBoundary                // it reached the generation's start: goes on in the previous one
+	walkLost                    // the history it needed was dropped
+)
+
+// walker walks chains back and adds the time of each segment into rows.
+type walker struct {
+	rows []pathAcc
+	// frames caches the user frame of a stack: 1 + index in files, with its
+	// line, by stack id.
+	frames []frameRef
+	steps  int
+}
+
+// frameRef is the cached user frame of a stack.
+type frameRef struct {
+	file strID
+	line int32
+	done bool
+}
+
+// pathKey identifies a row of a critical path.
+type pathKey struct {
+	name   strID
+	reason strID
+	file   strID
+	line   int32
+	state  trace.GoState
+}
+
+// pathAcc is time on a path under one key.
+type pathAcc struct {
+	key pathKey
+	ns  int64
+}
+
+// Keys of the rows that are no goroutine's segment.
+var (
+	keyUnattributed = pathKey{state: stateUnattributed}
+	keyOther        = pathKey{state: stateOther}
+)
+
+// Pseudo-states of path rows.
+const (
+	stateUnattributed trace.GoState = 200 + iota
+	stateOther
+)
+
+// maxWalkRows bounds the rows of one walk; later keys go to "(other)".
+const maxWalkRows = 64
+
+// maxWalkSteps bounds the nodes one walk visits.
+const maxWalkSteps = 1 << 20
+
+// add adds ns to key's row.
+func (w *walker) add(key pathKey, ns int64) {
+	if ns <= 0 {
+		return
+	}
+	for i := range w.rows {
+		if w.rows[i].key == key {
+			w.rows[i].ns += ns
+			return
+		}
+	}
+	if len(w.rows) >= maxWalkRows {
+		key = keyOther
+		for i := range w.rows {
+			if w.rows[i].key == key {
+				w.rows[i].ns += ns
+				return
+			}
+		}
+	}
+	w.rows = append(w.rows, pathAcc{key: key, ns: ns})
+}
+
+// stackTables are what a walk needs to name a stack's user frame.
+type stackTables interface {
+	stackFrames(id stackID) []Frame
+	internStr(s string) strID
+}
+
+// key returns the row key of node nd.
+func (w *walker) key(nd *critNode, st stackTables) pathKey {
+	k := pathKey{name: nd.name, state: nd.state}
+	if nd.state == goWaiting && nd.flags&nodeBoundary == 0 {
+		k.reason = nd.reason
+	}
+	if nd.stack != 0 {
+		for int(nd.stack) >= len(w.frames) {
+			w.frames = append(w.frames, frameRef{})
+		}
+		f := &w.frames[nd.stack]
+		if !f.done {
+			f.done = true
+			fr := st.stackFrames(nd.stack)
+			if i := UserFrameIndex(fr); i >= 0 {
+				f.file, f.line = st.internStr(fr[i].File), int32(fr[i].Line)
+			}
+		}
+		k.file, k.line = f.file, f.line
+	}
+	return k
+}
+
+// walk goes back from node ref, whose segment ends at cur, to start, and
+// adds the time of each segment into w.rows. On walkBoundary it returns the
+// goroutine whose chain goes on and the time it does so from.
+func (w *walker) walk(s *critStore, ref int32, cur, start int64, st stackTables) (walkEnd, trace.GoID, int64) {
+	for {
+		if ref == 0 {
+			return walkLost, trace.NoGoroutine, cur
+		}
+		nd := s.at(ref)
+		from := max(nd.since, start)
+		w.add(w.key(nd, st), cur-from)
+		if nd.since <= start {
+			return walkDone, trace.NoGoroutine, 0
+		}
+		cur = nd.since
+		if nd.flags&nodeBoundary != 0 {
+			return walkBoundary, s.bounds[nd.reason-1], cur
+		}
+		w.steps++
+		if w.steps > maxWalkSteps {
+			return walkLost, trace.NoGoroutine, cur
+		}
+		ref = nd.prev
+	}
+}
