@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/gotrace/gotrace/analyzer/sketch"
+	"golang.org/x/exp/trace"
 )
 
 // stackAcc is time and count attributed to one stack.
@@ -96,6 +97,8 @@ func (s *reasonAccs) reset() {
 type remap struct {
 	str   []strID
 	stack []stackID
+	// goName names a goroutine a generation did not (critical paths).
+	goName func(trace.GoID) strID
 }
 
 func (m *remap) s(id strID) strID     { return m.str[id] }

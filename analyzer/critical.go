@@ -22,9 +22,10 @@ import (
 // critNode is one segment of a goroutine's history on a chain.
 type critNode struct {
 	since  int64
+	id     trace.GoID    // the goroutine
 	prev   int32         // 1 + index of the segment before; 0: the history is cut
-	name   strID         // the goroutine's start function
-	reason strID         // waiting: the wait reason; a boundary: 1 + index in critStore.bounds
+	name   strID         // the goroutine's start function, 0 when not known yet
+	reason strID         // waiting: the wait reason
 	stack  stackID       // waiting, syscall: its stack; a waker: its stack at the wake-up
 	state  trace.GoState // the state of the segment
 	flags  uint8
@@ -34,7 +35,7 @@ type critNode struct {
 const (
 	// nodeBoundary: the goroutine's state began before the generation (since
 	// is the generation's first event); the chain goes on in the previous
-	// generation, at the goroutine named by the node's bound.
+	// generation, at the same goroutine.
 	nodeBoundary uint8 = 1 << iota
 	// nodeWaker: the segment of a goroutine that woke (or created) the
 	// chain's goroutine; its stack is where it did.
@@ -44,7 +45,6 @@ const (
 // critStore is an arena of chain nodes, with its compaction.
 type critStore struct {
 	nodes, spare chunked[critNode]
-	bounds       []trace.GoID
 	// limit is the length at which the arena is compacted; it grows with
 	// what survives a compaction.
 	limit int32
@@ -64,7 +64,6 @@ const critMaxLimit = 1 << 21
 func (s *critStore) reset() {
 	s.nodes.truncate()
 	s.spare.truncate()
-	s.bounds = s.bounds[:0]
 	if s.limit == 0 {
 		s.limit = critInitialLimit
 	}
@@ -79,8 +78,7 @@ func (s *critStore) at(ref int32) *critNode { return s.nodes.at(ref - 1) }
 // boundary returns the reference of a new boundary node: goroutine id in
 // state st since the generation's start first.
 func (s *critStore) boundary(id trace.GoID, st trace.GoState, name strID, first int64) int32 {
-	s.bounds = append(s.bounds, id)
-	return s.push(critNode{since: first, name: name, reason: strID(len(s.bounds)), state: st, flags: nodeBoundary})
+	return s.push(critNode{since: first, id: id, name: name, state: st, flags: nodeBoundary})
 }
 
 // full reports whether the arena should be compacted.
@@ -177,8 +175,10 @@ type frameRef struct {
 	done bool
 }
 
-// pathKey identifies a row of a critical path.
+// pathKey identifies a row of a critical path. A goroutine whose name a
+// generation does not know is keyed by its id until the merge names it.
 type pathKey struct {
+	id     trace.GoID
 	name   strID
 	reason strID
 	file   strID
@@ -237,11 +237,18 @@ func (w *walker) add(key pathKey, ns int64) {
 type stackTables interface {
 	stackFrames(id stackID) []Frame
 	internStr(s string) strID
+	goName(id trace.GoID) strID // the start function of a live goroutine, or 0
 }
 
 // key returns the row key of node nd.
 func (w *walker) key(nd *critNode, st stackTables) pathKey {
 	k := pathKey{name: nd.name, state: nd.state}
+	if nd.name == 0 {
+		k.name = st.goName(nd.id)
+		if k.name == 0 {
+			k.id = nd.id
+		}
+	}
 	if nd.state == goWaiting && nd.flags&nodeBoundary == 0 {
 		k.reason = nd.reason
 	}
@@ -278,7 +285,7 @@ func (w *walker) walk(s *critStore, ref int32, cur, start int64, st stackTables)
 		}
 		cur = nd.since
 		if nd.flags&nodeBoundary != 0 {
-			return walkBoundary, s.bounds[nd.reason-1], cur
+			return walkBoundary, nd.id, cur
 		}
 		w.steps++
 		if w.steps > maxWalkSteps {

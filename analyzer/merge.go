@@ -96,6 +96,9 @@ func (g *global) str(s string) strID {
 // merge folds the next generation's partial into the global state.
 func (g *global) merge(p *partial) {
 	m := &g.m
+	if m.goName == nil {
+		m.goName = g.goName
+	}
 	m.str = m.str[:0]
 	for _, s := range p.strs.strs {
 		m.str = append(m.str, g.str(s))

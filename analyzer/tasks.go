@@ -105,9 +105,13 @@ type taskPart struct {
 	// open one since stwOpen (stwDepth pauses open).
 	stwClosed, stwOpen int64
 	stwDepth           int
-	cross              []crossInst
-	pending            []pendingWalk
-	off                bool // tasks and regions are not analyzed (benchmarks)
+	// annIdx indexes the announcements (partial.anns) up to annSorted by
+	// goroutine id (annStack).
+	annIdx    []annRef
+	annSorted int
+	cross     []crossInst
+	pending   []pendingWalk
+	off       bool // tasks and regions are not analyzed (benchmarks)
 }
 
 func (ts *taskPart) reset() {
@@ -125,6 +129,36 @@ func (ts *taskPart) reset() {
 	ts.stwClosed, ts.stwOpen, ts.stwDepth = 0, 0, 0
 	ts.cross = ts.cross[:0]
 	ts.pending = ts.pending[:0]
+	ts.annIdx, ts.annSorted = ts.annIdx[:0], 0
+}
+
+// annRef is an announcement's goroutine and stack.
+type annRef struct {
+	id    trace.GoID
+	stack stackID
+}
+
+// annStack returns the stack the generation announced goroutine id with,
+// or 0.
+func (p *partial) annStack(id trace.GoID) stackID {
+	ts := &p.ts
+	if len(p.anns)-ts.annSorted > 64 {
+		ts.annIdx = ts.annIdx[:0]
+		for _, a := range p.anns {
+			ts.annIdx = append(ts.annIdx, annRef{a.id, a.stack})
+		}
+		slices.SortStableFunc(ts.annIdx, func(a, b annRef) int { return cmp.Compare(a.id, b.id) })
+		ts.annSorted = len(p.anns)
+	}
+	for i := len(p.anns) - 1; i >= ts.annSorted; i-- {
+		if a := &p.anns[i]; a.id == id {
+			return a.stack
+		}
+	}
+	if i, ok := slices.BinarySearchFunc(ts.annIdx, id, func(a annRef, id trace.GoID) int { return cmp.Compare(a.id, id) }); ok {
+		return ts.annIdx[i].stack
+	}
+	return 0
 }
 
 // stwCum is the stop-the-world time of the generation up to t.
@@ -159,6 +193,12 @@ func (p *partial) stw(on bool, t int64) {
 // stackFrames and internStr let a walk name user frames (stackTables).
 func (p *partial) stackFrames(id stackID) []Frame { return p.stacks.stacks[id].frames }
 func (p *partial) internStr(s string) strID       { return p.str(s) }
+func (p *partial) goName(id trace.GoID) strID {
+	if g := p.lookup(id); g != nil {
+		return g.name
+	}
+	return 0
+}
 
 // critLeave is called on every goroutine transition, before the tracker
 // leaves g's state: it counts the state's time into g's instances and puts
@@ -181,7 +221,7 @@ func (p *partial) critLeave(g *gLocal, tr *transition, t int64) {
 	if g.inPrefix {
 		g.crit = s.boundary(g.id, g.state, g.name, p.first)
 	} else {
-		n := critNode{since: g.since, prev: g.crit, name: g.name, state: g.state}
+		n := critNode{since: g.since, id: g.id, prev: g.crit, name: g.name, state: g.state}
 		switch g.state {
 		case goWaiting:
 			n.reason, n.stack = g.reason, g.stack
@@ -201,6 +241,9 @@ func (p *partial) critLeave(g *gLocal, tr *transition, t int64) {
 func (p *partial) critWake(g *gLocal, by trace.GoID) {
 	s := &p.ts.crit
 	w := p.lookup(by)
+	if w == nil {
+		w = p.recordOf(by, -1, g.since)
+	}
 	switch {
 	case w == nil || w.inPrefix:
 		var name strID
@@ -212,7 +255,7 @@ func (p *partial) critWake(g *gLocal, by trace.GoID) {
 		s.at(g.crit).stack = g.stack
 		s.at(g.crit).flags |= nodeWaker
 	default:
-		g.crit = s.push(critNode{since: w.since, prev: w.crit, name: w.name, state: w.state, stack: g.stack, flags: nodeWaker})
+		g.crit = s.push(critNode{since: w.since, id: by, prev: w.crit, name: w.name, state: w.state, stack: g.stack, flags: nodeWaker})
 	}
 	if s.full() {
 		p.critCompact()
@@ -425,14 +468,12 @@ func (p *partial) walkFrom(id trace.GoID, end, start int64) (walkEnd, trace.GoID
 	var head critNode
 	switch {
 	case g == nil || g.inPrefix:
-		head = critNode{since: p.first, state: goRunning, flags: nodeBoundary}
+		head = critNode{since: p.first, id: id, state: goRunning, flags: nodeBoundary}
 		if g != nil {
 			head.name = g.name
 		}
-		s.bounds = append(s.bounds, id)
-		head.reason = strID(len(s.bounds))
 	default:
-		head = critNode{since: g.since, prev: g.crit, name: g.name, state: g.state}
+		head = critNode{since: g.since, id: id, prev: g.crit, name: g.name, state: g.state}
 		if g.state == goWaiting {
 			head.reason, head.stack = g.reason, g.stack
 		}
@@ -644,5 +685,10 @@ func (k *kindAcc) mergePaths(o *kindAcc, m *remap) {
 
 func (k pathKey) remapped(m *remap) pathKey {
 	k.name, k.reason, k.file = m.s(k.name), m.s(k.reason), m.s(k.file)
+	if k.name == 0 && k.id != 0 && m.goName != nil {
+		if k.name = m.goName(k.id); k.name != 0 {
+			k.id = 0
+		}
+	}
 	return k
 }

@@ -52,6 +52,12 @@ func (ts *taskGlobal) init() {
 // stackFrames and internStr let a walk name user frames (stackTables).
 func (g *global) stackFrames(id stackID) []Frame { return g.stacks.stacks[id].frames }
 func (g *global) internStr(s string) strID       { return g.str(s) }
+func (g *global) goName(id trace.GoID) strID {
+	if r := g.gs.get(id); r != nil {
+		return r.name
+	}
+	return 0
+}
 
 // finishWalk completes a path of generation p that reached its start: it
 // goes on along the merged chains back to start, and is added to k.
@@ -159,7 +165,7 @@ func (g *global) importChains(p *partial, m *remap) {
 		case l.ended:
 			delete(ts.heads, l.id)
 		case !l.inPrefix:
-			n := critNode{since: l.since, prev: l.crit, name: l.name, state: l.state}
+			n := critNode{since: l.since, id: l.id, prev: l.crit, name: l.name, state: l.state}
 			if l.state == goWaiting {
 				n.reason, n.stack = l.reason, l.stack
 			}
@@ -209,10 +215,13 @@ func (g *global) importRef(ls *critStore, ref int32, horizon int64, m *remap) in
 	for i := len(buf) - 1; i >= 0; i-- {
 		r := buf[i]
 		nd := ls.at(r)
-		gn := critNode{since: nd.since, name: m.s(nd.name), stack: m.k(nd.stack), state: nd.state, flags: nd.flags &^ nodeBoundary}
+		gn := critNode{since: nd.since, id: nd.id, name: m.s(nd.name), stack: m.k(nd.stack), state: nd.state, flags: nd.flags &^ nodeBoundary}
+		if gn.name == 0 {
+			gn.name = g.goName(nd.id)
+		}
 		switch {
 		case nd.flags&nodeBoundary != 0:
-			gn.prev = ts.heads[ls.bounds[nd.reason-1]]
+			gn.prev = ts.heads[nd.id]
 		default:
 			gn.reason = m.s(nd.reason)
 			if nd.since > horizon && nd.prev != 0 {

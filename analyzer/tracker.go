@@ -866,6 +866,11 @@ func (p *partial) materialize(tr *transition, s trace.GoState, t int64) *gLocal 
 		g.stack = g.annStack
 		p.setName(g, g.annStack)
 	}
+	if g.name == 0 && !p.ts.off {
+		// Critical-path chains name goroutines as they go: take the name
+		// from the announcement now rather than when the generation ends.
+		p.setName(g, p.annStack(tr.id))
+	}
 	switch s {
 	case goRunning:
 		g.p = tr.proc
