@@ -54,15 +54,16 @@ type Options struct {
 	// DefaultMaxGenerationBytes. It applies to every trace format (an
 	// old-format trace is one generation) and every kind of input.
 	MaxGenerationBytes int64
+	// NoTaskPaths leaves out the breakdowns, critical paths and slowest
+	// instances of tasks and regions (their counts and latencies stay):
+	// for measuring what they cost.
+	NoTaskPaths bool
 	// Progress, if set, is called after each generation with the bytes
 	// analyzed so far and the input size (-1 when unknown).
 	Progress func(done, total int64)
 
 	// export, when set, writes the timeline (export.go).
 	export *exporter
-	// noTasks leaves out task and region breakdowns and critical paths
-	// (tasks.go), for benchmarks of what they cost.
-	noTasks bool
 
 	// active counts the generations being analyzed at once; one decodes
 	// on a goroutine of its own, ahead of its tracker, while fewer

@@ -377,7 +377,7 @@ func (p *partial) begin(index int, in *input, opts *Options) {
 	p.maxEvents = opts.MaxEvents
 	p.v1 = !in.hdr.Generational()
 	p.obs = opts.export.observer(p)
-	p.ts.off = opts.noTasks
+	p.ts.off = opts.NoTaskPaths
 }
 
 // ErrTooManyEvents is returned when a trace has more events than

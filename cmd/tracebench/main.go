@@ -25,6 +25,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/gotrace/gotrace/analyzer"
 	"github.com/gotrace/gotrace/analyzer/bare"
 	"github.com/gotrace/gotrace/analyzer/tracegen"
 )
@@ -43,6 +44,10 @@ func main() {
 		err = bareCmd(os.Args[2:])
 	case "compare":
 		err = compare(os.Args[2:])
+	case "analyze":
+		err = analyzeCmd(os.Args[2:])
+	case "tasks":
+		err = tasksCmd(os.Args[2:])
 	default:
 		usage()
 	}
@@ -57,7 +62,9 @@ func usage() {
   tracebench gen -size 100MB [-rate 8MB] FILE  record a trace of about that size, at that many bytes/s
   tracebench craft -shape alive|tiny|junk [-n N] [-gens G] [-size S] [-plausible] FILE  write a crafted trace (N goroutines alive over G generations, or G tiny generations)
   tracebench bare [-parallel] [-cpuprofile F] FILE  read every event with a bare x/exp/trace loop (or a loop per generation)
-  tracebench compare [-runs N] FILE   time and peak RSS of the bare loops, gotrace -j1, gotrace, go tool trace`)
+  tracebench compare [-runs N] FILE   time and peak RSS of the bare loops, gotrace -j1, gotrace, go tool trace
+  tracebench analyze [-j N] [-notasks] FILE  analyze in this process (with -notasks: without task and region paths)
+  tracebench tasks [-runs N] FILE     time and peak RSS of the analysis with and without task and region paths, -j 1 and 2`)
 	os.Exit(2)
 }
 
@@ -310,4 +317,72 @@ func median(rs []result) result {
 		}
 	}
 	return rs[len(rs)/2]
+}
+
+func analyzeCmd(args []string) error {
+	fs := flag.NewFlagSet("analyze", flag.ExitOnError)
+	workers := fs.Int("j", 0, "generations decoded at once (0: GOMAXPROCS)")
+	noTasks := fs.Bool("notasks", false, "leave out task and region breakdowns and critical paths")
+	fs.Parse(args)
+	if fs.NArg() != 1 {
+		usage()
+	}
+	r, err := analyzer.AnalyzeFile(fs.Arg(0), analyzer.Options{Workers: *workers, NoTaskPaths: *noTasks})
+	if err != nil {
+		return err
+	}
+	var tasks int64
+	for _, k := range r.Annotations.Tasks {
+		tasks += k.Count
+	}
+	fmt.Printf("%d events, %d tasks\n", r.Trace.Events, tasks)
+	return nil
+}
+
+// tasksCmd measures what task and region paths cost: the analysis with and
+// without them, taking turns.
+func tasksCmd(args []string) error {
+	fs := flag.NewFlagSet("tasks", flag.ExitOnError)
+	runs := fs.Int("runs", 5, "runs of each; the median is reported")
+	fs.Parse(args)
+	if fs.NArg() != 1 {
+		usage()
+	}
+	file := fs.Arg(0)
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	type tool struct {
+		name string
+		argv []string
+	}
+	var tools []tool
+	for _, j := range []string{"1", "2"} {
+		tools = append(tools,
+			tool{"-j " + j + " without task paths", []string{self, "analyze", "-j", j, "-notasks", file}},
+			tool{"-j " + j + " with task paths", []string{self, "analyze", "-j", j, file}})
+	}
+	rs := make([][]result, len(tools))
+	for range *runs {
+		for i, t := range tools {
+			rs[i] = append(rs[i], measure(t.name, t.argv...))
+		}
+	}
+	w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(w, "analysis\ttime\tpeak RSS\ttime vs without\tRSS vs without\t\n")
+	var base result
+	for i, r := range rs {
+		m := median(r)
+		if m.err != nil {
+			return m.err
+		}
+		if i%2 == 0 {
+			base = m
+		}
+		fmt.Fprintf(w, "%s\t%.2fs\t%.0f MiB\t%.3fx\t%.3fx\t\n", m.name, m.wall.Seconds(), float64(m.maxRSS)/1024,
+			m.wall.Seconds()/base.wall.Seconds(), float64(m.maxRSS)/float64(base.maxRSS))
+	}
+	fmt.Printf("%s: median of %d runs\n", file, *runs)
+	return w.Flush()
 }
