@@ -195,6 +195,7 @@ var workloadCases = []workloadCase{
 	{"waitgroup", []string{"add=2", "goroutines=4", "work=5ms", "after=5s"}, checkWaitGroup}, // the panic ends it early
 	{"mainexit", []string{"goroutines=6", "waiters=50", "work=2s", "after=20ms"}, checkMainExit},
 	{"oversub", []string{"pairs=1", "duration=40ms"}, checkOversub},
+	{"server", []string{"clients=4", "requests=300", "hold=20us", "db=100us", "compute=50us", "handoff=50us", "workers=2"}, checkServer},
 }
 
 func TestWorkloadCasesCoverAll(t *testing.T) {

@@ -122,7 +122,7 @@ func TestRunErrors(t *testing.T) {
 		args   []string
 		stderr string
 	}{
-		{[]string{"run", "nosuch"}, `unknown workload "nosuch"; known workloads: deadlock, fanout, gc, leak, mainexit, many, mutex, net, oversub, syscall, threads, waitgroup`},
+		{[]string{"run", "nosuch"}, `unknown workload "nosuch"; known workloads: deadlock, fanout, gc, leak, mainexit, many, mutex, net, oversub, server, syscall, threads, waitgroup`},
 		{[]string{"run", "fanout", "--set", "bogus=1"}, `bogus`},
 		{[]string{"run", "fanout", "--set", "workers=abc"}, `workers`},
 		{[]string{"run", "fanout", "--set", "noequals"}, `noequals`},
