@@ -2,6 +2,7 @@ package analyzer
 
 import (
 	"math"
+	"slices"
 
 	"golang.org/x/exp/trace"
 )
@@ -44,29 +45,33 @@ const (
 
 // critStore is an arena of chain nodes, with its compaction.
 type critStore struct {
-	nodes, spare chunked[critNode]
+	nodes chunked[critNode]
 	// limit is the length at which the arena is compacted; it grows with
 	// what survives a compaction.
 	limit int32
+	// floor is the horizon of the last compaction that had to give up
+	// history an open instance needed: instances begun before it have lost
+	// the older part of their paths, and no longer hold history back.
+	floor int64
 	// memo maps an index of the arena being compacted or imported to 1 +
 	// its new index.
 	memo []int32
 }
 
 // critInitialLimit is the arena length of the first compaction.
-const critInitialLimit = 1 << 15
+const critInitialLimit = 1 << 13
 
-// critMaxLimit bounds the arena: past it the oldest history is dropped
-// even though an open task might still reach it (its path then ends in an
-// "unattributed" row).
-const critMaxLimit = 1 << 21
+// critKeep bounds the history kept for open instances, in nodes (40
+// bytes each): past it a compaction gives up the history of the oldest
+// open instances, whose paths then end in an "unattributed" row, so that
+// one long-lived task (a server's whole run) cannot hold the history of
+// the whole trace.
+const critKeep = 1 << 16
 
 func (s *critStore) reset() {
 	s.nodes.truncate()
-	s.spare.truncate()
-	if s.limit == 0 {
-		s.limit = critInitialLimit
-	}
+	s.limit = critInitialLimit
+	s.floor = math.MinInt64
 }
 
 // push adds n and returns its reference (1 + index).
@@ -84,21 +89,38 @@ func (s *critStore) boundary(id trace.GoID, st trace.GoState, name strID, first 
 // full reports whether the arena should be compacted.
 func (s *critStore) full() bool { return s.nodes.len() >= s.limit }
 
-// compact keeps the nodes reachable from the roots that a walk stopping at
-// horizon can reach: those that end after it. roots are references, updated
-// in place. It returns whether history a walk might still need was lost
-// (the arena was at its largest and the horizon had to move: lostBefore
-// is then the new horizon).
-func (s *critStore) compact(roots func(yield func(*int32) bool), horizon int64) (lost bool, lostBefore int64) {
-	n := s.nodes.len()
-	live := s.mark(roots, horizon)
-	if live > s.limit/2 && s.limit >= critMaxLimit {
-		// Still too full: drop the older half of the time since the horizon.
-		lost, lostBefore = true, horizon+(s.nodes.at(n-1).since-horizon)/2
-		horizon = lostBefore
-		live = s.mark(roots, horizon)
+// horizon is how far back the history of open instances that began at
+// starts (ascending) reaches, now when none is open.
+func (s *critStore) horizon(starts []int64, now int64) int64 {
+	for _, t := range starts {
+		if t >= s.floor {
+			return t
+		}
 	}
-	s.spare.truncate()
+	return now
+}
+
+// compact keeps the nodes reachable from the roots (references, updated in
+// place) that a walk back to an open instance's start can reach: the open
+// instances began at starts (ascending), and now is the current time. When
+// that is more than critKeep nodes, the oldest instances give theirs up.
+// Nodes keep their order, moved down in place.
+func (s *critStore) compact(roots func(yield func(*int32) bool), starts []int64, now int64) {
+	n := s.nodes.len()
+	h := s.horizon(starts, now)
+	live := s.mark(roots, h)
+	// Give up the oldest instances' history, one, two, four, ... at a time.
+	for step := 1; live > critKeep && h < now; step *= 2 {
+		i, _ := slices.BinarySearch(starts, h)
+		if i+step < len(starts) {
+			h = starts[i+step]
+		} else {
+			h = now
+		}
+		s.floor = h
+		live = s.mark(roots, h)
+	}
+	var j int32
 	for i := int32(0); i < n; i++ {
 		if s.memo[i] == 0 {
 			continue
@@ -107,19 +129,17 @@ func (s *critStore) compact(roots func(yield func(*int32) bool), horizon int64) 
 		if nd.prev != 0 {
 			nd.prev = s.memo[nd.prev-1] // 0 when cut
 		}
-		s.memo[i] = s.spare.push(nd) + 1
+		*s.nodes.at(j) = nd
+		j++
+		s.memo[i] = j
 	}
+	s.nodes.n = j
 	for r := range roots {
 		if *r != 0 {
 			*r = s.memo[*r-1]
 		}
 	}
-	s.nodes, s.spare = s.spare, s.nodes
-	s.spare.truncate()
-	for live*2 > s.limit && s.limit < critMaxLimit {
-		s.limit *= 2
-	}
-	return lost, lostBefore
+	s.limit = max(critInitialLimit, 2*live)
 }
 
 // mark sets memo[i] for the nodes to keep (1: kept; the copy replaces it

@@ -110,6 +110,7 @@ type taskPart struct {
 	annIdx    []annRef
 	annSorted int
 	cross     []crossInst
+	starts    []int64 // scratch: starts of open instances
 	pending   []pendingWalk
 	off       bool // tasks and regions are not analyzed (benchmarks)
 }
@@ -283,24 +284,24 @@ func (p *partial) critCreated(g *gLocal, tr *transition, t int64) {
 }
 
 // critCompact compacts the generation's arena: what no open instance of
-// the generation can reach is dropped, as is what a task begun before the
-// generation would still need unless one is known to be open.
+// the generation can reach is dropped, and with it what a task begun
+// before the generation would still need unless one is known to be open.
 func (p *partial) critCompact() {
-	horizon := p.last
-	for i := range p.ts.insts {
-		if in := &p.ts.insts[i]; in.live {
-			horizon = min(horizon, in.start)
+	ts := &p.ts
+	ts.starts = ts.starts[:0]
+	for i := range ts.insts {
+		if in := &ts.insts[i]; in.live {
+			ts.starts = append(ts.starts, in.start)
 		}
 	}
-	p.ts.crit.compact(func(yield func(*int32) bool) {
+	slices.Sort(ts.starts)
+	ts.crit.compact(func(yield func(*int32) bool) {
 		for _, g := range p.gs.all() {
-			if g.crit != 0 {
-				if !yield(&g.crit) {
-					return
-				}
+			if g.crit != 0 && !yield(&g.crit) {
+				return
 			}
 		}
-	}, horizon)
+	}, ts.starts, p.last)
 }
 
 // newInst opens an instance.

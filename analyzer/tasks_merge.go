@@ -2,7 +2,6 @@ package analyzer
 
 import (
 	"cmp"
-	"math"
 	"slices"
 
 	"golang.org/x/exp/trace"
@@ -25,6 +24,7 @@ type taskGlobal struct {
 	openRegions map[regionKey]*openBD
 	newHeads    []headRef
 	buf         []int32
+	starts      []int64 // scratch: starts of open instances
 }
 
 type openBD struct {
@@ -142,20 +142,22 @@ func (g *global) regionDone(p *partial, e *regionEnd, top openRegion, k *kindAcc
 // of the goroutines they began from.
 func (g *global) importChains(p *partial, m *remap) {
 	ts := &g.ts
-	horizon := int64(math.MaxInt64)
+	ts.starts = ts.starts[:0]
 	for _, o := range g.openTasks {
-		horizon = min(horizon, o.start)
+		ts.starts = append(ts.starts, o.start)
 	}
 	for _, rs := range g.regions {
 		for _, r := range rs {
-			horizon = min(horizon, r.start)
+			ts.starts = append(ts.starts, r.start)
 		}
 	}
-	if horizon == math.MaxInt64 || p.ts.off {
+	if len(ts.starts) == 0 || p.ts.off {
 		ts.crit.reset()
 		clear(ts.heads)
 		return
 	}
+	slices.Sort(ts.starts)
+	horizon := ts.crit.horizon(ts.starts, p.last)
 	ls := &p.ts.crit
 	// Each goroutine's open state is the head of its chain.
 	ts.newHeads = ts.newHeads[:0]
@@ -194,7 +196,7 @@ func (g *global) importChains(p *partial, m *remap) {
 				}
 				ts.heads[id] = r
 			}
-		}, horizon)
+		}, ts.starts, p.last)
 	}
 }
 

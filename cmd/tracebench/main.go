@@ -323,13 +323,39 @@ func analyzeCmd(args []string) error {
 	fs := flag.NewFlagSet("analyze", flag.ExitOnError)
 	workers := fs.Int("j", 0, "generations decoded at once (0: GOMAXPROCS)")
 	noTasks := fs.Bool("notasks", false, "leave out task and region breakdowns and critical paths")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile to this file")
+	memprofile := fs.String("memprofile", "", "write an allocation profile to this file")
 	fs.Parse(args)
 	if fs.NArg() != 1 {
 		usage()
 	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	if *memprofile != "" {
+		runtime.MemProfileRate = 64 << 10
+	}
 	r, err := analyzer.AnalyzeFile(fs.Arg(0), analyzer.Options{Workers: *workers, NoTaskPaths: *noTasks})
 	if err != nil {
 		return err
+	}
+	if *memprofile != "" {
+		f, err := os.Create(*memprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+			return err
+		}
 	}
 	var tasks int64
 	for _, k := range r.Annotations.Tasks {
