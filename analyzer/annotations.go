@@ -20,7 +20,7 @@ type kindAcc struct {
 	// time by row, in all (pathNS) and of how many (paths), and the
 	// slowest instances, slowest first.
 	bd     breakdown
-	path   map[pathKey]int64
+	path   pathSet
 	pathNS int64
 	paths  int64
 	slow   []slowInst

@@ -66,7 +66,7 @@ const critInitialLimit = 1 << 13
 // open instances, whose paths then end in an "unattributed" row, so that
 // one long-lived task (a server's whole run) cannot hold the history of
 // the whole trace.
-const critKeep = 1 << 16
+const critKeep = 1 << 14
 
 func (s *critStore) reset() {
 	s.nodes.truncate()
@@ -76,6 +76,17 @@ func (s *critStore) reset() {
 
 // push adds n and returns its reference (1 + index).
 func (s *critStore) push(n critNode) int32 { return s.nodes.push(n) + 1 }
+
+// alloc adds a node to be filled in and returns it and its reference.
+func (s *critStore) alloc() (*critNode, int32) {
+	c := &s.nodes
+	i := c.n
+	if int(i>>chunkBits) == len(c.chunks) {
+		c.chunks = append(c.chunks, make([]critNode, 1<<chunkBits))
+	}
+	c.n++
+	return &c.chunks[i>>chunkBits][i&(1<<chunkBits-1)], i + 1
+}
 
 // at returns the node of reference ref.
 func (s *critStore) at(ref int32) *critNode { return s.nodes.at(ref - 1) }
@@ -289,15 +300,11 @@ func (w *walker) key(nd *critNode, st stackTables) pathKey {
 	return k
 }
 
-// walk goes back from node ref, whose segment ends at cur, to start, and
+// walk goes back from node nd, whose segment ends at cur, to start, and
 // adds the time of each segment into w.rows. On walkBoundary it returns the
 // goroutine whose chain goes on and the time it does so from.
-func (w *walker) walk(s *critStore, ref int32, cur, start int64, st stackTables) (walkEnd, trace.GoID, int64) {
+func (w *walker) walk(s *critStore, nd *critNode, cur, start int64, st stackTables) (walkEnd, trace.GoID, int64) {
 	for {
-		if ref == 0 {
-			return walkLost, trace.NoGoroutine, cur
-		}
-		nd := s.at(ref)
 		from := max(nd.since, start)
 		w.add(w.key(nd, st), cur-from)
 		if nd.since <= start {
@@ -308,9 +315,43 @@ func (w *walker) walk(s *critStore, ref int32, cur, start int64, st stackTables)
 			return walkBoundary, nd.id, cur
 		}
 		w.steps++
-		if w.steps > maxWalkSteps {
+		if nd.prev == 0 || w.steps > maxWalkSteps {
 			return walkLost, trace.NoGoroutine, cur
 		}
-		ref = nd.prev
+		nd = s.at(nd.prev)
+	}
+}
+
+// pathSet adds up path rows by key: a list while short, indexed when long.
+type pathSet struct {
+	rows []pathAcc
+	idx  map[pathKey]int32
+}
+
+// pathSetIndexAt is the length from which a pathSet is indexed.
+const pathSetIndexAt = 24
+
+func (ps *pathSet) add(k pathKey, ns int64) {
+	if ps.idx != nil {
+		if i, ok := ps.idx[k]; ok {
+			ps.rows[i].ns += ns
+			return
+		}
+		ps.idx[k] = int32(len(ps.rows))
+		ps.rows = append(ps.rows, pathAcc{key: k, ns: ns})
+		return
+	}
+	for i := range ps.rows {
+		if ps.rows[i].key == k {
+			ps.rows[i].ns += ns
+			return
+		}
+	}
+	ps.rows = append(ps.rows, pathAcc{key: k, ns: ns})
+	if len(ps.rows) >= pathSetIndexAt {
+		ps.idx = make(map[pathKey]int32, 2*len(ps.rows))
+		for i, r := range ps.rows {
+			ps.idx[r.key] = int32(i)
+		}
 	}
 }

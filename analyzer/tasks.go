@@ -222,14 +222,15 @@ func (p *partial) critLeave(g *gLocal, tr *transition, t int64) {
 	if g.inPrefix {
 		g.crit = s.boundary(g.id, g.state, g.name, p.first)
 	} else {
-		n := critNode{since: g.since, id: g.id, prev: g.crit, name: g.name, state: g.state}
+		n, ref := s.alloc()
+		*n = critNode{since: g.since, id: g.id, prev: g.crit, name: g.name, state: g.state}
 		switch g.state {
 		case goWaiting:
 			n.reason, n.stack = g.reason, g.stack
 		case goSyscall:
 			n.stack = g.stack
 		}
-		g.crit = s.push(n)
+		g.crit = ref
 	}
 	if s.full() {
 		p.critCompact()
@@ -479,8 +480,7 @@ func (p *partial) walkFrom(id trace.GoID, end, start int64) (walkEnd, trace.GoID
 			head.reason, head.stack = g.reason, g.stack
 		}
 	}
-	ref := s.push(head)
-	how, contG, contAt := ts.w.walk(s, ref, end, start, p)
+	how, contG, contAt := ts.w.walk(s, &head, end, start, p)
 	if how == walkLost && start != noStart {
 		ts.w.add(keyUnattributed, contAt-start)
 	}
@@ -637,11 +637,8 @@ func kindOf(m map[strID]*kindAcc, typ strID) *kindAcc {
 
 // addPath adds the path in w.rows of instance s.
 func (k *kindAcc) addPath(w *walker, s slowInst) {
-	if k.path == nil {
-		k.path = map[pathKey]int64{}
-	}
 	for _, r := range w.rows {
-		k.path[r.key] += r.ns
+		k.path.add(r.key, r.ns)
 		k.pathNS += r.ns
 	}
 	k.paths++
@@ -663,11 +660,8 @@ func (k *kindAcc) insertSlow(s slowInst) {
 // mergePaths adds o's breakdown and paths, translating ids.
 func (k *kindAcc) mergePaths(o *kindAcc, m *remap) {
 	k.bd.add(&o.bd)
-	if len(o.path) > 0 && k.path == nil {
-		k.path = map[pathKey]int64{}
-	}
-	for key, ns := range o.path {
-		k.path[key.remapped(m)] += ns
+	for _, r := range o.path.rows {
+		k.path.add(r.key.remapped(m), r.ns)
 	}
 	k.pathNS += o.pathNS
 	k.paths += o.paths

@@ -75,7 +75,7 @@ func (g *global) finishWalk(p *partial, pend int32, k *kindAcc, s slowInst, m *r
 	if pw.how == walkBoundary {
 		if ref := g.ts.heads[pw.contG]; ref != 0 {
 			var how walkEnd
-			how, _, cur = w.walk(&g.ts.crit, ref, cur, s.start, g)
+			how, _, cur = w.walk(&g.ts.crit, g.ts.crit.at(ref), cur, s.start, g)
 			if how == walkDone {
 				cur = s.start
 			}
@@ -371,12 +371,8 @@ func (g *global) pathRow(k pathKey, ns int64) PathRow {
 // report row from its accumulator.
 func (g *global) fillPaths(out *AnnotationKind, k *kindAcc) {
 	out.Breakdown = breakdownRows(&k.bd)
-	if len(k.path) > 0 {
-		rows := make([]pathAcc, 0, len(k.path))
-		for key, ns := range k.path {
-			rows = append(rows, pathAcc{key: key, ns: ns})
-		}
-		out.CriticalPath = g.pathRows(rows)
+	if len(k.path.rows) > 0 {
+		out.CriticalPath = g.pathRows(k.path.rows)
 	}
 	for _, s := range k.slow {
 		in := Instance{
