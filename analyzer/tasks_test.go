@@ -1,13 +1,17 @@
 package analyzer_test
 
 import (
+	"bytes"
 	"context"
-	"encoding/json"
-	"os"
+	"errors"
+	"math"
 	"runtime/trace"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gotrace/gotrace/workloads"
 
 	"github.com/gotrace/gotrace/analyzer"
 )
@@ -62,18 +66,6 @@ func critRequest(wg *sync.WaitGroup, mu *sync.Mutex, jobs chan<- critJob, n int,
 	}
 }
 
-func TestCriticalPathExplore(t *testing.T) {
-	data := record(t, func() {
-		critRequests(1, 200, 100*time.Microsecond, 300*time.Microsecond, 200*time.Microsecond, 400*time.Microsecond)
-	})
-	os.WriteFile("/tmp/crit/c1.trace", data, 0o644)
-	r := analyze(t, data, analyzer.Options{})
-	b, _ := json.MarshalIndent(r.Annotations.Tasks, "", " ")
-	t.Logf("%s", b)
-	b, _ = json.MarshalIndent(r.Annotations.Regions, "", " ")
-	t.Logf("%s", b)
-}
-
 // checkPathSums checks that every critical path adds up to its latency.
 func checkPathSums(t *testing.T, kinds []analyzer.AnnotationKind) {
 	t.Helper()
@@ -104,18 +96,169 @@ func TestCriticalPathAcrossGenerations(t *testing.T) {
 	data := record(t, func() {
 		critRequests(3, 40, time.Millisecond, 10*time.Millisecond, 5*time.Millisecond, 10*time.Millisecond)
 	})
-	os.WriteFile("/tmp/crit/gens.trace", data, 0o644)
 	seq := analyze(t, data, analyzer.Options{Workers: 1})
 	if seq.Trace.Generations < 2 {
 		t.Fatalf("trace has %d generation(s), want >= 2", seq.Trace.Generations)
 	}
 	checkPathSums(t, seq.Annotations.Tasks)
 	checkPathSums(t, seq.Annotations.Regions)
-	b, _ := json.MarshalIndent(seq.Annotations.Tasks, "", " ")
-	t.Logf("%s", b)
 	a := mustJSON(t, seq)
 	par := analyze(t, data, analyzer.Options{Workers: 2})
 	if b := mustJSON(t, par); string(a) != string(b) {
 		t.Errorf("parallel differs:\n%s", firstDiff(a, b))
 	}
+}
+
+// traceServer runs the server workload with sets and returns its report.
+func traceServer(t *testing.T, sets ...string) *analyzer.Report {
+	t.Helper()
+	w, err := workloads.Lookup("server")
+	if err != nil {
+		t.Fatal(err)
+	}
+	params, err := w.Resolve(sets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if _, err := workloads.Trace(context.Background(), &buf, w, params); err != nil {
+		if errors.Is(err, workloads.ErrTraceActive) {
+			t.Skip(err)
+		}
+		t.Fatal(err)
+	}
+	return analyze(t, buf.Bytes(), analyzer.Options{})
+}
+
+// kind returns the task or region type typ of a report.
+func kind(t *testing.T, kinds []analyzer.AnnotationKind, typ string) *analyzer.AnnotationKind {
+	t.Helper()
+	for i := range kinds {
+		if kinds[i].Type == typ {
+			return &kinds[i]
+		}
+	}
+	t.Fatalf("no type %q in %+v", typ, kinds)
+	return nil
+}
+
+// shareOf is the share of the breakdown rows in state (and reason, unless
+// empty).
+func shareOf(rows []analyzer.TimeShare, state, reason string) float64 {
+	var s float64
+	for _, r := range rows {
+		if r.State == state && (reason == "" || r.Reason == reason) {
+			s += r.Share
+		}
+	}
+	return s
+}
+
+// pathShare is the share of the critical-path rows that match.
+func pathShare(rows []analyzer.PathRow, match func(r analyzer.PathRow) bool) float64 {
+	var s float64
+	for _, r := range rows {
+		if match(r) {
+			s += r.Share
+		}
+	}
+	return s
+}
+
+// near checks got against want, within 5 points.
+func near(t *testing.T, what string, got, want float64) {
+	t.Helper()
+	if math.Abs(got-want) > 0.05 {
+		t.Errorf("%s = %.3f, want %.3f ± 0.05", what, got, want)
+	} else {
+		t.Logf("%s = %.3f (want %.3f)", what, got, want)
+	}
+}
+
+// within checks that lo <= got <= hi.
+func within(t *testing.T, what string, got, lo, hi float64) {
+	t.Helper()
+	if got < lo || got > hi {
+		t.Errorf("%s = %.3f, want %.3f..%.3f", what, got, lo, hi)
+	} else {
+		t.Logf("%s = %.3f (want %.3f..%.3f)", what, got, lo, hi)
+	}
+}
+
+const serverHandler = "net/http.(*conn).serve"
+
+func TestServerBreakdownAndCriticalPath(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the server workload twice; skipped with -short")
+	}
+	t.Run("steps", func(t *testing.T) {
+		const n, hold, db2ms, compute, handoff = 400, 100 * time.Microsecond, 2 * time.Millisecond, 100 * time.Microsecond, 100 * time.Microsecond
+		r := traceServer(t, "clients=2", "requests=400", "hold=100us", "db=2ms", "compute=100us", "handoff=100us", "workers=1")
+		a := &r.Annotations
+		req := kind(t, a.Tasks, "request")
+		checkPathSums(t, a.Tasks)
+		checkPathSums(t, a.Regions)
+		if req.Count != n {
+			t.Fatalf("%d request tasks, want %d", req.Count, n)
+		}
+		sum := float64(req.Duration.Sum)
+		// One goroutine works on each request: its time is the latency.
+		var bd int64
+		for _, b := range req.Breakdown {
+			bd += b.NS
+		}
+		if d := math.Abs(float64(bd)-sum) / sum; d > 0.02 {
+			t.Errorf("breakdown adds up to %d ns, latencies to %.0f", bd, sum)
+		}
+		// The sleep lasts at least what it was set to and at most the region
+		// around it (timers overshoot short sleeps, and a woken sleeper
+		// waits for a P); the CPU steps last what they were set to.
+		db := kind(t, a.Regions, "db")
+		within(t, "sleep share", shareOf(req.Breakdown, analyzer.StateWaiting, "sleep"), float64(n*db2ms)/sum-0.05, float64(db.Duration.Sum)/sum+0.01)
+		near(t, "running share", shareOf(req.Breakdown, analyzer.StateRunning, ""), float64(n*(hold+compute))/sum)
+		near(t, "chan share", shareOf(req.Breakdown, analyzer.StateWaiting, "chan"), float64(n*handoff)/sum)
+		// The wait for the pool is the worker running, not a wait.
+		worker := pathShare(req.CriticalPath, func(r analyzer.PathRow) bool {
+			return r.Function == "github.com/gotrace/gotrace/workloads.serverWorker" && r.State == analyzer.StateRunning
+		})
+		near(t, "critical path: serverWorker running", worker, float64(n*handoff)/sum)
+		if w := pathShare(req.CriticalPath, func(r analyzer.PathRow) bool { return r.State == analyzer.StateWaiting && r.Reason != "sleep" }); w > 0.01 {
+			t.Errorf("critical path has %.3f waiting other than the sleep: %+v", w, req.CriticalPath)
+		}
+		within(t, "critical path: the sleep", pathShare(req.CriticalPath, func(r analyzer.PathRow) bool { return r.Reason == "sleep" }), float64(n*db2ms)/sum-0.05, float64(db.Duration.Sum)/sum+0.01)
+		if len(req.Slowest) != analyzer.MaxSlowest || req.Slowest[0].LatencyNS != int64(req.Duration.Max) {
+			t.Errorf("slowest = %d instances, first %d ns, want %d, max %d", len(req.Slowest), req.Slowest[0].LatencyNS, analyzer.MaxSlowest, req.Duration.Max)
+		}
+	})
+	t.Run("mutex", func(t *testing.T) {
+		const n, hold = 400, 300 * time.Microsecond
+		r := traceServer(t, "clients=4", "requests=400", "hold=300us", "db=0s", "compute=0s", "handoff=0s", "workers=1")
+		a := &r.Annotations
+		req := kind(t, a.Tasks, "request")
+		lock := kind(t, a.Regions, "lock")
+		sum := float64(req.Duration.Sum)
+		// The wait for the mutex is the lock region less the hold.
+		wait := float64(int64(lock.Duration.Sum) - int64(n*hold))
+		if wait/sum < 0.2 {
+			t.Fatalf("the requests waited %.0f ns of %.0f for the mutex: too little contention to test", wait, sum)
+		}
+		// The wait is parked in Lock (sync), then runnable once woken (a
+		// spin in Lock before parking runs).
+		near(t, "sync + runnable share", shareOf(req.Breakdown, analyzer.StateWaiting, "sync")+shareOf(req.Breakdown, analyzer.StateRunnable, ""), wait/sum)
+		// On the critical path the wait is the holder's work: handlers
+		// running, up to the Unlock that woke the waiter (the row with the
+		// waker's line) and before.
+		if w := pathShare(req.CriticalPath, func(r analyzer.PathRow) bool { return r.State == analyzer.StateWaiting && r.Reason == "sync" }); w > 0.02 {
+			t.Errorf("critical path waits %.3f for the mutex, want it attributed to the holder: %+v", w, req.CriticalPath)
+		}
+		unlock := pathShare(req.CriticalPath, func(r analyzer.PathRow) bool {
+			return r.Function == serverHandler && r.State == analyzer.StateRunning && strings.HasSuffix(r.File, "workloads/server.go")
+		})
+		running := pathShare(req.CriticalPath, func(r analyzer.PathRow) bool {
+			return r.Function == serverHandler && r.State == analyzer.StateRunning
+		})
+		if unlock < 0.2 || running < wait/sum {
+			t.Errorf("critical path: holders running %.3f, %.3f of it up to the Unlock; want at least the wait's share %.3f, and 0.2: %+v", running, unlock, wait/sum, req.CriticalPath)
+		}
+	})
 }
