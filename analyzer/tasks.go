@@ -379,8 +379,10 @@ func (p *partial) accountOne(g *gLocal, m *member, t int64) {
 	stw := ts.stwCum(t)
 	if d > 0 {
 		in := &ts.insts[m.inst]
+		// A stop of the world holds up a goroutine that would run, not
+		// one that waits.
 		s := min(stw-m.stwAt, d)
-		if s > 0 {
+		if s > 0 && g.state != goWaiting {
 			in.bd[slotSTW] += s
 			d -= s
 		}

@@ -102,11 +102,36 @@ func TestCriticalPathAcrossGenerations(t *testing.T) {
 	}
 	checkPathSums(t, seq.Annotations.Tasks)
 	checkPathSums(t, seq.Annotations.Regions)
+	// The tasks under way at a generation boundary have their paths
+	// followed across it, not given up.
+	req := kind(t, seq.Annotations.Tasks, "req")
+	if u := pathShare(req.CriticalPath, func(r analyzer.PathRow) bool { return r.State == analyzer.StateUnattributed }); u > 0.001 {
+		t.Errorf("%.4f of the critical path is unattributed: %+v", u, req.CriticalPath)
+	}
+	if w := pathShare(req.CriticalPath, func(r analyzer.PathRow) bool { return strings.HasSuffix(r.Function, ".critWorker") && r.State == analyzer.StateRunning }); w < 0.2 {
+		t.Errorf("critWorker running is %.3f of the critical path, want the handoff's 10ms of about 26ms: %+v", w, req.CriticalPath)
+	}
 	a := mustJSON(t, seq)
 	par := analyze(t, data, analyzer.Options{Workers: 2})
 	if b := mustJSON(t, par); string(a) != string(b) {
 		t.Errorf("parallel differs:\n%s", firstDiff(a, b))
 	}
+
+	// Cut at the end of a generation, three tasks are under way: they are
+	// unfinished, and their time so far is in the breakdown.
+	cut := analyze(t, data[:len(data)-100], analyzer.Options{})
+	if !cut.Trace.Truncated {
+		t.Fatalf("the cut trace is not reported truncated")
+	}
+	req = kind(t, cut.Annotations.Tasks, "req")
+	var bd int64
+	for _, b := range req.Breakdown {
+		bd += b.NS
+	}
+	if req.Unfinished != 3 || bd <= int64(req.Duration.Sum) {
+		t.Errorf("cut trace: %d unfinished, breakdown %d ns for %d ns of completed latency; want 3 unfinished and more", req.Unfinished, bd, req.Duration.Sum)
+	}
+	checkPathSums(t, cut.Annotations.Tasks)
 }
 
 // traceServer runs the server workload with sets and returns its report.
@@ -261,4 +286,100 @@ func TestServerBreakdownAndCriticalPath(t *testing.T) {
 			t.Errorf("critical path: holders running %.3f, %.3f of it up to the Unlock; want at least the wait's share %.3f, and 0.2: %+v", running, unlock, wait/sum, req.CriticalPath)
 		}
 	})
+}
+
+// taskOwner begins a task first thing and ends it last, with three
+// goroutines it creates working in it: the task's goroutines are exactly
+// the taskOwner and taskChild groups.
+func taskOwner(done chan<- struct{}) {
+	_, task := trace.NewTask(context.Background(), "owned")
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	ch := make(chan int)
+	for i := range 3 {
+		wg.Add(1)
+		go taskChild(&wg, &mu, ch, i)
+	}
+	for range 3 {
+		<-ch
+	}
+	wg.Wait()
+	task.End()
+	close(done)
+}
+
+func taskChild(wg *sync.WaitGroup, mu *sync.Mutex, ch chan<- int, i int) {
+	defer wg.Done()
+	time.Sleep(time.Duration(i+1) * time.Millisecond)
+	mu.Lock()
+	spinUntil(time.Now().Add(time.Millisecond))
+	mu.Unlock()
+	ch <- i
+}
+
+// The oracle: a task's breakdown is the time of its goroutines, as the
+// report's goroutine groups count it for the same goroutines.
+func TestBreakdownEqualsGroupTimes(t *testing.T) {
+	data := record(t, func() {
+		done := make(chan struct{})
+		go taskOwner(done)
+		<-done
+		time.Sleep(time.Millisecond) // let taskOwner end
+	})
+	r := analyze(t, data, analyzer.Options{Top: -1})
+	owned := kind(t, r.Annotations.Tasks, "owned")
+	// The breakdown splits the time a goroutine ran, waited to run or was
+	// in a syscall further (mark assists, stops of the world) than groups.
+	const onCPU = "running+runnable+syscall+gc_assist+stw"
+	got := map[string]int64{}
+	for _, b := range owned.Breakdown {
+		k := b.State
+		switch k {
+		case analyzer.StateRunning, analyzer.StateRunnable, analyzer.StateSyscall, analyzer.StateAssist, analyzer.StateSTW:
+			k = onCPU
+		case analyzer.StateWaiting:
+			k += "/" + b.Reason
+		}
+		got[k] += b.NS
+	}
+	want := map[string]int64{}
+	for _, g := range r.Goroutines.Groups {
+		if !strings.HasSuffix(g.Name, ".taskOwner") && !strings.HasSuffix(g.Name, ".taskChild") {
+			continue
+		}
+		want[onCPU] += g.Time.Exec + g.Time.SchedWait + g.Time.Syscall
+		for c, ns := range g.Time.BlockedBy {
+			want[analyzer.StateWaiting+"/"+c] += ns
+		}
+	}
+	if len(want) == 0 {
+		t.Fatal("no taskOwner or taskChild group")
+	}
+	// The owner lives a little longer than its task: it waits for its
+	// first run before NewTask, and exits after End. That is CPU time
+	// (running or runnable) the groups count and the task does not.
+	for k := range merged(got, want) {
+		slack := int64(10 * time.Microsecond)
+		if k == onCPU {
+			slack = int64(time.Millisecond)
+		}
+		if d := want[k] - got[k]; d < -int64(10*time.Microsecond) || d > slack {
+			t.Errorf("%s: breakdown %d ns, groups %d ns", k, got[k], want[k])
+		}
+	}
+	if got[analyzer.StateWaiting+"/sleep"] < int64(6*time.Millisecond) || got[onCPU] < int64(3*time.Millisecond) {
+		t.Errorf("breakdown %v: want at least 6ms of sleep and 3ms running", got)
+	}
+	t.Logf("breakdown %v", got)
+}
+
+func merged(a, b map[string]int64) map[string]bool {
+	m := map[string]bool{}
+	for k := range a {
+		m[k] = true
+	}
+	for k := range b {
+		m[k] = true
+	}
+	return m
 }
