@@ -108,7 +108,9 @@ func TestCriticalPathAcrossGenerations(t *testing.T) {
 	if u := pathShare(req.CriticalPath, func(r analyzer.PathRow) bool { return r.State == analyzer.StateUnattributed }); u > 0.001 {
 		t.Errorf("%.4f of the critical path is unattributed: %+v", u, req.CriticalPath)
 	}
-	if w := pathShare(req.CriticalPath, func(r analyzer.PathRow) bool { return strings.HasSuffix(r.Function, ".critWorker") && r.State == analyzer.StateRunning }); w < 0.2 {
+	if w := pathShare(req.CriticalPath, func(r analyzer.PathRow) bool {
+		return strings.HasSuffix(r.Function, ".critWorker") && r.State == analyzer.StateRunning
+	}); w < 0.2 {
 		t.Errorf("critWorker running is %.3f of the critical path, want the handoff's 10ms of about 26ms: %+v", w, req.CriticalPath)
 	}
 	a := mustJSON(t, seq)
