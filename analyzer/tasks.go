@@ -272,8 +272,8 @@ func (p *partial) critCreated(g *gLocal, tr *transition, t int64) {
 	}
 	p.critWake(g, tr.by)
 	c := p.lookup(tr.by)
-	if c == nil || c.mem == 0 {
-		return
+	if c == nil || c.mem == 0 || g.system {
+		return // the runtime's goroutines (GC workers) work for no task
 	}
 	for ref := c.mem; ref != 0; {
 		m := &p.ts.mems[ref-1]

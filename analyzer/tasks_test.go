@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"path/filepath"
 	"runtime/trace"
 	"strings"
 	"sync"
@@ -384,4 +385,45 @@ func merged(a, b map[string]int64) map[string]bool {
 		m[k] = true
 	}
 	return m
+}
+
+// TestCriticalPathSmallTrace checks the critical path of the committed
+// small trace against what its program does (testdata/gen, small): the
+// task's goroutine waits for eight workers, the last of which sleeps 40ms
+// (woken by no goroutine: the wait is on the path) and then takes a mutex
+// 200 times; then it sleeps 60ms itself. Checked by hand against the events.
+func TestCriticalPathSmallTrace(t *testing.T) {
+	r, err := analyzer.AnalyzeFile(filepath.Join("..", "testdata", "traces", "small.trace"), analyzer.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := kind(t, r.Annotations.Tasks, "small")
+	checkPathSums(t, r.Annotations.Tasks)
+	want := []struct {
+		function string
+		reason   string
+		line     int
+		lo, hi   time.Duration
+	}{
+		{"main.main", "sleep", 94, 60 * time.Millisecond, 61 * time.Millisecond},
+		{"main.small.func2", "sleep", 63, 40 * time.Millisecond, 41 * time.Millisecond},
+	}
+	if len(k.CriticalPath) < len(want) {
+		t.Fatalf("critical path %+v", k.CriticalPath)
+	}
+	for i, w := range want {
+		got := k.CriticalPath[i]
+		if got.Function != w.function || got.State != analyzer.StateWaiting || got.Reason != w.reason || got.Line != w.line ||
+			got.NS < int64(w.lo) || got.NS > int64(w.hi) {
+			t.Errorf("row %d = %+v, want %s waiting (%s) at line %d for %v..%v", i, got, w.function, w.reason, w.line, w.lo, w.hi)
+		}
+	}
+	// The rest: the lock loop and the goroutines' runs, under 2ms.
+	var rest int64
+	for _, row := range k.CriticalPath[len(want):] {
+		rest += row.NS
+	}
+	if rest > int64(2*time.Millisecond) {
+		t.Errorf("rows after the two sleeps add up to %v, want under 2ms: %+v", time.Duration(rest), k.CriticalPath)
+	}
 }

@@ -116,6 +116,7 @@ func buildDoc(r *analyzer.Report) []*docSection {
 	b.gc()
 	b.leaks()
 	b.annotations()
+	b.tasks()
 	return b.out
 }
 

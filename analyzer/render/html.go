@@ -284,7 +284,50 @@ func htmlChartOf(r *analyzer.Report, kind string) *htmlChart {
 			Legend:  []htmlKey{{"bar-hist", "waits"}, {"mark", "percentiles"}},
 			Caption: "How long runnable goroutines waited for a P before running. Each bar counts the waits between two powers of two (the duration axis is logarithmic); dashed lines mark the median and the 99th percentile. A long tail on the right means goroutines ready to run sat in a queue."}
 	}
+	if c := htmlTaskChart(r, kind); c != nil {
+		return c
+	}
 	return &htmlChart{Kind: kind, NoData: "Unknown chart."}
+}
+
+// htmlTaskChart draws a task type's latency histogram ("task-latency-N")
+// or critical path ("task-path-N"), or returns nil.
+func htmlTaskChart(r *analyzer.Report, kind string) *htmlChart {
+	tasks := r.Annotations.Tasks
+	at := func(prefix string) *analyzer.AnnotationKind {
+		n, ok := strings.CutPrefix(kind, prefix)
+		if !ok {
+			return nil
+		}
+		i, err := strconv.Atoi(n)
+		if err != nil || i < 0 || i >= len(tasks) {
+			return nil
+		}
+		return &tasks[i]
+	}
+	if k := at("task-latency-"); k != nil {
+		svg, _ := svgHistChart(&k.Duration, "tasks", "Task latency histogram")
+		return &htmlChart{Kind: kind, Title: "Latency of task " + k.Type, SVG: svg,
+			NoData:  "No task of this type completed in the trace.",
+			Legend:  []htmlKey{{"bar-hist", "tasks"}, {"mark", "percentiles"}},
+			Caption: "How long the completed tasks of this type took, from begin to end. Each bar counts the tasks between two powers of two (the duration axis is logarithmic); dashed lines mark the median and the 99th percentile."}
+	}
+	if k := at("task-path-"); k != nil {
+		svg, none := svgPathChart(k.CriticalPath, int64(k.Duration.Sum))
+		legend := []htmlKey{{"bar-running", "running"}, {"bar-runnable", "runnable"}, {"bar-syscall", "syscall"}}
+		seen := map[string]bool{}
+		for _, p := range k.CriticalPath {
+			if p.State == analyzer.StateWaiting {
+				if c := analyzer.ReasonClass(p.Reason); !seen[c] {
+					seen[c] = true
+					legend = append(legend, htmlKey{"bar-blocked-" + c, "waiting on " + blockClassName(c)})
+				}
+			}
+		}
+		return &htmlChart{Kind: kind, Title: "Critical path of task " + k.Type, SVG: svg, NoData: none, Legend: legend,
+			Caption: "The critical paths of all completed tasks of this type added up: each segment is a goroutine (by start function) in one state, as a share of the tasks' latency. Where the task's goroutine waited for another, the path is the other's work up to the wake-up. Hover a segment for its function, state and line."}
+	}
+	return nil
 }
 
 // htmlEnv describes where a set of reports came from.

@@ -677,3 +677,53 @@ func blockedLegend(r *analyzer.Report) []htmlKey {
 	}
 	return out
 }
+
+// pathClass is the bar class of a critical-path or breakdown state.
+func pathClass(state, reason string) string {
+	switch state {
+	case analyzer.StateRunning, analyzer.StateAssist:
+		return "bar bar-running"
+	case analyzer.StateRunnable, analyzer.StateSTW:
+		return "bar bar-runnable"
+	case analyzer.StateSyscall:
+		return "bar bar-syscall"
+	case analyzer.StateWaiting:
+		return "bar bar-blocked-" + analyzer.ReasonClass(reason)
+	}
+	return "bar bar-blocked-unknown"
+}
+
+// svgPathChart draws a task type's critical path as one 100% bar, a
+// segment per row (the rows JSON keeps), largest first, with the function,
+// state and line in each segment's hover text and the largest named.
+func svgPathChart(rows []analyzer.PathRow, total int64) (template.HTML, string) {
+	if len(rows) == 0 {
+		return "", "No critical path."
+	}
+	const top, h, x0, x1 = 8.0, 34.0, 8.0, svgW - 8.0
+	var s svgBuf
+	s.open(top+h+40, "Critical path by goroutine and state")
+	s.rect(x0, top, x1-x0, h, "lane", "")
+	bx := x0
+	for i := range rows {
+		r := &rows[i]
+		w := r.Share * (x1 - x0)
+		if w <= 0 {
+			continue
+		}
+		label := r.Function + " " + r.State
+		if r.Reason != "" {
+			label += " (" + r.Reason + ")"
+		}
+		if r.File != "" {
+			label += " at " + r.File + ":" + strconv.Itoa(r.Line)
+		}
+		title := fmt.Sprintf("%s: %s of %s (%s)", label, Dur(r.NS), Dur(total), Pct(r.Share))
+		s.rect(bx, top, w, h, pathClass(r.State, r.Reason), title)
+		if i < 3 && w > 120 {
+			s.textTitled(bx+4, top+h+16, "start", "tick", svgShorten(Pct(r.Share)+" "+r.Function, int(w/7)), title)
+		}
+		bx += w
+	}
+	return s.html(), ""
+}
