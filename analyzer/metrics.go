@@ -1,6 +1,9 @@
 package analyzer
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // Metrics returns the flat map of headline numbers of a report, under the
 // stable dotted names CI checks refer to. Units are in the names: _ns
@@ -158,6 +161,8 @@ func Metrics(r *Report) map[string]float64 {
 	i("annotations.regions", regions)
 	i("annotations.regions_unfinished", openRegions)
 	i("annotations.logs", a.LogCount)
+	kindMetrics(m, "task", a.Tasks)
+	kindMetrics(m, "region", a.Regions)
 
 	for _, ms := range r.Measurements {
 		m[ms.MetricName()] = ms.Value // the last of a name wins
@@ -226,4 +231,58 @@ func metricWord(s string) string {
 		return "unknown"
 	}
 	return string(b)
+}
+
+// KindMetricNames returns the metric name component of each task or region
+// type, in order: the type as metricWord makes it ("GET /users" is
+// get_users), with _2, _3, ... appended to a name an earlier type of the
+// list already has.
+func KindMetricNames(kinds []AnnotationKind) []string {
+	seen := map[string]bool{}
+	out := make([]string, len(kinds))
+	for i, k := range kinds {
+		base := metricWord(k.Type)
+		name := base
+		for n := 2; seen[name]; n++ {
+			name = base + "_" + strconv.Itoa(n)
+		}
+		seen[name] = true
+		out[i] = name
+	}
+	return out
+}
+
+// PathCategory is the metric word of a critical-path or breakdown row's
+// state: the state, and for a wait its reason class (waiting_sync).
+func PathCategory(state, reason string) string {
+	if state == StateWaiting {
+		return state + "_" + metricWord(ReasonClass(reason))
+	}
+	return metricWord(state)
+}
+
+// kindMetrics adds the metrics of task or region types under prefix
+// (task, region): PREFIX.TYPE.count, .unfinished, .latency.*_ns,
+// .breakdown.CATEGORY_share and .critical.CATEGORY_share.
+func kindMetrics(m map[string]float64, prefix string, kinds []AnnotationKind) {
+	for i, name := range KindMetricNames(kinds) {
+		k := &kinds[i]
+		p := prefix + "." + name + "."
+		m[p+"count"] = float64(k.Count)
+		m[p+"unfinished"] = float64(k.Unfinished)
+		if k.Count > 0 {
+			d := &k.Duration
+			m[p+"latency.mean_ns"] = d.Mean
+			m[p+"latency.p50_ns"] = float64(d.P50)
+			m[p+"latency.p90_ns"] = float64(d.P90)
+			m[p+"latency.p99_ns"] = float64(d.P99)
+			m[p+"latency.max_ns"] = float64(d.Max)
+		}
+		for _, b := range k.Breakdown {
+			m[p+"breakdown."+PathCategory(b.State, b.Reason)+"_share"] += b.Share
+		}
+		for _, r := range k.CriticalPath {
+			m[p+"critical."+PathCategory(r.State, r.Reason)+"_share"] += r.Share
+		}
+	}
 }

@@ -427,3 +427,41 @@ func TestCriticalPathSmallTrace(t *testing.T) {
 		t.Errorf("rows after the two sleeps add up to %v, want under 2ms: %+v", time.Duration(rest), k.CriticalPath)
 	}
 }
+
+func TestKindMetrics(t *testing.T) {
+	r := &analyzer.Report{}
+	r.Annotations.Tasks = []analyzer.AnnotationKind{
+		{Type: "GET /users", Count: 4, Duration: analyzer.Dist{Count: 4, P50: 10, P99: 90, Max: 100},
+			Breakdown: []analyzer.TimeShare{{State: "running", Share: 0.25}, {State: "waiting", Reason: "sync", Share: 0.75}},
+			CriticalPath: []analyzer.PathRow{
+				{Function: "main.worker", State: "running", Share: 0.5},
+				{Function: "main.handler", State: "running", Share: 0.2},
+				{Function: "main.handler", State: "waiting", Reason: "chan receive", Share: 0.3},
+			}},
+		{Type: "get users", Count: 1, Duration: analyzer.Dist{Count: 1, P99: 5}},
+		{Type: "<script>", Unfinished: 2},
+	}
+	r.Annotations.Regions = []analyzer.AnnotationKind{{Type: "db", Count: 3, Duration: analyzer.Dist{Count: 3, P99: 7}}}
+	m := analyzer.Metrics(r)
+	for name, want := range map[string]float64{
+		"task.get_users.count":                        4,
+		"task.get_users.latency.p99_ns":               90,
+		"task.get_users.breakdown.running_share":      0.25,
+		"task.get_users.breakdown.waiting_sync_share": 0.75,
+		"task.get_users.critical.running_share":       0.7, // rows of one category add up
+		"task.get_users.critical.waiting_chan_share":  0.3,
+		"task.get_users_2.latency.p99_ns":             5, // the same word again
+		"task.script.unfinished":                      2,
+		"region.db.latency.p99_ns":                    7,
+	} {
+		if got, ok := m[name]; !ok || math.Abs(got-want) > 1e-9 {
+			t.Errorf("%s = %v (present %v), want %v", name, got, ok, want)
+		}
+	}
+	if _, ok := m["task.script.latency.p99_ns"]; ok {
+		t.Errorf("a type with no completed instance has a latency metric")
+	}
+	if u := analyzer.MetricUnit("task.get_users.critical.running_share"); u != analyzer.UnitRatio {
+		t.Errorf("unit of a critical share = %q", u)
+	}
+}

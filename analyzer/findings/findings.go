@@ -29,6 +29,7 @@ const (
 	LongRunSlices  = "long-run-slices"
 	NonGCSTW       = "non-gc-stw"
 	IdleProcs      = "idle-procs"
+	SlowRequests   = "slow-requests"
 )
 
 // IDs returns every finding id, in the order the rules run.

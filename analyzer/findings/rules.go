@@ -31,6 +31,7 @@ var rules = []rule{
 	{LongRunSlices, longRunSlices},
 	{NonGCSTW, nonGCSTW},
 	{IdleProcs, idleProcs},
+	{SlowRequests, slowRequests},
 }
 
 // maxWhere is how many code locations a finding lists.
@@ -667,6 +668,87 @@ func idleProcs(c *rctx) *analyzer.Finding {
 	}
 	f.Detail = fmt.Sprintf("Goroutines sat runnable for %s next to idle Ps (%s of user goroutine time, %s of all P time; measured in %s time bins) while utilization was only %s: runnable goroutines waited %s at p90 and %s at p99 for a P.",
 		dur(p.IdleWhileRunnableNS), pct(impact), pct(share(p.IdleWhileRunnableNS, p.ExistNS)), dur(p.OverlapBinNS), pct(p.Utilization), dur(int64(lat.P90)), dur(int64(lat.P99)))
+	return f
+}
+
+// ---------------------------------------------------------------------------
+// slow-requests: a task type (requests, when a server makes a task per
+// request) whose critical path is dominated by one goroutine in one state:
+// the row of the critical path, added up over the type's completed tasks,
+// with the largest share, from slowMinShare, for a type of at least
+// slowMinTasks completed tasks (fewer are no pattern). Rows with no
+// goroutine (unattributed, the rest past the rows kept) do not count.
+// Impact: that row's share of the type's latency. When several types
+// qualify, the one with the most latency in all.
+
+const (
+	slowMinTasks = 20
+	slowMinShare = 0.3
+)
+
+func slowRequests(c *rctx) *analyzer.Finding {
+	var best *analyzer.AnnotationKind
+	var row *analyzer.PathRow
+	for i := range c.r.Annotations.Tasks {
+		k := &c.r.Annotations.Tasks[i]
+		if k.Count < slowMinTasks {
+			continue
+		}
+		for j := range k.CriticalPath {
+			p := &k.CriticalPath[j]
+			if p.State == analyzer.StateUnattributed || p.Function == "(other)" {
+				continue
+			}
+			if p.Share >= slowMinShare && (best == nil || k.Duration.Sum > best.Duration.Sum) {
+				best, row = k, p
+			}
+			break // rows are largest first
+		}
+	}
+	if best == nil {
+		return nil
+	}
+	what := row.Function + " " + row.State
+	if row.Reason != "" {
+		what += " (" + row.Reason + ")"
+	}
+	f := &analyzer.Finding{
+		Title:  fmt.Sprintf("Slow %q tasks dominated by %s", best.Type, what),
+		Impact: row.Share,
+		Evidence: map[string]float64{
+			"task.count":          float64(best.Count),
+			"task.latency.p50_ns": float64(best.Duration.P50),
+			"task.latency.p99_ns": float64(best.Duration.P99),
+			"task.latency.max_ns": float64(best.Duration.Max),
+			"task.critical_share": row.Share,
+			"task.critical_ns":    float64(row.NS),
+		},
+		Next: []string{fmt.Sprintf("the TASK %s section: the breakdown, the whole critical path and the slowest tasks", best.Type)},
+	}
+	loc := analyzer.Location{Function: row.Function, File: row.File, Line: row.Line, TotalNS: row.NS}
+	if loc.File == "" {
+		loc = c.funcLocation(row.Function)
+		loc.TotalNS = row.NS
+	}
+	f.Where = []analyzer.Location{loc}
+	on := "on the critical path"
+	if row.State == analyzer.StateRunning && row.File != "" {
+		on = "on the critical path, up to where it woke the next goroutine"
+	}
+	f.Detail = fmt.Sprintf("%s of the latency of %s %q tasks (p50 %s, p99 %s) is %s %s: %s of the %s the tasks took.",
+		pct(row.Share), count3(best.Count), best.Type, dur(int64(best.Duration.P50)), dur(int64(best.Duration.P99)), what, on, dur(row.NS), dur(int64(best.Duration.Sum)))
+	if len(best.Slowest) > 0 {
+		s := best.Slowest[0]
+		f.Next = append(f.Next, fmt.Sprintf("the slowest, task %d, began %s after the trace start and took %s: find it in the timeline of gotrace export", s.ID, dur(s.StartNS), dur(s.LatencyNS)))
+	}
+	switch {
+	case row.State == analyzer.StateWaiting:
+		f.Next = append(f.Next, "a wait no goroutine ended (a sleep, a timer, the network) is the request's own: shorten it or do it less often")
+	case row.State == analyzer.StateRunnable:
+		f.Next = append(f.Next, "runnable is waiting for a P: the CPU is the bottleneck (see cpu-saturation and a CPU profile)")
+	default:
+		f.Next = append(f.Next, "a CPU profile of that function shows where its time goes")
+	}
 	return f
 }
 

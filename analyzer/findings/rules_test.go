@@ -417,7 +417,47 @@ func TestIDsAreDocumentedNames(t *testing.T) {
 		}
 		seen[id] = true
 	}
-	if len(seen) != 10 {
-		t.Errorf("%d ids, want the 10 of issue 13", len(seen))
+	if len(seen) != 11 {
+		t.Errorf("%d ids, want the 10 of issue 13 and slow-requests", len(seen))
+	}
+}
+
+func TestSlowRequests(t *testing.T) {
+	tasks := func(r *analyzer.Report) {
+		r.Annotations.Tasks = []analyzer.AnnotationKind{
+			{Type: "server", Count: 1, Duration: analyzer.Dist{Count: 1, Sum: uint64(900 * ms)},
+				CriticalPath: []analyzer.PathRow{{State: analyzer.StateUnattributed, Share: 1}}},
+			{Type: "request", Count: 100, Duration: analyzer.Dist{Count: 100, Sum: uint64(200 * ms), P50: uint64(ms), P99: uint64(5 * ms)},
+				CriticalPath: []analyzer.PathRow{
+					{Function: "main.handler", State: analyzer.StateWaiting, Reason: "sleep", File: "/src/db.go", Line: 41, NS: 124 * ms, Share: 0.62},
+					{Function: "main.worker", State: analyzer.StateRunning, NS: 76 * ms, Share: 0.38},
+				},
+				Slowest: []analyzer.Instance{{ID: 7, StartNS: 10 * ms, EndNS: 15 * ms, LatencyNS: 5 * ms}}},
+		}
+	}
+	runRule(t, SlowRequests, []ruleCase{
+		{"none", func(*analyzer.Report) {}, false, 0, ""},
+		{"requests waiting in db.go", tasks, true, 0.62, ""},
+		{"too few tasks", func(r *analyzer.Report) { tasks(r); r.Annotations.Tasks[1].Count = 5 }, false, 0, ""},
+		{"no row dominates", func(r *analyzer.Report) {
+			tasks(r)
+			p := r.Annotations.Tasks[1].CriticalPath
+			p[0].Share, p[1].Share = 0.2, 0.2
+		}, false, 0, ""},
+		{"unattributed does not count", func(r *analyzer.Report) {
+			tasks(r)
+			r.Annotations.Tasks[1].CriticalPath[0].State = analyzer.StateUnattributed
+		}, true, 0.38, ""},
+	})
+	r := quiet()
+	tasks(r)
+	var f *analyzer.Finding
+	for i, x := range Of(r) {
+		if x.ID == SlowRequests {
+			f = &Of(r)[i]
+		}
+	}
+	if f == nil || len(f.Where) != 1 || f.Where[0].Line != 41 || !strings.Contains(f.Title, `"request"`) || !strings.Contains(strings.Join(f.Next, " "), "task 7") {
+		t.Errorf("finding does not name the type, the line and the slowest task: %+v", f)
 	}
 }
