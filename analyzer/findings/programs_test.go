@@ -246,7 +246,11 @@ func TestWorkloadFindings(t *testing.T) {
 		{"fanout", []string{"jobs=2000"}, []string{CPUSaturation}, "", except(CPUSaturation)},
 		{"mutex", []string{"iterations=500"}, []string{LockContention}, "workloads.runMutex.func1.1", except(LockContention)},
 		{"net", []string{"rounds=1000"}, nil, "", all},
-		{"many", []string{"n=50000"}, nil, "", all},
+		// many creates n goroutines in a loop and later wakes them all at
+		// once: on 2 Ps they queue for a P in both bursts, a true burst of
+		// saturation that crosses cpu-saturation's 70% utilization or not
+		// with the machine's speed. Nothing else may show.
+		{"many", []string{"n=50000"}, nil, "", except(CPUSaturation)},
 		{"gc", []string{"alloc_mb=384"}, []string{GCPressure}, "", except(GCPressure)},
 		{"leak", []string{"n=50", "ok=50", "hold=1s"}, []string{GoroutineLeak}, "workloads.waitForever", except(GoroutineLeak)},
 		{"deadlock", []string{"hold=1s"}, []string{GoroutineLeak}, "workloads.runDeadlock", except(GoroutineLeak)},
