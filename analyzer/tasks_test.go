@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gotrace/gotrace/workloads"
-
 	"github.com/gotrace/gotrace/analyzer"
+	"github.com/gotrace/gotrace/internal/machinelock"
+	"github.com/gotrace/gotrace/workloads"
 )
 
 type critJob struct {
@@ -150,6 +150,7 @@ func traceServer(t *testing.T, sets ...string) (*analyzer.Report, map[string]flo
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
+	machinelock.Hold(t)
 	res, err := workloads.Trace(context.Background(), &buf, w, params)
 	if err != nil {
 		if errors.Is(err, workloads.ErrTraceActive) {

@@ -13,6 +13,7 @@ import (
 	"github.com/gotrace/gotrace/analyzer/check"
 	"github.com/gotrace/gotrace/analyzer/diff"
 	"github.com/gotrace/gotrace/analyzer/internal/testtraces"
+	"github.com/gotrace/gotrace/internal/machinelock"
 	"github.com/gotrace/gotrace/workloads"
 )
 
@@ -69,6 +70,7 @@ func TestMutexGroundTruth(t *testing.T) {
 	if testing.Short() {
 		t.Skip("records 10 traces of the mutex workload")
 	}
+	machinelock.Hold(t)
 	base := mutexRuns(t, 5, "10us")
 	cur := mutexRuns(t, 5, "40us")
 

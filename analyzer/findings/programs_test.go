@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gotrace/gotrace/analyzer"
+	"github.com/gotrace/gotrace/internal/machinelock"
 	"github.com/gotrace/gotrace/workloads"
 )
 
@@ -124,6 +125,7 @@ func runBugChild(t *testing.T, id string, env []string, wrap ...string) *traced 
 		t.Fatal(err)
 	}
 	file := filepath.Join(t.TempDir(), id+".trace")
+	machinelock.Hold(t)
 	args := append(wrap, exe, "-test.run=^$")
 	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Env = append(os.Environ(), append(env, bugEnv+"="+id+"="+file)...)
@@ -285,6 +287,7 @@ func TestWorkloadFindings(t *testing.T) {
 				t.Fatal(err)
 			}
 			file := filepath.Join(t.TempDir(), tc.workload+".trace")
+			machinelock.Hold(t)
 			before, known := childrenCPU()
 			_, err = workloads.RunChild(context.Background(), workloads.ChildSpec{
 				Exe: exe, Workload: tc.workload, Params: params, GOMAXPROCS: 2, TraceFile: file, Timeout: 2 * time.Minute,

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gotrace/gotrace/analyzer"
+	"github.com/gotrace/gotrace/internal/machinelock"
 )
 
 // The HTML report in a real browser: headless Chromium (Debian's chromium
@@ -42,6 +43,7 @@ func htmlChromium(t *testing.T) string {
 // returns its standard output and the console messages it logged.
 func htmlRunChromium(t *testing.T, bin, file string, extra ...string) (stdout string, console []string) {
 	t.Helper()
+	machinelock.Hold(t) // Chromium loads both CPUs: not beside a test that measures
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	args := []string{

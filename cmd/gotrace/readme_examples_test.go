@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gotrace/gotrace/internal/machinelock"
 	"github.com/gotrace/gotrace/workloads"
 )
 
@@ -166,28 +167,43 @@ func TestReadmeExamples(t *testing.T) {
 					t.Skipf("no go command for %s", ex.cmd)
 				}
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-			defer cancel()
-			cmd := exec.CommandContext(ctx, "sh", "-c", ex.cmd)
-			cmd.Dir = dir
-			cmd.Env = append(os.Environ(), "PATH="+path)
-			var out, stdout bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &out, &out
-			if ex.quote {
-				cmd.Stdout, cmd.Stderr = &stdout, io.Discard
-			}
-			err := cmd.Run()
-			var ee *exec.ExitError
-			if err != nil && !errors.As(err, &ee) {
-				t.Fatalf("README.md:%d: %s: %v", ex.line, ex.cmd, err)
-			}
-			got := out.String()
-			if ex.quote {
-				got = stdout.String()
-			}
-			want, real := maskBuild(ex.shown), maskBuild(got)
 			if measured {
-				want, real = shape(want), shape(real)
+				machinelock.Hold(t)
+			}
+			// run runs the example and returns what it printed and its shape.
+			run := func() (got, want, real string) {
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+				defer cancel()
+				cmd := exec.CommandContext(ctx, "sh", "-c", ex.cmd)
+				cmd.Dir = dir
+				cmd.Env = append(os.Environ(), "PATH="+path)
+				var out, stdout bytes.Buffer
+				cmd.Stdout, cmd.Stderr = &out, &out
+				if ex.quote {
+					cmd.Stdout, cmd.Stderr = &stdout, io.Discard
+				}
+				err := cmd.Run()
+				var ee *exec.ExitError
+				if err != nil && !errors.As(err, &ee) {
+					t.Fatalf("README.md:%d: %s: %v", ex.line, ex.cmd, err)
+				}
+				got = out.String()
+				if ex.quote {
+					got = stdout.String()
+				}
+				want, real = maskBuild(ex.shown), maskBuild(got)
+				if measured {
+					want, real = shape(want), shape(real)
+				}
+				return got, want, real
+			}
+			got, want, real := run()
+			if measured && !shownIn(want, real) {
+				// A verdict on measurements can fall either way on a busy
+				// machine (a same-code check that regressed, a finding at its
+				// threshold): one more run says whether README is wrong.
+				t.Logf("README.md:%d: the first run printed another shape; running it again:\n%s", ex.line, got)
+				got, want, real = run()
 			}
 			if !shownIn(want, real) {
 				how := "exactly"

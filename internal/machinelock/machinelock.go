@@ -1,0 +1,64 @@
+// Package machinelock lets the tests that measure the machine run one at a
+// time across the test binaries `go test ./...` runs side by side.
+//
+// A test that asserts what a workload's timing shows (a share within 5
+// points, no false-positive finding, the same code passing a regression
+// gate) fails when another package's test loads the CPUs beside it. Such a
+// test calls Hold first: it waits until no other test process holds the
+// lock, and keeps it until the test ends. Tests that hold it should be the
+// few that need it; everything else still runs in parallel.
+package machinelock
+
+import (
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+)
+
+// lockFile is the lock file, in the temporary directory all test processes
+// of a user share. (A variable: the package's test uses its own.)
+var lockFile = func() string { return filepath.Join(os.TempDir(), "gotrace-tests-measure.lock") }
+
+var (
+	mu     sync.Mutex
+	holds  int      // tests of this process holding the lock
+	held   *os.File // the locked file while holds > 0
+)
+
+// Hold takes the lock for the rest of t (and its subtests), waiting for
+// another test process to release it. Holds of one process nest (a
+// subtest of a holder, or parallel tests, share it). Where the lock cannot be had (no file locks on this system, an
+// unwritable temporary directory) Hold logs why and returns: the test runs
+// unserialized.
+func Hold(t testing.TB) {
+	t.Helper()
+	mu.Lock()
+	defer mu.Unlock()
+	if holds == 0 {
+		f, err := os.OpenFile(lockFile(), os.O_CREATE|os.O_RDWR, 0o666)
+		if err != nil {
+			t.Logf("machinelock: %v; running without it", err)
+			return
+		}
+		if err := lock(f); err != nil {
+			f.Close()
+			t.Logf("machinelock: %v; running without it", err)
+			return
+		}
+		held = f
+	}
+	holds++
+	t.Cleanup(release)
+}
+
+// release drops one hold, and the file lock with the last.
+func release() {
+	mu.Lock()
+	defer mu.Unlock()
+	if holds--; holds == 0 && held != nil {
+		unlock(held)
+		held.Close()
+		held = nil
+	}
+}
