@@ -21,9 +21,9 @@ import (
 var lockFile = func() string { return filepath.Join(os.TempDir(), "gotrace-tests-measure.lock") }
 
 var (
-	mu     sync.Mutex
-	holds  int      // tests of this process holding the lock
-	held   *os.File // the locked file while holds > 0
+	mu    sync.Mutex
+	holds int      // tests of this process holding the lock
+	held  *os.File // the locked file while holds > 0
 )
 
 // Hold takes the lock for the rest of t (and its subtests), waiting for
