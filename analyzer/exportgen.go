@@ -675,7 +675,7 @@ func (e *genExporter) event(p *partial, ev *trace.Event, k trace.EventKind, t in
 		describeTrack(&e.raw, taskUUID(tk.ID), parent, cleanString(tk.Type), 0)
 		e.slice(p, t, taskUUID(tk.ID), pf.TypeSliceBegin, e.nameIID(p, 0, p.str(tk.Type)), 0)
 	case trace.EventTaskEnd:
-		e.slice(p, t, taskUUID(ev.Task().ID), pf.TypeSliceEnd, 0, 0)
+		e.slice(p, t, taskUUID(p.taskOf(ev).ID), pf.TypeSliceEnd, 0, 0)
 	case trace.EventRegionBegin:
 		if id := ev.Goroutine(); id != trace.NoGoroutine {
 			e.slice(p, t, goUUID(id), pf.TypeSliceBegin, e.nameIID(p, 0, p.str(ev.Region().Type)), 0)

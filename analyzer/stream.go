@@ -24,9 +24,14 @@ const batchEvents = 4096
 type streamBatch struct {
 	piece gensplit.Piece
 	evs   []trace.Event
-	end   bool
-	err   error // on the end batch of a piece that failed
-	last  bool  // with err: no complete piece follows
+	// ends are the task-end events of evs with their tasks, read on the
+	// decoding goroutine: Event.Task of a task end reads a table the decoder
+	// appends to (x/exp/trace's extra strings), which the tracking goroutine
+	// must not read while it does.
+	ends []taskEndOf
+	end  bool
+	err  error // on the end batch of a piece that failed
+	last bool  // with err: no complete piece follows
 }
 
 // streamBatches recycles event batches: trackStream runs once per
@@ -91,6 +96,8 @@ func trackStream(in *input, next func() (gensplit.Piece, error), opts *Options, 
 			case b := <-free:
 				clear(b.evs)
 				b.evs = b.evs[:0]
+				clear(b.ends)
+				b.ends = b.ends[:0]
 				streamBatches.Put(b)
 			default:
 				return
@@ -106,7 +113,7 @@ func trackStream(in *input, next func() (gensplit.Piece, error), opts *Options, 
 		err := b.err
 		last := b.last
 		if err == nil {
-			err = trackBatch(p, b.evs)
+			err = trackBatch(p, b.evs, b.ends)
 			if err != nil {
 				stopReader()
 				nextPiece, nerr := next()
@@ -132,6 +139,8 @@ func trackStream(in *input, next func() (gensplit.Piece, error), opts *Options, 
 		}
 		clear(b.evs) // drop references to the generation's tables
 		b.evs = b.evs[:0]
+		clear(b.ends)
+		b.ends = b.ends[:0]
 		free <- b
 	}
 	close(stop)
@@ -139,18 +148,31 @@ func trackStream(in *input, next func() (gensplit.Piece, error), opts *Options, 
 	return nil
 }
 
+// taskEndOf is a task-end event's task, by its index in a batch.
+type taskEndOf struct {
+	i    int32
+	task trace.Task
+}
+
 // trackBatch feeds decoded events to the tracker, turning a panic (of
-// x/exp/trace's getters on malformed data) into an error.
-func trackBatch(p *partial, evs []trace.Event) (err error) {
+// x/exp/trace's getters on malformed data) into an error. ends are the
+// batch's task ends, in order.
+func trackBatch(p *partial, evs []trace.Event, ends []taskEndOf) (err error) {
 	defer func() {
+		p.endTask = nil
 		if r := recover(); r != nil {
 			err = panicError(r)
 		}
 	}()
 	for i := range evs {
+		if len(ends) > 0 && ends[0].i == int32(i) {
+			p.endTask = &ends[0].task
+			ends = ends[1:]
+		}
 		if err := p.event(&evs[i]); err != nil {
 			return err
 		}
+		p.endTask = nil
 	}
 	return nil
 }
@@ -164,7 +186,7 @@ func streamPieces(in *input, next func() (gensplit.Piece, error), full chan<- *s
 		select {
 		case b = <-free:
 			b.piece, b.end, b.err, b.last = piece, false, nil, false
-			b.evs = b.evs[:0]
+			b.evs, b.ends = b.evs[:0], b.ends[:0]
 			return true
 		case <-stop:
 			return false
@@ -236,6 +258,9 @@ func decodePiece(in *input, piece gensplit.Piece, b **streamBatch, get func(gens
 			return rerr
 		}
 		(*b).evs = evs
+		if evs[n].Kind() == trace.EventTaskEnd {
+			(*b).ends = append((*b).ends, taskEndOf{i: int32(n), task: evs[n].Task()})
+		}
 		if n+1 == cap(evs) {
 			if !send() || !get(piece) {
 				return errStopped

@@ -222,6 +222,9 @@ func (p *partial) coldPeek(g *gLocal) gCold {
 // goroutine belongs to) it leaves for the ordered merge to stitch.
 type partial struct {
 	index int
+	// endTask is the task of the task-end event being tracked when the
+	// decoding goroutine read it (see streamBatch.ends), or nil.
+	endTask *trace.Task
 
 	strs      strTable
 	stacks    localStacks
@@ -533,7 +536,7 @@ func (p *partial) event(ev *trace.Event) error {
 		}
 		p.openTasks[tk.ID] = o
 	case trace.EventTaskEnd:
-		tk := ev.Task()
+		tk := p.taskOf(ev)
 		if o, ok := p.openTasks[tk.ID]; ok {
 			addKind(p.a.ann.tasks, o.typ, t-o.start)
 			delete(p.openTasks, tk.ID)
@@ -1181,4 +1184,13 @@ func (p *partial) finish() {
 	}
 	// Map order must not leak into results.
 	sortRangesOpen(p.rangesOpen)
+}
+
+// taskOf returns the task of a task-begin or task-end event: a task end's
+// as the decoding goroutine read it, when another goroutine decodes.
+func (p *partial) taskOf(ev *trace.Event) trace.Task {
+	if p.endTask != nil && ev.Kind() == trace.EventTaskEnd {
+		return *p.endTask
+	}
+	return ev.Task()
 }
