@@ -202,10 +202,16 @@ type QuantileRow struct {
 type TaskRow struct {
 	Kind string `json:"kind"` // "task" or "region"
 	Type string `json:"type"`
-	// Quantity is "count" (completed), "p50_ns" or "p99_ns" (duration); its
-	// unit follows from the name (analyzer.MetricUnit).
+	// Quantity is "count" (completed), "p50_ns" or "p99_ns" (duration),
+	// "breakdown.STATE[.REASON]_share" (a breakdown category's share) or
+	// "critical.FUNCTION.STATE[.REASON][@FILE:LINE]_share" (a critical-path
+	// row's share, FILE its base name); its unit follows from the name
+	// (analyzer.MetricUnit).
 	Quantity string `json:"quantity"`
-	Unit     string `json:"unit"`
+	// Label is the quantity for people: "p99", "breakdown: waiting sync",
+	// "critical path: main.worker running (cache.go:41)".
+	Label string `json:"label"`
+	Unit  string `json:"unit"`
 	Values
 }
 
@@ -389,9 +395,9 @@ func (c *comparer) compare(bv, cv []float64) (st Stat, cmpn stats.Comparison, ok
 	}
 	switch {
 	case len(bv) == 0:
-		st.Note = "not listed in the base's reports (they list only their top stacks or groups; analyze with --top -1 for all)"
+		st.Note = "not listed in the base's reports (" + notListed + ")"
 	case len(cv) == 0:
-		st.Note = "not listed in the current reports (they list only their top stacks or groups; analyze with --top -1 for all)"
+		st.Note = "not listed in the current reports (" + notListed + ")"
 	case len(bv) < c.nb || len(cv) < c.nc:
 		st.Note = fmt.Sprintf("listed in %d of %d base and %d of %d current reports (the others list only their top stacks or groups)", len(bv), c.nb, len(cv), c.nc)
 	}
@@ -478,3 +484,7 @@ func stackKey(s []analyzer.Frame) string {
 // closureNumbers matches the numbers of compiler-named closures and
 // wrappers: ".func3", ".gowrap2", "-range1".
 var closureNumbers = regexp.MustCompile(`(\.func|\.gowrap|-range|\.deferwrap)[0-9]+`)
+
+// notListed says why a row may be missing on one side.
+const notListed = "they list only their top stacks or groups, analyze with --top -1 for all; " +
+	"the top 20 rows of a critical path; no breakdown or critical path when analyzed without them"

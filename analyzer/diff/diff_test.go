@@ -1,6 +1,7 @@
 package diff
 
 import (
+	"math"
 	"testing"
 
 	"github.com/gotrace/gotrace/analyzer"
@@ -212,6 +213,73 @@ func TestCompareGroupsAndTasks(t *testing.T) {
 	}
 	if d.Tasks[0].Quantity == "count" {
 		t.Errorf("an unchanged count ranks first: %+v", d.Tasks)
+	}
+}
+
+func TestTaskPathShares(t *testing.T) {
+	mk := func(worker, lock float64, paths bool) *analyzer.Report {
+		r := report("x", 1e8, nil, false)
+		k := analyzer.AnnotationKind{Type: "request", Count: 100, Duration: analyzer.Dist{Count: 100, P50: 1e6, P99: 2e6}}
+		if paths {
+			k.Breakdown = []analyzer.TimeShare{{State: analyzer.StateRunning, Share: worker}, {State: analyzer.StateWaiting, Reason: "sync", Share: lock}}
+			k.CriticalPath = []analyzer.PathRow{
+				{Function: "main.worker", State: analyzer.StateRunning, File: "/src/app/cache.go", Line: 41, Share: worker},
+				{Function: "main.worker", State: analyzer.StateWaiting, Reason: "sleep", Share: lock},
+			}
+			if lock == 0 {
+				k.CriticalPath = k.CriticalPath[:1] // no row is a share of 0
+			}
+		}
+		r.Annotations.Tasks = []analyzer.AnnotationKind{k}
+		return r
+	}
+	row := func(d *Diff, q string) *TaskRow {
+		for i := range d.Tasks {
+			if d.Tasks[i].Quantity == q {
+				return &d.Tasks[i]
+			}
+		}
+		return nil
+	}
+	const running = "critical.main.worker.running@cache.go:41_share"
+	const sleep = "critical.main.worker.waiting.sleep_share"
+	d := Compare(side(mk(0.3, 0.7, true)), side(mk(0.8, 0, true)), Options{})
+	for _, want := range []struct {
+		q, label         string
+		base, cur, delta float64
+	}{
+		{running, "critical path: main.worker running (cache.go:41)", 0.3, 0.8, 0.5},
+		{sleep, "critical path: main.worker waiting sleep", 0.7, 0, -0.7},
+		{"breakdown.running_share", "breakdown: running", 0.3, 0.8, 0.5},
+		{"breakdown.waiting.sync_share", "breakdown: waiting sync", 0.7, 0, -0.7},
+	} {
+		r := row(d, want.q)
+		if r == nil {
+			t.Errorf("no row %s in %+v", want.q, d.Tasks)
+			continue
+		}
+		if r.Label != want.label || r.Unit != analyzer.UnitRatio || math.Abs(r.Base-want.base) > 1e-9 || math.Abs(r.Current-want.cur) > 1e-9 || math.Abs(r.Delta-want.delta) > 1e-9 {
+			t.Errorf("%s: %+v, want %q %v -> %v (%+v)", want.q, *r, want.label, want.base, want.cur, want.delta)
+		}
+	}
+	// A side analyzed without task paths does not know the shares, nor one
+	// whose critical path was cut (an "(other)" row) the rows it lacks:
+	// unknown there, rather than a fall to 0.
+	cut := mk(0.8, 0, true)
+	k := &cut.Annotations.Tasks[0]
+	k.CriticalPath = append(k.CriticalPath, analyzer.PathRow{Function: "(other)", State: "other", Share: 0.2})
+	for name, cur := range map[string]*analyzer.Report{"no paths": mk(0, 0, false), "cut path": cut} {
+		d = Compare(side(mk(0.3, 0.7, true)), side(cur), Options{})
+		if r := row(d, sleep); r == nil || r.Stat.CurrentN != 0 || r.Stat.Note == "" {
+			t.Errorf("%s: sleep row %+v, want unknown on the current side", name, r)
+		}
+		if r := row(d, "p50_ns"); r == nil || r.Stat.CurrentN != 1 {
+			t.Errorf("%s: p50 row %+v", name, r)
+		}
+	}
+	d = Compare(side(mk(0.3, 0.7, true)), side(cut), Options{})
+	if r := row(d, running); r == nil || r.Stat.CurrentN != 1 || r.Current != 0.8 {
+		t.Errorf("cut path: the row it has: %+v", r)
 	}
 }
 

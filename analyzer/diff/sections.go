@@ -2,7 +2,9 @@ package diff
 
 import (
 	"cmp"
+	"fmt"
 	"math"
+	"path"
 	"slices"
 	"strings"
 
@@ -253,21 +255,53 @@ func (c *comparer) distributions(base, cur []*analyzer.Report) []QuantileRow {
 	return rows
 }
 
+// Parts of a task type's quantities: each is a list a report has whole,
+// cut, or not at all.
+const (
+	partLatency   = ""          // count and quantiles: always there
+	partBreakdown = "breakdown" // every category, when the report has a breakdown
+	partCritical  = "critical"  // the top rows of the critical path, when it has one
+)
+
 // taskQuantities lists the quantities compared for one task or region
-// type: completed count and duration quantiles.
-//
-// Critical-path shares plug in here once reports carry them (the task
-// breakdown issue): one add per critical-path entry of the type, named
-// "critical.FUNCTION.STATE[.REASON]_share" (a ratio, by its suffix).
-func taskQuantities(k *analyzer.AnnotationKind, add func(quantity string, v float64)) {
-	add("count", float64(k.Count))
+// type, with their parts and labels: completed count and duration
+// quantiles, and the shares of its breakdown and of its critical path (see
+// TaskRow.Quantity). It returns whether the critical path is whole (no
+// "(other)" row): a row missing from a cut one is unknown, not 0.
+func taskQuantities(k *analyzer.AnnotationKind, add func(part, quantity, label string, v float64)) (wholePath bool) {
+	add(partLatency, "count", "completed", float64(k.Count))
 	if k.Duration.Count > 0 {
-		add("p50_ns", float64(k.Duration.P50))
-		add("p99_ns", float64(k.Duration.P99))
+		add(partLatency, "p50_ns", "p50", float64(k.Duration.P50))
+		add(partLatency, "p99_ns", "p99", float64(k.Duration.P99))
 	}
+	wholePath = true
+	for _, b := range k.Breakdown {
+		q, l := "breakdown."+b.State, "breakdown: "+b.State
+		if b.Reason != "" {
+			q, l = q+"."+b.Reason, l+" "+b.Reason
+		}
+		add(partBreakdown, q+"_share", l, b.Share)
+	}
+	for _, r := range k.CriticalPath {
+		wholePath = wholePath && r.State != "other"
+		q, l := "critical."+r.Function+"."+r.State, "critical path: "+r.Function+" "+r.State
+		if r.Function == "" {
+			q, l = "critical."+r.State, "critical path: "+r.State
+		}
+		if r.Reason != "" {
+			q, l = q+"."+r.Reason, l+" "+r.Reason
+		}
+		if r.File != "" {
+			at := fmt.Sprintf("%s:%d", path.Base(r.File), r.Line)
+			q, l = q+"@"+at, l+" ("+at+")"
+		}
+		add(partCritical, q+"_share", l, r.Share)
+	}
+	return wholePath
 }
 
 func (c *comparer) tasks(base, cur []*analyzer.Report) []TaskRow {
+	labels := map[string]string{}
 	tab := func(rs []*analyzer.Report) []*table {
 		var out []*table
 		for _, r := range rs {
@@ -278,8 +312,18 @@ func (c *comparer) tasks(base, cur []*analyzer.Report) []TaskRow {
 			}{{"task", r.Annotations.Tasks}, {"region", r.Annotations.Regions}} {
 				for i := range kind.types {
 					ak := &kind.types[i]
-					ent := kind.name + "\x00" + ak.Type
-					taskQuantities(ak, func(q string, v float64) { t.add(ent, q, v) })
+					// An entity per part: a part a report lacks (or cut) is
+					// not listed, so that its rows are unknown there.
+					ent := kind.name + "\x00" + ak.Type + "\x00"
+					t.partial[ent+partBreakdown] = true
+					t.partial[ent+partCritical] = true
+					whole := taskQuantities(ak, func(part, q, l string, v float64) {
+						labels[q] = l
+						t.add(ent+part, q, v)
+					})
+					if !whole {
+						delete(t.listed, ent+partCritical)
+					}
 				}
 			}
 			out = append(out, t)
@@ -289,12 +333,18 @@ func (c *comparer) tasks(base, cur []*analyzer.Report) []TaskRow {
 	bt, ct := tab(base), tab(cur)
 	var rows []TaskRow
 	for _, k := range keys(bt, ct) {
-		st, cm, ok := c.compare(samples(bt, k, ""), samples(ct, k, ""))
+		kind, rest, _ := strings.Cut(k.ent, "\x00")
+		i := strings.LastIndexByte(rest, 0)
+		typ, part := rest[:i], rest[i+1:]
+		scope := ""
+		if part != partLatency {
+			scope = k.ent
+		}
+		st, cm, ok := c.compare(samples(bt, k, scope), samples(ct, k, scope))
 		if !ok {
 			continue
 		}
-		kind, typ, _ := strings.Cut(k.ent, "\x00")
-		rows = append(rows, TaskRow{Kind: kind, Type: typ, Quantity: k.sub, Unit: analyzer.MetricUnit(k.sub), Values: valuesOf(st, cm)})
+		rows = append(rows, TaskRow{Kind: kind, Type: typ, Quantity: k.sub, Label: labels[k.sub], Unit: analyzer.MetricUnit(k.sub), Values: valuesOf(st, cm)})
 	}
 	rankAbs(rows, func(r *TaskRow) (Stat, float64) { return r.Stat, relSize(r.Stat, r.Delta) }, nil)
 	return rows

@@ -294,9 +294,12 @@ func buildDiffDoc(d *diff.Diff, brief bool) []*docSection {
 		if !keep(r.Stat, r.Delta) {
 			continue
 		}
-		q := map[string]string{"count": "completed", "p50_ns": "p50", "p99_ns": "p99"}[r.Quantity]
+		q := r.Label
+		if q == "" || strings.HasPrefix(r.Quantity, "critical.") {
+			q = tr(q) // a critical-path row names the trace's functions and files
+		}
 		if q == "" {
-			q = r.Quantity
+			q = tr(r.Quantity)
 		}
 		rows = append(rows, cellsOf(append([]string{r.Kind, tr(r.Type), q}, diffCells(d, r.Unit, r.Base, r.Current, r.Delta, r.Stat, "up", "down")...)))
 	}
