@@ -26,19 +26,21 @@ func newGen(seed uint64, cv float64) *gen {
 }
 
 var centers = map[string]float64{
-	"trace.duration_ns":               300e6,
-	"block.class.sync.completed_ns":   1e9,
-	"block.class.chan.completed_ns":   50e6,
-	"block.class.select.completed_ns": 10e6,
-	"procs.gc_utilization":            0.05,
-	"sched.latency.p50_ns":            20_000,
-	"sched.latency.p99_ns":            900_000,
-	"procs.utilization":               0.80,
-	"gc.stw.max_ns":                   60_000,
-	"gc.stw.total_ns":                 400_000,
-	"goroutines.leaked":               0,
-	"switches.per_sec":                150_000,
-	"goroutines.created":              1000,
+	"trace.duration_ns":                   300e6,
+	"block.class.sync.completed_ns":       1e9,
+	"block.class.chan.completed_ns":       50e6,
+	"block.class.select.completed_ns":     10e6,
+	"procs.gc_utilization":                0.05,
+	"sched.latency.p50_ns":                20_000,
+	"sched.latency.p99_ns":                900_000,
+	"procs.utilization":                   0.80,
+	"gc.stw.max_ns":                       60_000,
+	"gc.stw.total_ns":                     400_000,
+	"goroutines.leaked":                   0,
+	"switches.per_sec":                    150_000,
+	"goroutines.created":                  1000,
+	"task.request.latency.p99_ns":         5e6,
+	"task.request.critical.running_share": 0.4,
 }
 
 // samples makes n samples; shift maps a metric to a factor on its center.
@@ -121,6 +123,9 @@ func TestCompareVerdicts(t *testing.T) {
 		{name: "switch rate up 40% regresses", n: 10, cv: 0.05, metric: "switches.per_sec", shift: 1.4, want: Regressed, exit: 1},
 		{name: "neutral metric changes, never regresses", n: 10, cv: 0.05, metric: "goroutines.created", shift: 2, want: Changed, exit: 0, explicit: true},
 		{name: "3 samples a side is insufficient", n: 3, cv: 0.05, metric: "trace.duration_ns", shift: 1.5, want: Insufficient, exit: 3, noteHas: "need at least 4 samples"},
+		{name: "request p99 up 40% regresses when named", n: 10, cv: 0.05, metric: "task.request.latency.p99_ns", shift: 1.4, want: Regressed, exit: 1, explicit: true},
+		{name: "request p99 up 15% is within its 25%", n: 10, cv: 0.01, metric: "task.request.latency.p99_ns", shift: 1.15, want: Unchanged, exit: 0, explicit: true, noteHas: "within the 25% threshold"},
+		{name: "a critical-path share is neutral", n: 10, cv: 0.05, metric: "task.request.critical.running_share", shift: 2, want: Changed, exit: 0, explicit: true},
 		{name: "4 samples a side suffice", n: 4, cv: 0.01, metric: "trace.duration_ns", shift: 1.5, want: Regressed, exit: 1},
 	}
 	for _, tt := range tests {
@@ -548,6 +553,16 @@ func TestSpecs(t *testing.T) {
 	}
 	if s, _ := SpecOf("procs.utilization"); s.Direction != HigherIsBetter || s.Unit != UnitRatio {
 		t.Errorf("procs.utilization spec %+v", s)
+	}
+	for _, m := range []string{"task.request.latency.p99_ns", "region.db_call.latency.p50_ns"} {
+		if s, ok := SpecOf(m); !ok || s.Direction != LowerIsBetter || s.Unit != UnitNS {
+			t.Errorf("%s spec %+v %v, want lower is better", m, s, ok)
+		}
+	}
+	for _, m := range []string{"task.request.critical.running_share", "task.request.count", "task.request.latency.p42_ns", "sched.x.latency.p99_ns"} {
+		if s, _ := SpecOf(m); s.Direction != Neutral {
+			t.Errorf("%s spec %+v, want neutral", m, s)
+		}
 	}
 	if s, ok := SpecOf("workload.x_bytes"); ok || s.Direction != Neutral || s.Unit != UnitBytes {
 		t.Errorf("unknown spec %+v %v", s, ok)

@@ -210,12 +210,23 @@ func Specs() []Spec {
 	return append([]Spec(nil), specs...)
 }
 
-// SpecOf returns the spec of a metric. A metric the table does not know (one
-// a newer analyzer or a workload added) is neutral with the default
+// SpecOf returns the spec of a metric. A task or region type's latency
+// (task.TYPE.latency.*_ns, region.TYPE.latency.*_ns) is lower-is-better,
+// with a threshold of 20% (mean, p50) or 25% (the tail); the type's shares
+// and counts are neutral (which way is bad depends on the category: give
+// the threshold a sign). Any other metric the table does not know (one a
+// newer analyzer or a workload added) is neutral with the default
 // threshold; ok reports whether the table knew it.
 func SpecOf(metric string) (s Spec, ok bool) {
 	if i, ok := specIndex[metric]; ok {
 		return specs[i], true
+	}
+	if q, ok := annotationLatency(metric); ok {
+		pct := 25.0
+		if q == "mean" || q == "p50" {
+			pct = 20
+		}
+		return Spec{Metric: metric, Direction: LowerIsBetter, ThresholdPct: pct, Unit: UnitNS}, true
 	}
 	return Spec{Metric: metric, Direction: Neutral, ThresholdPct: defaultNeutralThreshold, Unit: UnitOf(metric)}, false
 }
@@ -309,4 +320,22 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// annotationLatency returns the quantile of a task or region type's latency
+// metric: "p99" of task.TYPE.latency.p99_ns (TYPE may hold dots).
+func annotationLatency(metric string) (q string, ok bool) {
+	if !strings.HasPrefix(metric, "task.") && !strings.HasPrefix(metric, "region.") {
+		return "", false
+	}
+	i := strings.LastIndex(metric, ".latency.")
+	if i < 0 || !strings.HasSuffix(metric, "_ns") {
+		return "", false
+	}
+	q = strings.TrimSuffix(metric[i+len(".latency."):], "_ns")
+	switch q {
+	case "mean", "p50", "p90", "p99", "max":
+		return q, true
+	}
+	return "", false
 }

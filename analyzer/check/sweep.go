@@ -19,11 +19,17 @@ import (
 )
 
 // MetricName checks that name (given as what, e.g. "--metric") can be a report metric: one of the known
-// metrics, or a measurement (measure.*) or a wait reason
-// (block.reason.*), whose names depend on the trace. The error suggests
+// metrics, or a measurement (measure.*), a wait reason (block.reason.*) or
+// a task or region type's (task.*, region.*), whose names depend on the
+// trace. The error suggests
 // close names.
 func MetricName(what, name string) error {
-	if _, ok := SpecOf(name); ok || strings.HasPrefix(name, "measure.") || strings.HasPrefix(name, "block.reason.") {
+	for _, prefix := range []string{"measure.", "block.reason.", "task.", "region."} {
+		if strings.HasPrefix(name, prefix) {
+			return nil
+		}
+	}
+	if _, ok := SpecOf(name); ok {
 		return nil
 	}
 	known := make([]string, 0, len(specs))
