@@ -63,7 +63,7 @@ func usage() {
   tracebench craft -shape alive|tiny|junk [-n N] [-gens G] [-size S] [-plausible] FILE  write a crafted trace (N goroutines alive over G generations, or G tiny generations)
   tracebench bare [-parallel] [-cpuprofile F] FILE  read every event with a bare x/exp/trace loop (or a loop per generation)
   tracebench compare [-runs N] FILE   time and peak RSS of the bare loops, gotrace -j1, gotrace, go tool trace
-  tracebench analyze [-j N] [-notasks] FILE  analyze in this process (with -notasks: without task and region paths)
+  tracebench analyze [-j N] [-notasks] [-cpuprofile F] [-memprofile F] FILE  analyze in this process (-notasks: without task and region paths), with profiles of it
   tracebench tasks [-runs N] FILE     time and peak RSS of the analysis with and without task and region paths, -j 1 and 2`)
 	os.Exit(2)
 }
