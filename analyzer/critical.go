@@ -305,8 +305,9 @@ func (w *walker) key(nd *critNode, st stackTables) pathKey {
 // goroutine whose chain goes on and the time it does so from.
 func (w *walker) walk(s *critStore, nd *critNode, cur, start int64, st stackTables) (walkEnd, trace.GoID, int64) {
 	for {
-		from := max(nd.since, start)
-		w.add(w.key(nd, st), cur-from)
+		if from := max(nd.since, start); cur > from {
+			w.add(w.key(nd, st), cur-from)
+		}
 		if nd.since <= start {
 			return walkDone, trace.NoGoroutine, 0
 		}
