@@ -327,28 +327,40 @@ func (w *walker) walk(s *critStore, nd *critNode, cur, start int64, st stackTabl
 type pathSet struct {
 	rows []pathAcc
 	idx  map[pathKey]int32
+	// next is the row after the last one added to: paths of one type tend
+	// to repeat their rows in the same order, so it is tried first.
+	next int32
 }
 
 // pathSetIndexAt is the length from which a pathSet is indexed.
 const pathSetIndexAt = 24
 
 func (ps *pathSet) add(k pathKey, ns int64) {
+	if n := ps.next; int(n) < len(ps.rows) && ps.rows[n].key == k {
+		ps.rows[n].ns += ns
+		ps.next = n + 1
+		return
+	}
 	if ps.idx != nil {
 		if i, ok := ps.idx[k]; ok {
 			ps.rows[i].ns += ns
+			ps.next = i + 1
 			return
 		}
 		ps.idx[k] = int32(len(ps.rows))
 		ps.rows = append(ps.rows, pathAcc{key: k, ns: ns})
+		ps.next = int32(len(ps.rows))
 		return
 	}
 	for i := range ps.rows {
 		if ps.rows[i].key == k {
 			ps.rows[i].ns += ns
+			ps.next = int32(i + 1)
 			return
 		}
 	}
 	ps.rows = append(ps.rows, pathAcc{key: k, ns: ns})
+	ps.next = int32(len(ps.rows))
 	if len(ps.rows) >= pathSetIndexAt {
 		ps.idx = make(map[pathKey]int32, 2*len(ps.rows))
 		for i, r := range ps.rows {
