@@ -102,11 +102,19 @@ func (b *docBuilder) tasks() {
 // kindDetail lays out one task type.
 func (b *docBuilder) kindDetail(what string, i int, k *analyzer.AnnotationKind) {
 	n := strconv.Itoa(i)
-	b.distTable("latency", &k.Duration)
-	if k.Unfinished > 0 {
-		b.note("%s more %s unfinished at the end of the trace: their time so far is in the breakdown, not in the latency or the critical path.", Count(k.Unfinished), plural(k.Unfinished, what, what+"s"))
+	more := "more "
+	if k.Count > 0 {
+		b.distTable("latency", &k.Duration)
+	} else {
+		more = ""
+		b.note("No %s of this type completed in the trace: no latency and no critical path.", what)
 	}
-	b.chart(what + "-latency-" + n)
+	if k.Unfinished > 0 {
+		b.note("%s %s%s unfinished at the end of the trace: %s time so far is in the breakdown, not in the latency or the critical path.", Count(k.Unfinished), more, plural(k.Unfinished, what, what+"s"), plural(k.Unfinished, "its", "their"))
+	}
+	if k.Count > 0 {
+		b.chart(what + "-latency-" + n)
+	}
 	if len(k.Breakdown) > 0 {
 		t := newDocTable([]string{"state", "time", "share"})
 		for _, s := range k.Breakdown {
