@@ -314,7 +314,18 @@ func htmlTaskChart(r *analyzer.Report, kind string) *htmlChart {
 	}
 	if k := at("task-path-"); k != nil {
 		svg, none := svgPathChart(k.CriticalPath, int64(k.Duration.Sum))
-		legend := []htmlKey{{"bar-running", "running"}, {"bar-runnable", "runnable"}, {"bar-syscall", "syscall"}}
+		// A key for each state and wait class the path has, in a fixed
+		// order: running, runnable, syscall, then the waits as they come.
+		var legend []htmlKey
+		has := map[string]bool{}
+		for _, p := range k.CriticalPath {
+			has[p.State] = true
+		}
+		for _, st := range []string{analyzer.StateRunning, analyzer.StateRunnable, analyzer.StateSyscall} {
+			if has[st] {
+				legend = append(legend, htmlKey{"bar-" + st, st})
+			}
+		}
 		seen := map[string]bool{}
 		for _, p := range k.CriticalPath {
 			if p.State == analyzer.StateWaiting {
@@ -323,6 +334,9 @@ func htmlTaskChart(r *analyzer.Report, kind string) *htmlChart {
 					legend = append(legend, htmlKey{"bar-blocked-" + c, "waiting on " + blockClassName(c)})
 				}
 			}
+		}
+		if has[analyzer.StateUnattributed] || has["other"] {
+			legend = append(legend, htmlKey{"bar-blocked-unknown", "unattributed, and the rows past the first 20"})
 		}
 		return &htmlChart{Kind: kind, Title: "Critical path of task " + k.Type, SVG: svg, NoData: none, Legend: legend,
 			Caption: "The critical paths of all completed tasks of this type added up: each segment is a goroutine (by start function) in one state, as a share of the tasks' latency. Where the task's goroutine waited for another, the path is the other's work up to the wake-up. Hover a segment for its function, state and line."}

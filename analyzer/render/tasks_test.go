@@ -48,3 +48,29 @@ func TestTaskSections(t *testing.T) {
 		t.Errorf("startup section has a latency table or \"more\":\n%s", start)
 	}
 }
+
+// TestTaskPathLegend: the critical-path chart's key lists the states the
+// path has, and no others.
+func TestTaskPathLegend(t *testing.T) {
+	r := &analyzer.Report{}
+	r.Annotations.Tasks = []analyzer.AnnotationKind{{
+		Type: "request", Count: 1, Duration: analyzer.Dist{Count: 1, Sum: 10e6},
+		CriticalPath: []analyzer.PathRow{
+			{Function: "main.worker", State: analyzer.StateRunning, NS: 6e6, Share: 0.6},
+			{Function: "main.handler", State: analyzer.StateWaiting, Reason: "sleep", NS: 3e6, Share: 0.3},
+			{State: analyzer.StateUnattributed, NS: 1e6, Share: 0.1},
+		},
+	}}
+	c := htmlTaskChart(r, "task-path-0")
+	if c == nil {
+		t.Fatal("no chart task-path-0")
+	}
+	var got []string
+	for _, k := range c.Legend {
+		got = append(got, k.Class)
+	}
+	want := []string{"bar-running", "bar-blocked-sleep", "bar-blocked-unknown"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("legend %v, want %v", got, want)
+	}
+}
