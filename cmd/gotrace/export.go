@@ -18,12 +18,20 @@ func (a *app) exportTimeline(path, out string, opts analyzer.Options) (*analyzer
 	if st, err := os.Stat(out); err == nil && st.IsDir() {
 		return nil, usageErr("-o %s is a directory; give a file name", out)
 	}
-	f, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".*")
+	// A special file (/dev/null, a FIFO) is written in place; any other
+	// through a temporary file.
+	var f *os.File
+	var err error
+	tmp := ""
+	if special(out) {
+		f, err = os.OpenFile(out, os.O_WRONLY, 0)
+	} else if f, err = os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".*"); err == nil {
+		tmp = f.Name()
+		f.Chmod(0o644) // CreateTemp makes it private
+	}
 	if err != nil {
 		return nil, usageErr("cannot write the timeline: %v", err)
 	}
-	tmp := f.Name()
-	f.Chmod(0o644) // CreateTemp makes it private
 	var rep *analyzer.Report
 	if path == "-" {
 		rep, err = analyzer.Export(a.stdin, f, opts)
@@ -33,13 +41,15 @@ func (a *app) exportTimeline(path, out string, opts analyzer.Options) (*analyzer
 	if cerr := f.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("writing the timeline %s: %w", out, cerr)
 	}
-	if err == nil {
+	if err == nil && tmp != "" {
 		if rerr := os.Rename(tmp, out); rerr != nil {
 			err = usageErr("cannot write the timeline: %v", rerr)
 		}
 	}
 	if err != nil {
-		os.Remove(tmp)
+		if tmp != "" {
+			os.Remove(tmp)
+		}
 		return nil, err
 	}
 	return rep, nil

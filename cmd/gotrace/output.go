@@ -47,6 +47,9 @@ func (o *outputFlags) checkDest() error {
 	if st, err := os.Stat(o.out); err == nil && st.IsDir() {
 		return usageErr("-o %s is a directory; give a file name", o.out)
 	}
+	if special(o.out) {
+		return nil // written in place: opening it is the check
+	}
 	f, err := os.CreateTemp(filepath.Dir(o.out), ".gotrace-*")
 	if err != nil {
 		return usageErr("-o %s: cannot write there: %v", o.out, pathErr(err))
@@ -84,10 +87,30 @@ func (o *outputFlags) write(stdout io.Writer, fn func(w io.Writer) error) error 
 	return nil
 }
 
+// special reports whether path is an existing file that is not a regular
+// one, such as /dev/null or a FIFO: it is written in place, never replaced
+// by a rename (which, for root, would put a regular file in /dev/null's
+// place).
+func special(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && !st.Mode().IsRegular() && !st.IsDir()
+}
+
 // writeFileAtomic writes data to path through a temporary file in the same
 // directory and a rename. The file keeps the mode of the one it replaces,
-// or gets 0644.
+// or gets 0644. A special file (see special) is written in place.
 func writeFileAtomic(path string, data []byte) error {
+	if special(path) {
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return pathErr(err)
+		}
+		_, err = f.Write(data)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		return pathErr(err)
+	}
 	mode := fs.FileMode(0o644)
 	if st, err := os.Stat(path); err == nil {
 		mode = st.Mode().Perm()
