@@ -7,8 +7,8 @@ import (
 	"os"
 )
 
-// lock reports that this system has no file lock the package uses.
-func lock(*os.File) error { return errors.New("no file locks on this system") }
+// tryLock reports that this system has no file lock the package uses.
+func tryLock(*os.File) (bool, error) { return false, errors.New("no file locks on this system") }
 
 // unlock does nothing.
 func unlock(*os.File) {}

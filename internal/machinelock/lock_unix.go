@@ -3,21 +3,26 @@
 package machinelock
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"syscall"
 )
 
-// lock takes an exclusive lock on f, waiting for it.
-func lock(f *os.File) error {
+// tryLock takes an exclusive lock on f if no other open file holds one,
+// and reports whether it did.
+func tryLock(f *os.File) (bool, error) {
 	for {
-		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
-		if err != syscall.EINTR {
-			if err != nil {
-				return fmt.Errorf("lock %s: %w", f.Name(), err)
-			}
-			return nil
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		switch {
+		case err == nil:
+			return true, nil
+		case errors.Is(err, syscall.EWOULDBLOCK):
+			return false, nil
+		case errors.Is(err, syscall.EINTR):
+			continue
 		}
+		return false, fmt.Errorf("lock %s: %w", f.Name(), err)
 	}
 }
 

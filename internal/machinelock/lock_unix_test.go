@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // taken reports whether another open file description cannot lock the file
@@ -52,4 +53,35 @@ func TestHold(t *testing.T) {
 	if taken(t) {
 		t.Fatal("the lock is still held after the test ended")
 	}
+
+	// Another process holding the lock past maxWait: Hold gives up and the
+	// test runs without it, rather than waiting for ever.
+	other, err := os.OpenFile(file, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if err := syscall.Flock(int(other.Fd()), syscall.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
+	defer func(d time.Duration) { maxWait = d }(maxWait)
+	maxWait = 100 * time.Millisecond
+	t.Run("held elsewhere", func(t *testing.T) {
+		start := time.Now()
+		Hold(t)
+		if d := time.Since(start); d < maxWait || d > 10*maxWait {
+			t.Errorf("Hold returned after %v, want about %v", d, maxWait)
+		}
+		if holds != 0 || held != nil {
+			t.Errorf("Hold counts itself a holder (holds %d) of a lock it did not get", holds)
+		}
+	})
+	// Released, it is taken at once.
+	syscall.Flock(int(other.Fd()), syscall.LOCK_UN)
+	t.Run("released", func(t *testing.T) {
+		Hold(t)
+		if holds != 1 || !taken(t) {
+			t.Errorf("holds %d, taken %v after the other process let go", holds, taken(t))
+		}
+	})
 }

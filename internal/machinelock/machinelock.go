@@ -4,16 +4,19 @@
 // A test that asserts what a workload's timing shows (a share within 5
 // points, no false-positive finding, the same code passing a regression
 // gate) fails when another package's test loads the CPUs beside it. Such a
-// test calls Hold first: it waits until no other test process holds the
-// lock, and keeps it until the test ends. Tests that hold it should be the
-// few that need it; everything else still runs in parallel.
+// test calls Hold first: it waits (at most maxWait) until no other test
+// process holds the lock, and keeps it until the test ends. Tests that hold
+// it should be the few that need it; everything else still runs in
+// parallel.
 package machinelock
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 )
 
 // lockFile is the lock file, in the temporary directory all test processes
@@ -26,11 +29,18 @@ var (
 	held  *os.File // the locked file while holds > 0
 )
 
-// Hold takes the lock for the rest of t (and its subtests), waiting for
-// another test process to release it. Holds of one process nest (a
-// subtest of a holder, or parallel tests, share it). Where the lock cannot be had (no file locks on this system, an
-// unwritable temporary directory) Hold logs why and returns: the test runs
-// unserialized.
+// maxWait bounds how long Hold waits for another process to release the
+// lock: a test process that hangs holding it, or a long run beside this
+// one, must not stall every other test. (A variable: the package's test
+// shortens it.)
+var maxWait = 20 * time.Second
+
+// Hold takes the lock for the rest of t (and its subtests), waiting up to
+// maxWait for another test process to release it. Holds of one process
+// nest (a subtest of a holder, or parallel tests, share it). Where the lock
+// cannot be had (no file locks on this system, an unwritable temporary
+// directory, another process holding it past maxWait) Hold logs why and
+// returns: the test runs unserialized.
 func Hold(t testing.TB) {
 	t.Helper()
 	mu.Lock()
@@ -41,10 +51,20 @@ func Hold(t testing.TB) {
 			t.Logf("machinelock: %v; running without it", err)
 			return
 		}
-		if err := lock(f); err != nil {
-			f.Close()
-			t.Logf("machinelock: %v; running without it", err)
-			return
+		for deadline := time.Now().Add(maxWait); ; time.Sleep(20 * time.Millisecond) {
+			ok, err := tryLock(f)
+			if err == nil && !ok && time.Now().Before(deadline) {
+				continue
+			}
+			if err == nil && !ok {
+				err = fmt.Errorf("another test process held it for %v", maxWait)
+			}
+			if err != nil {
+				f.Close()
+				t.Logf("machinelock: %v; running without it", err)
+				return
+			}
+			break
 		}
 		held = f
 	}
