@@ -32,15 +32,18 @@ var (
 // maxWait bounds how long Hold waits for another process to release the
 // lock: a test process that hangs holding it, or a long run beside this
 // one, must not stall every other test. (A variable: the package's test
-// shortens it.)
+// shortens it.) With -short, which asks for a quick run, the wait is at
+// most shortWait.
 var maxWait = 20 * time.Second
 
+const shortWait = 2 * time.Second
+
 // Hold takes the lock for the rest of t (and its subtests), waiting up to
-// maxWait for another test process to release it. Holds of one process
-// nest (a subtest of a holder, or parallel tests, share it). Where the lock
-// cannot be had (no file locks on this system, an unwritable temporary
-// directory, another process holding it past maxWait) Hold logs why and
-// returns: the test runs unserialized.
+// maxWait (shortWait with -short) for another test process to release it.
+// Holds of one process nest (a subtest of a holder, or parallel tests,
+// share it). Where the lock cannot be had (no file locks on this system, an
+// unwritable temporary directory, another process holding it past the
+// wait) Hold logs why and returns: the test runs unserialized.
 func Hold(t testing.TB) {
 	t.Helper()
 	mu.Lock()
@@ -51,13 +54,17 @@ func Hold(t testing.TB) {
 			t.Logf("machinelock: %v; running without it", err)
 			return
 		}
-		for deadline := time.Now().Add(maxWait); ; time.Sleep(20 * time.Millisecond) {
+		wait := maxWait
+		if testing.Short() {
+			wait = min(wait, shortWait)
+		}
+		for deadline := time.Now().Add(wait); ; time.Sleep(20 * time.Millisecond) {
 			ok, err := tryLock(f)
 			if err == nil && !ok && time.Now().Before(deadline) {
 				continue
 			}
 			if err == nil && !ok {
-				err = fmt.Errorf("another test process held it for %v", maxWait)
+				err = fmt.Errorf("another test process held it for %v", wait)
 			}
 			if err != nil {
 				f.Close()
