@@ -632,6 +632,7 @@ const (
 	StateAssist       = "gc_assist"    // running a GC mark assist
 	StateSTW          = "stw"          // any state, while the world was stopped
 	StateUnattributed = "unattributed" // no goroutine of the instance was known
+	StateOther        = "other"        // a critical path's rows past MaxPathRows, as one (Function "(other)")
 )
 
 // TimeShare is one row of a breakdown: time in one state.

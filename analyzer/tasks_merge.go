@@ -325,7 +325,7 @@ func (g *global) pathRows(rows []pathAcc) []PathRow {
 		return cmp.Compare(a.Line, b.Line)
 	})
 	if len(out) > MaxPathRows {
-		other := PathRow{Function: "(other)", State: "other"}
+		other := PathRow{Function: "(other)", State: StateOther}
 		for _, r := range out[MaxPathRows-1:] {
 			other.NS += r.NS
 		}
@@ -344,7 +344,7 @@ func (g *global) pathRow(k pathKey, ns int64) PathRow {
 		r.State = StateUnattributed
 		return r
 	case stateOther:
-		r.Function, r.State = "(other)", "other"
+		r.Function, r.State = "(other)", StateOther
 		return r
 	case goRunning:
 		r.State = StateRunning

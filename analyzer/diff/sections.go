@@ -283,7 +283,7 @@ func taskQuantities(k *analyzer.AnnotationKind, add func(part, quantity, label s
 		add(partBreakdown, q+"_share", l, b.Share)
 	}
 	for _, r := range k.CriticalPath {
-		wholePath = wholePath && r.State != "other"
+		wholePath = wholePath && r.State != analyzer.StateOther
 		q, l := "critical."+r.Function+"."+r.State, "critical path: "+r.Function+" "+r.State
 		if r.Function == "" {
 			q, l = "critical."+r.State, "critical path: "+r.State

@@ -294,12 +294,13 @@ func buildDiffDoc(d *diff.Diff, brief bool) []*docSection {
 		if !keep(r.Stat, r.Delta) {
 			continue
 		}
+		// A critical-path row's label names the trace's functions and files.
 		q := r.Label
-		if q == "" || strings.HasPrefix(r.Quantity, "critical.") {
-			q = tr(q) // a critical-path row names the trace's functions and files
-		}
-		if q == "" {
+		switch {
+		case q == "":
 			q = tr(r.Quantity)
+		case strings.HasPrefix(r.Quantity, "critical."):
+			q = tr(q)
 		}
 		rows = append(rows, cellsOf(append([]string{r.Kind, tr(r.Type), q}, diffCells(d, r.Unit, r.Base, r.Current, r.Delta, r.Stat, "up", "down")...)))
 	}

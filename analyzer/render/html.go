@@ -335,7 +335,7 @@ func htmlTaskChart(r *analyzer.Report, kind string) *htmlChart {
 				}
 			}
 		}
-		if has[analyzer.StateUnattributed] || has["other"] {
+		if has[analyzer.StateUnattributed] || has[analyzer.StateOther] {
 			legend = append(legend, htmlKey{"bar-blocked-unknown", "unattributed, and the rows past the first 20"})
 		}
 		return &htmlChart{Kind: kind, Title: "Critical path of task " + k.Type, SVG: svg, NoData: none, Legend: legend,
